@@ -1,0 +1,60 @@
+"""The one error boundary (pre-commit's error_handler, pypa/build's _handle_build_error).
+
+Expected errors print one line each and exit 1; Ctrl-C exits 130; anything
+unexpected exits 3 with the traceback written to a log file, never the screen.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from .errors import HubfleetError, Problem
+
+console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def print_problems(problems: Iterable[Problem]) -> None:
+    for p in problems:
+        style = "yellow" if p.severity == "warning" else "red"
+        err_console.print(str(p), style=style, markup=False)
+
+
+def boundary(fn: Callable[..., int | None], /, **kwargs: Any) -> int:
+    """Run one command; turn every outcome into an exit code."""
+    try:
+        return fn(**kwargs) or 0
+    except HubfleetError as e:
+        if e.problems:
+            print_problems(e.problems)
+        else:
+            err_console.print(f"error: {e}", style="red", markup=False)
+        return 1
+    except KeyboardInterrupt:
+        err_console.print("interrupted", style="red")
+        return 130
+    except Exception:
+        log = _crash_log()
+        err_console.print(
+            f"internal error (a bug in hubfleet, not your input): details in {log}", style="red"
+        )
+        return 3
+
+
+def _crash_log() -> Path:
+    from .source import find_root, state_dir
+
+    try:
+        folder = state_dir(find_root()) / "logs"
+    except HubfleetError:
+        folder = Path.cwd() / ".hubfleet" / "logs"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"crash-{_dt.datetime.now():%Y%m%d-%H%M%S}.log"
+    path.write_text(traceback.format_exc())
+    return path

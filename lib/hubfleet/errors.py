@@ -1,0 +1,81 @@
+"""Located problems: every error names the file, the key path and, where known, the line.
+
+Library code raises `HubfleetError` (one problem) or `ProblemsError` (several);
+only the error boundary in `hubfleet.cli` prints and exits.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+KeyPath = tuple[str | int, ...]
+
+
+def format_keypath(path: Sequence[str | int]) -> str:
+    """`hub.config.GenericOAuthenticator` / `singleuser.profileList[0]`."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            text = str(part)
+            if "." in text or not text:
+                text = f'"{text}"'
+            out += ("." if out else "") + text
+    return out
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """A ' (did you mean `x`?)' suffix for typos, as pypa/build does."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about one place: `file:line: key.path: message`."""
+
+    file: str
+    message: str
+    keypath: KeyPath = ()
+    line: int | None = None
+    severity: Severity = "error"
+    hub: str | None = field(default=None, compare=False)
+
+    def __str__(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        key = f" {format_keypath(self.keypath)}:" if self.keypath else ""
+        tag = "warning: " if self.severity == "warning" else ""
+        return f"{where}:{key} {tag}{self.message}"
+
+    def with_line(self, line: int | None) -> Problem:
+        return Problem(self.file, self.message, self.keypath, line, self.severity, self.hub)
+
+
+class HubfleetError(Exception):
+    """An expected failure: bad input, a failed tool. Printed as one line, exit 1."""
+
+    def __init__(self, message: str, *, problems: Sequence[Problem] = ()) -> None:
+        super().__init__(message)
+        self.problems = tuple(problems)
+
+    @classmethod
+    def at(cls, file: str, message: str, keypath: KeyPath = (), line: int | None = None):
+        problem = Problem(file, message, keypath, line)
+        return cls(str(problem), problems=[problem])
+
+
+class ProblemsError(HubfleetError):
+    """Several located problems (validation)."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        errors = [p for p in problems if p.severity == "error"]
+        super().__init__(f"{len(errors)} error(s)", problems=problems)
+
+
+def errors_only(problems: Iterable[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]

@@ -1,0 +1,71 @@
+"""Helm commands as data: the exact argv the contract documents, built by pure functions.
+
+The deployer, `invoke replicate`'s deploy.sh and the rendered file's header all
+use these builders, so the three can never disagree.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+
+from .model import Chart, Hub
+
+SECRETS_PLACEHOLDER = "<decrypted secrets.yaml>"
+
+
+def rendered_path(hub: Hub) -> str:
+    return f"hubs/{hub.name}/rendered.values.yaml"
+
+
+def secrets_path(hub: Hub) -> str:
+    return f"hubs/{hub.name}/secrets.yaml"
+
+
+def repo_add_argv(chart: Chart) -> list[str] | None:
+    """`helm repo add` for http(s) repository charts; OCI and folders need none."""
+    if chart.kind != "repo":
+        return None
+    return ["helm", "repo", "add", chart.key, chart.repo or "", "--force-update"]
+
+
+def upgrade_argv(hub: Hub, chart: Chart, values: Sequence[str]) -> list[str]:
+    """The contract's one command (credentials, --timeout and --wait are appended by the deployer)."""
+    argv = ["helm", "upgrade", "--cleanup-on-fail", "--install", hub.release, chart.ref]
+    if chart.version:
+        argv += ["--version", chart.version]
+    argv += ["--namespace", hub.namespace, "--create-namespace"]
+    for path in values:
+        argv += ["--values", path]
+    return argv
+
+
+def template_argv(hub: Hub, chart: Chart, values: Sequence[str]) -> list[str]:
+    """`helm template` with the same chart, version, release, namespace and values."""
+    argv = ["helm", "template", hub.release, chart.ref]
+    if chart.version:
+        argv += ["--version", chart.version]
+    argv += ["--namespace", hub.namespace]
+    for path in values:
+        argv += ["--values", path]
+    return argv
+
+
+def shell(argv: Sequence[str]) -> str:
+    return shlex.join(argv)
+
+
+def header_commands(hub: Hub, chart: Chart, has_secrets: bool) -> list[str]:
+    """The plain-Helm lines in a rendered file's header, runnable from the fleet root."""
+    lines = []
+    add = repo_add_argv(chart)
+    if add:
+        lines.append(shell(add))
+    if chart.kind == "path":
+        lines.append(shell(["helm", "dependency", "build", chart.path or ""]))
+    values = [rendered_path(hub)]
+    cmd = shell(upgrade_argv(hub, chart, values))
+    if has_secrets:
+        cmd += f" --values <(sops --decrypt {shlex.quote(secrets_path(hub))})"
+    lines.append(cmd)
+    return lines

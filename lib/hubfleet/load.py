@@ -1,0 +1,176 @@
+"""Read a fleet from a `Source` into a `Fleet`, collecting every problem on the way.
+
+A file that fails its checks is left out (and its problem kept), so one bad hub
+never hides the problems of the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from . import model, schemas, yamlio
+from .errors import HubfleetError, Problem, did_you_mean
+from .model import Cluster, FleetConfig, Hub
+from .source import FLEET_FILE, Source
+
+FLEET_LAYER = "clusters/common.values.yaml"
+
+
+@dataclass(frozen=True)
+class Fleet:
+    config: FleetConfig
+    clusters: Mapping[str, Cluster]
+    hubs: Mapping[str, Hub]
+    source: Source
+    problems: tuple[Problem, ...] = ()
+    # Hubs whose own files were fine but that break a rule across files.
+    broken_hubs: frozenset[str] = field(default_factory=frozenset)
+
+    def hub(self, name: str) -> Hub:
+        if name not in self.hubs:
+            known = list(self.hubs)
+            raise HubfleetError(f"no hub `{name}` in hubs/{did_you_mean(name, known)}")
+        return self.hubs[name]
+
+    def cluster_of(self, hub: Hub) -> Cluster:
+        return self.clusters[hub.cluster]
+
+    def chart_of(self, hub: Hub) -> model.Chart:
+        return self.config.charts[hub.chart]
+
+
+def layer_paths(hub: Hub) -> tuple[str, str, str]:
+    """The values layers of a hub, lowest first (the contract's order)."""
+    return (FLEET_LAYER, f"clusters/{hub.cluster}/common.values.yaml", f"hubs/{hub.name}/values.yaml")
+
+
+@lru_cache(maxsize=8192)
+def parse_bytes(data: bytes, file: str, *, allow_empty: bool = False) -> dict[str, Any]:
+    """Parse once per distinct content (2000 hubs share one fleet layer).
+
+    The result is shared: callers must not mutate it (render.merge copies).
+    """
+    return yamlio.parse(data, file, allow_empty=allow_empty)
+
+
+def read_layer(source: Source, path: str) -> dict[str, Any]:
+    """A values layer: absent or empty means no values."""
+    data = source.read(path)
+    if data is None:
+        return {}
+    return parse_bytes(data, path, allow_empty=True)
+
+
+def _read_doc(source: Source, path: str, problems: list[Problem]) -> dict[str, Any] | None:
+    data = source.read(path)
+    if data is None:
+        problems.append(Problem(path, "file is missing"))
+        return None
+    try:
+        return parse_bytes(data, path)
+    except HubfleetError as e:
+        problems.extend(e.problems)
+        return None
+
+
+def _located(problems: list[Problem], source: Source) -> list[Problem]:
+    out = []
+    for p in problems:
+        if p.line is None and p.keypath:
+            data = source.read(p.file)
+            p = p.with_line(yamlio.locate(data, p.keypath) if data else None)
+        out.append(p)
+    return out
+
+
+def load_fleet(source: Source) -> Fleet:
+    """Load fleet.yaml, every cluster and every hub; raise only if fleet.yaml itself is unusable."""
+    problems: list[Problem] = []
+    doc = _read_doc(source, FLEET_FILE, problems)
+    if doc is None:
+        raise HubfleetError(str(problems[0]), problems=problems)
+    fleet_problems = model.check(doc, schemas.FLEET, FLEET_FILE) + model.chart_problems(doc, FLEET_FILE)
+    if fleet_problems:
+        located = _located(fleet_problems, source)
+        raise HubfleetError(str(located[0]), problems=located)
+    config = model.parse_fleet_config(doc)
+
+    clusters: dict[str, Cluster] = {}
+    for folder in source.subdirs("clusters"):
+        path = f"clusters/{folder}/cluster.yaml"
+        cdoc = _read_doc(source, path, problems)
+        if cdoc is None:
+            continue
+        found = model.check(cdoc, schemas.CLUSTER, path) or model.cluster_problems(cdoc, path, folder)
+        if found:
+            problems.extend(_located(found, source))
+            continue
+        clusters[folder] = model.parse_cluster(cdoc, path)
+
+    hubs: dict[str, Hub] = {}
+    broken: set[str] = set()
+    for folder in source.subdirs("hubs"):
+        path = f"hubs/{folder}/hub.yaml"
+        hdoc = _read_doc(source, path, problems)
+        if hdoc is None:
+            broken.add(folder)
+            continue
+        found = model.check(hdoc, schemas.HUB, path) or model.hub_problems(hdoc, path, folder)
+        if found:
+            problems.extend(_located(found, source))
+            broken.add(folder)
+            continue
+        hubs[folder] = model.parse_hub(hdoc, path, config.default_chart)
+
+    cross = _located(cross_file_problems(config, clusters, hubs), source)
+    problems.extend(cross)
+    broken |= {p.hub for p in cross if p.hub and p.severity == "error"}
+    return Fleet(config, clusters, hubs, source, tuple(problems), frozenset(broken))
+
+
+def cross_file_problems(
+    config: FleetConfig, clusters: Mapping[str, Cluster], hubs: Mapping[str, Hub]
+) -> list[Problem]:
+    """Rules between files: targets exist, names/domains unique, local hubs well placed."""
+    out: list[Problem] = []
+    domains: dict[str, str] = {}
+    namespaces: dict[tuple[str, str], str] = {}
+    ports: dict[int, str] = {}
+    for hub in hubs.values():
+
+        def bad(msg: str, key: str, hub: Hub = hub) -> None:
+            out.append(Problem(hub.file, msg, (key,), hub=hub.name))
+
+        cluster = clusters.get(hub.cluster)
+        if cluster is None:
+            bad(f"no cluster `{hub.cluster}` in clusters/{did_you_mean(hub.cluster, clusters)}", "cluster")
+        if hub.chart not in config.charts:
+            bad(
+                f"`{hub.chart}` is not a chart in fleet.yaml{did_you_mean(hub.chart, config.charts)}", "chart"
+            )
+        if hub.domain in domains:
+            bad(f"domain {hub.domain} is already used by hub `{domains[hub.domain]}`", "domain")
+        domains.setdefault(hub.domain, hub.name)
+        ns_key = (hub.cluster, hub.namespace)
+        if ns_key in namespaces:
+            bad(
+                f"namespace {hub.namespace} on cluster {hub.cluster} is already used by hub "
+                f"`{namespaces[ns_key]}`: give one of them its own `namespace:`",
+                "namespace",
+            )
+        namespaces.setdefault(ns_key, hub.name)
+        if cluster is not None and cluster.is_local:
+            port = hub.local_port or 8000
+            if port in ports:
+                bad(f"local port {port} is already used by hub `{ports[port]}`", "local")
+            ports.setdefault(port, hub.name)
+        elif cluster is not None and hub.local_port is not None:
+            bad(
+                f"`local:` is only for hubs on a `provider: local` cluster ({cluster.name} is "
+                f"{cluster.provider})",
+                "local",
+            )
+    return out

@@ -1,0 +1,273 @@
+"""The fleet as plain frozen data, made by `parse_*` functions after validation.
+
+Pure: these functions take mappings already read from YAML and never touch files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import cerberus
+
+from . import schemas
+from .errors import HubfleetError, KeyPath, Problem, did_you_mean
+
+
+@dataclass(frozen=True)
+class Chart:
+    key: str
+    name: str
+    repo: str | None = None  # http(s) chart repository or oci:// registry path
+    version: str | None = None
+    path: str | None = None  # chart folder, relative to the fleet root
+
+    @property
+    def kind(self) -> str:
+        if self.path:
+            return "path"
+        return "oci" if self.repo and self.repo.startswith("oci://") else "repo"
+
+    @property
+    def ref(self) -> str:
+        """What `helm upgrade` takes: `<repo-key>/<name>`, `oci://.../<name>`, or a folder."""
+        if self.kind == "path":
+            return self.path or ""
+        if self.kind == "oci":
+            return f"{(self.repo or '').rstrip('/')}/{self.name}"
+        return f"{self.key}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Canary:
+    clusters: tuple[str, ...] = ()
+    when: str = "chart"  # chart: only plans that change a chart go canary-first; always
+
+
+@dataclass(frozen=True)
+class Rollout:
+    max_parallel_per_cluster: int = 4
+    max_parallel: int = 16
+    timeout: int = 900  # seconds per release; also Helm's --timeout
+    wait: bool = False  # pass --wait to helm upgrade
+    breaker: int = 0  # 0: off; N: start no new cluster after N clusters failed
+    health_timeout: int = 300
+    health_retries: int = 3
+    canary: Canary = field(default_factory=Canary)
+
+
+@dataclass(frozen=True)
+class FleetConfig:
+    charts: Mapping[str, Chart]
+    default_chart: str
+    rollout: Rollout = field(default_factory=Rollout)
+
+
+@dataclass(frozen=True)
+class Cluster:
+    name: str
+    provider: str
+    settings: Mapping[str, Any]  # the provider's block, e.g. {"context": ..., "file": ...}
+    file: str = ""
+
+    @property
+    def is_local(self) -> bool:
+        return self.provider == "local"
+
+
+@dataclass(frozen=True)
+class Hub:
+    name: str
+    cluster: str
+    domain: str
+    stage: str = "prod"
+    chart: str = ""
+    namespace: str = ""
+    local_port: int | None = None
+    waive: Mapping[str, str] = field(default_factory=dict)
+    file: str = ""
+
+    @property
+    def folder(self) -> str:
+        return f"hubs/{self.name}"
+
+    @property
+    def release(self) -> str:
+        return self.name
+
+    def facts(self) -> dict[str, str]:
+        """What `${hub:...}` may name."""
+        return {
+            "name": self.name,
+            "domain": self.domain,
+            "namespace": self.namespace,
+            "stage": self.stage,
+        }
+
+
+# --- validation with located, hinted messages --------------------------------
+
+
+def check(document: Mapping[str, Any], schema: dict, file: str) -> list[Problem]:
+    """Cerberus errors as Problems: key path, message, 'did you mean' for unknown keys."""
+    v = cerberus.Validator(schema, allow_unknown=False)
+    if v.validate(dict(document)):
+        return []
+    return [_problem(e, file, schema) for e in _leaf_errors(v._errors)]
+
+
+def _leaf_errors(errors):
+    for e in errors:
+        if e.is_group_error and e.child_errors:
+            yield from _leaf_errors(e.child_errors)
+        else:
+            yield e
+
+
+def _problem(e: cerberus.errors.ValidationError, file: str, schema: dict) -> Problem:
+    path: KeyPath = tuple(e.document_path)
+    key = path[-1] if path else ""
+    rule, info = e.rule, e.constraint
+    if e.code == cerberus.errors.UNKNOWN_FIELD.code:
+        siblings = _schema_at(schema, path[:-1])
+        msg = f"unknown key{did_you_mean(str(key), siblings)}; allowed: {', '.join(sorted(siblings))}"
+    elif rule == "required":
+        msg = "required key is missing"
+    elif rule == "allowed":
+        msg = (
+            f"must be one of: {', '.join(map(str, info))} (got {e.value!r}){did_you_mean(str(e.value), info)}"
+        )
+    elif rule == "type":
+        msg = f"must be a {info} (got {type(e.value).__name__} {e.value!r})"
+    elif rule == "regex":
+        msg = f"{e.value!r} is not valid here: {_regex_hint(str(key))}"
+    elif rule == "empty":
+        msg = "must not be empty"
+    elif rule in ("min", "max"):
+        msg = f"must be {'at least' if rule == 'min' else 'at most'} {info} (got {e.value!r})"
+    elif rule == "maxlength":
+        msg = f"is longer than {info} characters"
+    elif rule == "dependencies":
+        msg = f"only allowed with provider: {key}"
+    elif rule == "excludes":
+        msg = f"cannot be combined with {info if isinstance(info, str) else ', '.join(info)}"
+    else:
+        msg = f"{rule}: {info}"
+    return Problem(file, msg, path)
+
+
+def _schema_at(schema: dict, path: KeyPath) -> list[str]:
+    node: Any = {"schema": schema}
+    for part in path:
+        inner = node.get("schema") or {}
+        if part in inner:
+            node = inner[part]
+        elif "valuesrules" in node:
+            node = node["valuesrules"]
+        else:
+            return []
+    inner = node.get("schema") or {}
+    return list(inner)
+
+
+def _regex_hint(key: str) -> str:
+    return {
+        "name": "use lowercase letters, digits and '-' (a DNS label, as Helm and Kubernetes require)",
+        "namespace": "use lowercase letters, digits and '-' (a Kubernetes namespace)",
+        "domain": "use a lowercase host name such as hub.example.org",
+        "repo": "use an http(s):// chart repository URL or an oci:// registry path",
+    }.get(key, "wrong format")
+
+
+# --- parsing (after `check` found nothing) ------------------------------------
+
+
+def parse_fleet_config(doc: Mapping[str, Any]) -> FleetConfig:
+    charts = {
+        key: Chart(
+            key=key,
+            name=spec.get("name", key),
+            repo=spec.get("repo"),
+            version=None if spec.get("version") is None else str(spec["version"]),
+            path=spec.get("path"),
+        )
+        for key, spec in doc["charts"].items()
+    }
+    r = doc.get("rollout") or {}
+    health = r.get("health") or {}
+    canary = r.get("canary") or {}
+    rollout = Rollout(
+        max_parallel_per_cluster=r.get("max_parallel_per_cluster", 4),
+        max_parallel=r.get("max_parallel", 16),
+        timeout=r.get("timeout", 900),
+        wait=r.get("wait", False),
+        breaker=r.get("breaker", 0),
+        health_timeout=health.get("timeout", 300),
+        health_retries=health.get("retries", 3),
+        canary=Canary(tuple(canary.get("clusters", ())), canary.get("when", "chart")),
+    )
+    return FleetConfig(charts=charts, default_chart=doc["default_chart"], rollout=rollout)
+
+
+def chart_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
+    """Rules Cerberus cannot say: repository charts need a version; default_chart exists."""
+    out = []
+    for key, spec in (doc.get("charts") or {}).items():
+        if not isinstance(spec, dict):
+            continue
+        if not spec.get("path") and not spec.get("repo"):
+            out.append(Problem(file, "needs `repo:` (with `version:`) or `path:`", ("charts", key)))
+        elif spec.get("repo") and not spec.get("version"):
+            out.append(Problem(file, "repository charts need a `version:` (pin it)", ("charts", key)))
+    default = doc.get("default_chart")
+    charts = doc.get("charts") or {}
+    if isinstance(default, str) and isinstance(charts, dict) and default not in charts:
+        out.append(
+            Problem(
+                file,
+                f"`{default}` is not a key of `charts:`{did_you_mean(default, charts)}",
+                ("default_chart",),
+            )
+        )
+    return out
+
+
+def parse_cluster(doc: Mapping[str, Any], file: str) -> Cluster:
+    provider = doc["provider"]
+    return Cluster(doc["name"], provider, dict(doc.get(provider) or {}), file)
+
+
+def cluster_problems(doc: Mapping[str, Any], file: str, folder: str) -> list[Problem]:
+    out = []
+    if doc.get("name") != folder:
+        out.append(Problem(file, f"name must equal its folder `{folder}`", ("name",)))
+    provider = doc.get("provider")
+    if provider in schemas.REQUIRED_BLOCK and provider not in doc:
+        out.append(Problem(file, f"provider {provider} needs a `{provider}:` block", (provider,)))
+    return out
+
+
+def parse_hub(doc: Mapping[str, Any], file: str, default_chart: str) -> Hub:
+    return Hub(
+        name=doc["name"],
+        cluster=doc["cluster"],
+        domain=doc["domain"],
+        stage=doc.get("stage", "prod"),
+        chart=doc.get("chart", default_chart),
+        namespace=doc.get("namespace", doc["name"]),
+        local_port=(doc.get("local") or {}).get("port"),
+        waive=dict(doc.get("waive") or {}),
+        file=file,
+    )
+
+
+def hub_problems(doc: Mapping[str, Any], file: str, folder: str) -> list[Problem]:
+    if doc.get("name") != folder:
+        return [Problem(file, f"name must equal its folder `{folder}`", ("name",))]
+    return []
+
+
+def require(problems: list[Problem]) -> None:
+    if problems:
+        raise HubfleetError(str(problems[0]), problems=problems)

@@ -1,0 +1,98 @@
+"""Cerberus schemas of our own files, declared once as data (pre-commit's clientlib style).
+
+Unknown keys are rejected everywhere; provider blocks are required per provider.
+"""
+
+from __future__ import annotations
+
+# DNS-1123 label: Helm release names (<= 53 chars) and namespaces (<= 63 chars) must be one.
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+HOSTNAME = r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+PROVIDERS = ("local", "kubeconfig", "gke", "eks", "aks")
+STAGES = ("staging", "prod")
+# Policy checks a hub may waive in hub.yaml `waive:`, each with a written reason.
+WAIVABLE = ("dummy-authenticator", "allow-all", "tmp-authenticator")
+
+_name = {"type": "string", "required": True, "empty": False}
+_str = {"type": "string", "empty": False}
+
+CHART = {
+    "repo": {**_str, "regex": r"^(https?|oci)://\S+$", "excludes": "path"},
+    "name": {**_str},
+    "version": {**_str, "excludes": "path"},
+    "path": {**_str, "excludes": ["repo", "version"]},
+}
+
+FLEET = {
+    "charts": {
+        "type": "dict",
+        "required": True,
+        "empty": False,
+        "keysrules": {"type": "string", "regex": r"^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$"},
+        "valuesrules": {"type": "dict", "schema": CHART},
+    },
+    "default_chart": {**_str, "required": True},
+    "rollout": {
+        "type": "dict",
+        "schema": {
+            "max_parallel_per_cluster": {"type": "integer", "min": 1, "max": 64},
+            "max_parallel": {"type": "integer", "min": 1, "max": 512},
+            "timeout": {"type": "integer", "min": 10, "max": 86_400},
+            "wait": {"type": "boolean"},
+            "breaker": {"type": "integer", "min": 0},
+            "health": {
+                "type": "dict",
+                "schema": {
+                    "timeout": {"type": "integer", "min": 5, "max": 3_600},
+                    "retries": {"type": "integer", "min": 0, "max": 20},
+                },
+            },
+            "canary": {
+                "type": "dict",
+                "schema": {
+                    "clusters": {"type": "list", "schema": {"type": "string"}, "required": True},
+                    "when": {"type": "string", "allowed": ["chart", "always"]},
+                },
+            },
+        },
+    },
+}
+
+PROVIDER_BLOCKS = {
+    "local": {"host": {**_str}},
+    "kubeconfig": {"context": {**_str, "required": True}, "file": {**_str}},
+    "gke": {"project": _name, "location": _name, "cluster": _name},
+    "eks": {"region": _name, "cluster": _name, "account": {**_str}, "role_arn": {**_str}},
+    "aks": {"resource_group": _name, "cluster": _name, "subscription": {**_str}},
+}
+
+CLUSTER = {
+    "name": {**_name, "regex": DNS_LABEL, "maxlength": 63},
+    "provider": {"type": "string", "required": True, "allowed": list(PROVIDERS)},
+    **{
+        p: {"type": "dict", "schema": block, "dependencies": {"provider": [p]}}
+        for p, block in PROVIDER_BLOCKS.items()
+    },
+}
+
+HUB = {
+    "name": {**_name, "regex": DNS_LABEL, "maxlength": 53},
+    "cluster": _name,
+    "domain": {**_name, "regex": HOSTNAME},
+    "stage": {"type": "string", "allowed": list(STAGES)},
+    "chart": {**_str},
+    "namespace": {**_str, "regex": DNS_LABEL, "maxlength": 63},
+    "local": {
+        "type": "dict",
+        "schema": {"port": {"type": "integer", "min": 1024, "max": 65535}},
+    },
+    "waive": {
+        "type": "dict",
+        "keysrules": {"type": "string", "allowed": list(WAIVABLE)},
+        "valuesrules": {"type": "string", "empty": False},
+    },
+}
+
+# What a provider block must hold; cerberus' `dependencies` only says a block
+# belongs to its provider, so `required` per provider is checked in model.py.
+REQUIRED_BLOCK = {"kubeconfig", "gke", "eks", "aks"}

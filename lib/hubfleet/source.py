@@ -1,0 +1,98 @@
+"""Where fleet files come from: the working tree, or a commit's git objects.
+
+The loader only sees a `Source` (relative path -> bytes), so `invoke plan` can
+load two commits in memory exactly as `invoke validate` loads the work tree.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Protocol
+
+from .errors import HubfleetError
+
+FLEET_FILE = "fleet.yaml"
+
+
+class Source(Protocol):
+    label: str
+
+    def read(self, path: str) -> bytes | None:
+        """Bytes of the file at `path` (posix, relative to the fleet root), None if absent."""
+        ...
+
+    def subdirs(self, path: str) -> list[str]:
+        """Names of the folders directly under `path`, sorted."""
+        ...
+
+    def files_under(self, path: str) -> Iterator[str]:
+        """Every file below folder `path`, relative to the fleet root, sorted."""
+        ...
+
+
+class DirSource:
+    """The working tree."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.label = "working tree"
+
+    def read(self, path: str) -> bytes | None:
+        try:
+            return (self.root / path).read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+
+    def subdirs(self, path: str) -> list[str]:
+        try:
+            with os.scandir(self.root / path) as it:
+                return sorted(e.name for e in it if e.is_dir() and not e.name.startswith("."))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
+    def files_under(self, path: str) -> Iterator[str]:
+        base = self.root / path
+        for dirpath, dirnames, filenames in sorted(os.walk(base)):
+            dirnames.sort()
+            for name in sorted(filenames):
+                yield Path(dirpath, name).relative_to(self.root).as_posix()
+
+
+class MappingSource:
+    """Files held in memory: a git commit's tree, or a test's dict literal."""
+
+    def __init__(self, files: Mapping[str, bytes], label: str = "memory") -> None:
+        self.files = dict(files)
+        self.label = label
+        self._dirs: dict[str, set[str]] = {}
+        for p in self.files:
+            parts = p.split("/")
+            for i in range(1, len(parts)):
+                self._dirs.setdefault("/".join(parts[: i - 1]), set()).add(parts[i - 1])
+
+    def read(self, path: str) -> bytes | None:
+        return self.files.get(path)
+
+    def subdirs(self, path: str) -> list[str]:
+        return sorted(d for d in self._dirs.get(path.strip("/"), ()) if not d.startswith("."))
+
+    def files_under(self, path: str) -> Iterator[str]:
+        prefix = path.strip("/") + "/"
+        yield from sorted(p for p in self.files if p.startswith(prefix))
+
+
+def find_root(start: Path | None = None) -> Path:
+    """The nearest folder, from `start` upward, holding fleet.yaml."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / FLEET_FILE).is_file():
+            return folder
+    raise HubfleetError(f"no {FLEET_FILE} in {here} or any folder above it: run inside a fleet repository")
+
+
+def state_dir(root: Path) -> Path:
+    """Uncommitted state (chart cache, local hubs, tools): `.hubfleet/` or $HUBFLEET_STATE."""
+    env = os.environ.get("HUBFLEET_STATE")
+    return Path(env).resolve() if env else root / ".hubfleet"

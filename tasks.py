@@ -1,0 +1,97 @@
+"""hubfleet tasks: `invoke --list`, `invoke --help TASK`.
+
+Each task is a few lines over `hubfleet.commands`; the error boundary turns
+expected failures into one line and exit 1.
+"""
+
+from __future__ import annotations
+
+from invoke import Collection, Exit, task
+
+from hubfleet.cli import boundary
+
+
+def _run(command: str, **kwargs) -> None:
+    from importlib import import_module
+
+    code = boundary(import_module(f"hubfleet.commands.{command}").run, **kwargs)
+    if code:
+        raise Exit(code=code)
+
+
+@task(help={"hub": "only this hub", "check": "write nothing; list stale files, exit 1 if any"})
+def render(c, hub=None, check=False):
+    """Render each hub's layers into hubs/<hub>/rendered.values.yaml."""
+    _run("render", hub=hub, check=check)
+
+
+@task(
+    help={
+        "hub": "only this hub",
+        "offline": "never fetch charts; a chart not in the cache is a warning",
+        "deep": "also `helm template` every hub and check manifests against Kubernetes schemas",
+    }
+)
+def validate(c, hub=None, offline=False, deep=False):
+    """Check our files, the rendered values against each chart's schema, secrets and policy."""
+    _run("validate", hub=hub, offline=offline, deep=deep)
+
+
+@task(
+    help={
+        "base": "commit before the change (default: merge-base of HEAD and origin/main, else HEAD~1)",
+        "head": "commit after the change (default: HEAD)",
+        "json": "write the plan as JSON to this file",
+        "markdown": "write a pull-request comment (tables, diffs, rollout graph) to this file",
+    }
+)
+def plan(c, base=None, head="HEAD", json=None, markdown=None):
+    """Show exactly which hubs a change between two commits must deploy, in order."""
+    _run("plan", base=base, head=head, json_out=json, markdown_out=markdown)
+
+
+@task(
+    help={
+        "hub": "deploy this hub",
+        "cluster": "deploy every hub of this cluster (with --plan: only that cluster's part)",
+        "plan": "deploy the hubs of a plan JSON file from `invoke plan --json`",
+        "dry_run": "contact no cluster: print the commands and the manifests `helm template` makes",
+        "no_health": "skip the health check after each staging hub",
+    }
+)
+def deploy(c, hub=None, cluster=None, plan=None, dry_run=False, no_health=False):
+    """Deploy hubs with `helm upgrade --install`: staging, health check, then prod."""
+    _run("deploy", hub=hub, cluster=cluster, plan=plan, dry_run=dry_run, no_health=no_health)
+
+
+@task(help={"hub": "the hub to copy", "out": "folder to write (created; must be empty)"})
+def replicate(c, hub, out):
+    """Write a standalone folder that deploys this hub with plain Helm (Right to Replicate)."""
+    _run("replicate", hub=hub, out=out)
+
+
+@task(help={"hub": "the hub to check (local or remote, by its domain)"})
+def health(c, hub):
+    """Check a running hub for real: API, spawn a server, run 1+1 in a kernel, clean up."""
+    _run("health", hub=hub)
+
+
+@task(help={"hub": "the local hub to stop"})
+def stop(c, hub):
+    """Stop a hub running on a local cluster."""
+    _run("stop", hub=hub)
+
+
+@task(help={"hub": "the hub whose secrets.yaml to open in $EDITOR through sops"})
+def secrets(c, hub):
+    """Edit a hub's sops-encrypted secrets.yaml (creates it, encrypted, if missing)."""
+    _run("secrets", hub=hub)
+
+
+@task
+def setup(c):
+    """Install the tools hubfleet runs (helm, sops, configurable-http-proxy) where missing."""
+    _run("setup")
+
+
+ns = Collection(render, validate, plan, deploy, replicate, health, stop, secrets, setup)
