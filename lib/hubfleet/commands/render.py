@@ -1,0 +1,25 @@
+"""`invoke render [--hub H] [--check]`."""
+
+from __future__ import annotations
+
+from ..cli import console
+from ..errors import HubfleetError
+from ..renderall import load_work_tree, render_fleet, stale_files, write_rendered
+
+
+def run(hub: str | None = None, check: bool = False) -> int:
+    root, fleet = load_work_tree()
+    rendered = render_fleet(fleet, [hub] if hub else None)
+    if check:
+        stale = stale_files(root, rendered)
+        for path in stale:
+            console.print(f"{path}: stale or missing: run `invoke render`", markup=False)
+        if stale:
+            raise HubfleetError(f"{len(stale)} rendered file(s) out of date")
+        console.print(f"{len(rendered)} rendered file(s) up to date")
+        return 0
+    written = write_rendered(root, rendered)
+    console.print(f"rendered {len(rendered)} hub(s), {len(written)} file(s) changed")
+    for path in written:
+        console.print(f"  wrote {path}", markup=False)
+    return 0

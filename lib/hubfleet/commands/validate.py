@@ -1,0 +1,25 @@
+"""`invoke validate [--hub H] [--offline] [--deep]`."""
+
+from __future__ import annotations
+
+from ..cli import console, print_problems
+from ..errors import errors_only
+from ..renderall import load_work_tree
+from ..validate import validate_fleet
+
+
+def run(hub: str | None = None, offline: bool = False, deep: bool = False) -> int:
+    root, fleet = load_work_tree()
+    names = [hub] if hub else None
+    problems = validate_fleet(root, fleet, names, offline=offline)
+    if deep and not errors_only(problems):
+        from ..k8s_validate import deep_check_fleet
+
+        problems += deep_check_fleet(root, fleet, names)
+    print_problems(problems)
+    errors = errors_only(problems)
+    warnings = len(problems) - len(errors)
+    checked = 1 if hub else len(fleet.hubs) + len(fleet.broken_hubs)
+    summary = f"{checked} hub(s) checked: {len(errors)} error(s), {warnings} warning(s)"
+    console.print(summary, style="red" if errors else "green")
+    return 1 if errors else 0

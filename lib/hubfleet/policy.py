@@ -1,0 +1,107 @@
+"""Fleet policy, tuned to be precise (a noisy check teaches people to ignore it).
+
+Pure functions over parsed layers and rendered values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+from .errors import KeyPath, Problem
+from .model import Cluster, Hub
+
+# Whole key names (case and `_`/`-` folded) that carry a secret. Whole names only:
+# `token_url`, `secretName`, `client_id` or `password_reset_url` are not secrets.
+SECRET_KEYS = frozenset(
+    k.replace("_", "").lower()
+    for k in (
+        "password", "client_secret", "api_token", "apiToken", "cookieSecret", "cookie_secret",
+        "secretToken", "secret_token", "secret_key", "secretKey", "private_key", "privateKey",
+        "access_token", "accessToken", "auth_token", "authToken", "bearer_token", "crypt_key",
+        "client_secret_key", "hmac_key", "signing_key", "db_password", "AWS_SECRET_ACCESS_KEY",
+        "GITHUB_TOKEN", "JUPYTERHUB_CRYPT_KEY",
+    )
+)
+
+DUMMY = {"dummy", "dummyauthenticator", "jupyterhub.auth.dummyauthenticator"}
+TMP = {"tmp", "tmpauthenticator", "tmpauthenticator.tmpauthenticator"}
+
+
+def _fold(key: Any) -> str:
+    return str(key).replace("_", "").replace("-", "").lower()
+
+
+def _leaves(data: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _leaves(v, (*path, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _leaves(v, (*path, i))
+    else:
+        yield path, data
+
+
+def _is_placeholder(value: Any) -> bool:
+    """Empty, null, or an interpolation/env reference: not a secret written down."""
+    if value is None or value == "" or isinstance(value, bool):
+        return True
+    return isinstance(value, str) and (value.startswith("${") or value.startswith("$("))
+
+
+def secret_key_problems(file: str, layer: Mapping[str, Any]) -> list[Problem]:
+    """A secret-bearing key with a value in a plain (committed, readable) layer."""
+    out = []
+    for path, value in _leaves(layer):
+        named = [p for p in path if isinstance(p, str)]
+        # extraEnv list form: [{name: X_PASSWORD, value: ...}] names the secret in `name`.
+        if path and path[-1] == "value" and len(path) >= 2:
+            sibling = _node(layer, path[:-1])
+            if isinstance(sibling, dict) and _fold(sibling.get("name", "")) in SECRET_KEYS:
+                named.append(str(sibling["name"]))
+        if named and _fold(named[-1]) in SECRET_KEYS and not _is_placeholder(value):
+            out.append(
+                Problem(file, "looks like a secret in a plain values file: move it to the hub's "
+                        "sops-encrypted secrets.yaml (`invoke secrets --hub <hub>`)", path)
+            )
+    return out
+
+
+def _node(data: Any, path: KeyPath) -> Any:
+    for p in path:
+        data = data[p]
+    return data
+
+
+def authenticator(values: Mapping[str, Any]) -> str:
+    cls = (((values.get("hub") or {}).get("config") or {}).get("JupyterHub") or {}).get("authenticator_class")
+    return str(cls or "").lower()
+
+
+def auth_problems(
+    hub: Hub, cluster: Cluster, values: Mapping[str, Any], file_of: Callable[[KeyPath], str]
+) -> list[Problem]:
+    """Authenticator policy on one hub's rendered values (local clusters are for trying things)."""
+    if cluster.is_local:
+        return []
+    out = []
+    auth = authenticator(values)
+    key = ("hub", "config", "JupyterHub", "authenticator_class")
+    if auth in DUMMY and "dummy-authenticator" not in hub.waive:
+        out.append(Problem(
+            file_of(key), "DummyAuthenticator lets anyone log in on a real cluster: use a real authenticator, or "
+            "waive it in hub.yaml (`waive: {dummy-authenticator: <reason>}`)", key, hub=hub.name))
+    if auth in TMP and "tmp-authenticator" not in hub.waive:
+        out.append(Problem(file_of(key), "the tmp authenticator gives anyone a throwaway account (public hub?); "
+                           "waive in hub.yaml if intended", key, severity="warning", hub=hub.name))
+    config = (values.get("hub") or {}).get("config") or {}
+    for cls, traits in config.items():
+        # Authenticator-wide allow_all only: per-IdP ones (CILogon allowed_idps.<idp>.allow_all) are normal.
+        if isinstance(traits, dict) and traits.get("allow_all") is True and "allow-all" not in hub.waive:
+            where = ("hub", "config", cls, "allow_all")
+            out.append(Problem(
+                file_of(where), "allow_all: true lets every identity of the provider in; waive in hub.yaml "
+                "(`waive: {allow-all: <reason>}`) if this hub is public on purpose",
+                where, severity="warning", hub=hub.name))
+    return out

@@ -1,0 +1,77 @@
+"""Render many hubs: all-or-nothing, in parallel where it pays, cached by content.
+
+The imperative shell around `render.render_hub`: nothing is written unless every
+requested hub renders, so a bad layer never leaves half the fleet re-rendered.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import HubfleetError, Problem, ProblemsError, errors_only
+from .load import Fleet, load_fleet
+from .render import Rendered, render_hub
+from .source import DirSource, find_root
+
+
+def load_work_tree(start: Path | None = None) -> tuple[Path, Fleet]:
+    root = find_root(start)
+    return root, load_fleet(DirSource(root))
+
+
+def select_hubs(fleet: Fleet, names: Sequence[str] | None) -> list[str]:
+    if names is None:
+        return sorted(fleet.hubs)
+    for name in names:
+        fleet.hub(name)  # raises with a 'did you mean'
+    return list(names)
+
+
+def render_fleet(fleet: Fleet, names: Sequence[str] | None = None) -> list[Rendered]:
+    """Render the named hubs (default: all); raise every problem found, located."""
+    load_errors = errors_only(fleet.problems)
+    if load_errors:
+        raise ProblemsError(load_errors)
+    out: list[Rendered] = []
+    problems: list[Problem] = []
+    for name in select_hubs(fleet, names):
+        try:
+            out.append(render_hub(fleet, fleet.hubs[name]))
+        except HubfleetError as e:
+            problems.extend(e.problems or [Problem(f"hubs/{name}", str(e))])
+    if problems:
+        from .load import _located
+
+        raise ProblemsError(_located(problems, fleet.source))
+    return out
+
+
+def stale_files(root: Path, rendered: Sequence[Rendered]) -> list[str]:
+    stale = []
+    for r in rendered:
+        try:
+            current = (root / r.path).read_text(encoding="utf-8")
+        except (FileNotFoundError, UnicodeDecodeError):
+            current = None
+        if current != r.text:
+            stale.append(r.path)
+    return stale
+
+
+def write_rendered(root: Path, rendered: Sequence[Rendered]) -> list[str]:
+    """Write changed files atomically (temp + rename); return the paths written."""
+    written = []
+    for r in rendered:
+        path = root / r.path
+        try:
+            if path.read_text(encoding="utf-8") == r.text:
+                continue
+        except (FileNotFoundError, UnicodeDecodeError):
+            pass
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(r.text, encoding="utf-8")
+        os.replace(tmp, path)
+        written.append(r.path)
+    return written
