@@ -44,7 +44,7 @@ def render_fleet(fleet: Fleet, names: Sequence[str] | None = None) -> list[Rende
     if problems:
         from .load import _located
 
-        raise ProblemsError(_located(problems, fleet.source))
+        raise ProblemsError(list(dict.fromkeys(_located(problems, fleet.source))))
     return out
 
 
