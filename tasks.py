@@ -88,10 +88,15 @@ def secrets(c, hub):
     _run("secrets", hub=hub)
 
 
-@task
-def setup(c):
+@task(
+    help={
+        "seed_chart": "KEY=DIR: cache chart KEY's values.schema.json and values.yaml from DIR, "
+        "for validating without network"
+    }
+)
+def setup(c, seed_chart=None):
     """Install the tools hubfleet runs (helm, sops, configurable-http-proxy) where missing."""
-    _run("setup")
+    _run("setup", seed=seed_chart)
 
 
 ns = Collection(render, validate, plan, deploy, replicate, health, stop, secrets, setup)

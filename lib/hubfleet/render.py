@@ -235,9 +235,9 @@ def _register_resolvers() -> None:
             "must render the same files; put the value in a layer"
         )
 
-    OmegaConf.register_new_resolver("hub", fact("hub"), replace=True)
-    OmegaConf.register_new_resolver("cluster", fact("cluster"), replace=True)
-    OmegaConf.register_new_resolver("oc.env", machine_dependent, replace=True)
+    OmegaConf.register_resolver("hub", fact("hub"), replace=True)
+    OmegaConf.register_resolver("cluster", fact("cluster"), replace=True)
+    OmegaConf.register_resolver("oc.env", machine_dependent, replace=True)
     _registered = True
 
 

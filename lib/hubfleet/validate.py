@@ -55,8 +55,14 @@ def validate_fleet(
             problems.append(Problem("fleet.yaml", str(e), ("charts", key)))
             schemas[key] = None
         if schemas[key] is None and offline:
-            problems.append(Problem("fleet.yaml", "chart not in the cache (--offline): its values "
-                                    "schema was not checked", ("charts", key), severity="warning"))
+            problems.append(
+                Problem(
+                    "fleet.yaml",
+                    "chart not in the cache (--offline): its values schema was not checked",
+                    ("charts", key),
+                    severity="warning",
+                )
+            )
     problems += _hub_problems(root, fleet, checkable, schemas)
     return list(dict.fromkeys(problems))
 
@@ -166,9 +172,15 @@ def _secrets_problems(fleet: Fleet, hub: Any, values: dict, schema: ChartSchema 
         doc = parse_bytes(data, file)
     except HubfleetError as e:
         return list(e.problems)
-    if not is_encrypted(doc):
-        return [Problem(file, "is not sops-encrypted (a leaked secret?): encrypt it with "
-                        f"`sops --encrypt --in-place {file}` and rotate what it holds", hub=hub.name)]
+    if not is_encrypted(data):
+        return [
+            Problem(
+                file,
+                "is not sops-encrypted (a leaked secret?): encrypt it with "
+                f"`sops --encrypt --in-place {file}` and rotate what it holds",
+                hub=hub.name,
+            )
+        ]
     if schema is None:
         return []
     found = chartschema.secret_key_errors(schema, values, doc)

@@ -1,0 +1,63 @@
+"""Nox sessions: `nox -l` lists them. Each installs what it needs into its own venv."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["validate", "lint", "tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+ROOT = Path(__file__).parent
+SHARED_CHART = ROOT.parent / "shared" / "charts" / "jupyterhub-4.4.0"
+
+
+def _seed_offline_charts(session: nox.Session) -> None:
+    """No network to the chart repository (CI): seed the real chart's schema from ../shared."""
+    if SHARED_CHART.is_dir():
+        session.run("invoke", "setup", f"--seed-chart=jupyterhub={SHARED_CHART}", silent=True)
+
+
+@nox.session
+def validate(session: nox.Session) -> None:
+    """Rendered files up to date, then every check of `invoke validate` on the whole fleet."""
+    session.install("-e", ".")
+    _seed_offline_charts(session)
+    session.run("invoke", "render", "--check")
+    session.run("invoke", "validate", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff on the code, yamllint on the fleet, actionlint on the workflows."""
+    session.install("ruff", "yamllint")
+    session.run("ruff", "check", "lib", "tests", "tasks.py", "noxfile.py")
+    session.run("ruff", "format", "--check", "lib", "tests", "tasks.py", "noxfile.py")
+    session.run("yamllint", "--strict", "-c", ".yamllint.yaml", ".")
+    session.install("-e", ".")
+    session.run("python", "-m", "hubfleet.lint_workflows", external=True)
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The whole test suite: unit, real helm/sops/git, real JupyterHub processes, hub folders' tests."""
+    session.install("-e", ".[test]")
+    session.run("invoke", "setup")
+    _seed_offline_charts(session)
+    session.run("pytest", *(session.posargs or ["tests", "hubs"]))
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Speed and memory figures against baselines measured in the same run (2000 synthetic hubs)."""
+    session.install("-e", ".")
+    session.run("python", "-m", "hubfleet.bench", *session.posargs)
+
+
+@nox.session(default=False)
+def demo(session: nox.Session) -> None:
+    """Deploy the demo hub on the local cluster and check its health."""
+    session.install("-e", ".[local]")
+    session.run("invoke", "setup")
+    session.run("invoke", "deploy", "--hub", "demo")

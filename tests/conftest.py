@@ -1,0 +1,67 @@
+"""Shared fixtures. Reusable pieces live in tests/helpers/; keep this file small."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+FLEET_FILES = ("fleet.yaml", "clusters", "hubs")
+
+
+def shared_dir() -> Path | None:
+    """`../shared` beside the checkout (CI lays it there), or $HUBFLEET_SHARED."""
+    env = os.environ.get("HUBFLEET_SHARED")
+    candidate = Path(env) if env else REPO.parent / "shared"
+    return candidate if (candidate / "charts").is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def jupyterhub_chart_dir() -> Path:
+    shared = shared_dir()
+    if shared is None or not (shared / "charts" / "jupyterhub-4.4.0").is_dir():
+        pytest.skip("../shared/charts/jupyterhub-4.4.0 is absent (set HUBFLEET_SHARED to its parent)")
+    return shared / "charts" / "jupyterhub-4.4.0"
+
+
+@pytest.fixture(scope="session")
+def jupyterhub_schema(jupyterhub_chart_dir, tmp_path_factory):
+    """The real jupyterhub 4.4.0 values schema with its defaults, as Helm validates them."""
+    from hubfleet.chartschema import ChartSchema
+
+    schema = json.loads((jupyterhub_chart_dir / "values.schema.json").read_text())
+    defaults = yaml.safe_load((jupyterhub_chart_dir / "values.yaml").read_text())
+    return ChartSchema(schema, defaults, tmp_path_factory.mktemp("schema-cache"))
+
+
+@pytest.fixture
+def example_fleet(tmp_path, monkeypatch) -> Path:
+    """A copy of this repository's example fleet, as the working directory, with its own state."""
+    root = tmp_path / "fleet"
+    root.mkdir()
+    for name in FLEET_FILES:
+        src = REPO / name
+        if src.is_dir():
+            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("tests", "__pycache__"))
+        else:
+            shutil.copy(src, root / name)
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("HUBFLEET_STATE", str(tmp_path / "state"))
+    return root
+
+
+@pytest.fixture
+def seeded_fleet(example_fleet, jupyterhub_chart_dir) -> Path:
+    """The example fleet with the jupyterhub chart's schema seeded in its cache (no network)."""
+    from hubfleet.charts import seed_cache
+    from hubfleet.load import load_fleet
+    from hubfleet.source import DirSource
+
+    fleet = load_fleet(DirSource(example_fleet))
+    seed_cache(example_fleet, fleet.config.charts["jupyterhub"], jupyterhub_chart_dir)
+    return example_fleet
