@@ -65,3 +65,9 @@ def seeded_fleet(example_fleet, jupyterhub_chart_dir) -> Path:
     fleet = load_fleet(DirSource(example_fleet))
     seed_cache(example_fleet, fleet.config.charts["jupyterhub"], jupyterhub_chart_dir)
     return example_fleet
+
+
+# Real helm/sops, a served chart repository and a deployable fleet (tests/helpers/).
+from helpers.chartrepo import chart_repo  # noqa: E402, F401
+from helpers.fleetbuild import deploy_env  # noqa: E402, F401
+from helpers.realtools import age_key, helm_bin, sops_bin  # noqa: E402, F401

@@ -69,3 +69,16 @@ def header_commands(hub: Hub, chart: Chart, has_secrets: bool) -> list[str]:
         cmd += f" --values <(sops --decrypt {shlex.quote(secrets_path(hub))})"
     lines.append(cmd)
     return lines
+
+
+def deploy_argv(
+    hub: Hub, chart: Chart, values: Sequence[str], timeout: int, wait: bool, credentials: Sequence[str] = ()
+) -> list[str]:
+    """What the deployer runs: the contract's command, `--timeout`, `--wait` if asked, credentials last.
+
+    Credentials go last so `deploy.sh "$@"` (replicate) yields the very same argv.
+    """
+    argv = [*upgrade_argv(hub, chart, values), "--timeout", f"{timeout}s"]
+    if wait:
+        argv.append("--wait")
+    return [*argv, *credentials]

@@ -49,6 +49,7 @@ class Runner(Protocol):
         input: str | bytes | None = None,
         check: bool = True,
         mask: Sequence[str] = (),
+        interactive: bool = False,
     ) -> Completed: ...
 
 
@@ -68,9 +69,16 @@ def run(
     input: str | bytes | None = None,
     check: bool = True,
     mask: Sequence[str] = (),
+    interactive: bool = False,
 ) -> Completed:
-    """Run `argv`; kill its whole process group on timeout or interrupt."""
+    """Run `argv`; kill its whole process group on timeout or interrupt.
+
+    `interactive` hands the terminal to the command (an editor through `sops`): no
+    capture, same session, so the user's keys and Ctrl-C reach it.
+    """
     argv = [os.fspath(a) for a in argv]
+    if interactive:
+        return _run_interactive(argv, env=env, cwd=cwd, check=check)
     text = not isinstance(input, bytes)
     try:
         proc = subprocess.Popen(
@@ -101,6 +109,25 @@ def run(
     done = Completed(tuple(argv), proc.returncode, _s(out), _s(err))
     if check and proc.returncode != 0:
         raise CommandError(done, mask=mask)
+    return done
+
+
+def _run_interactive(
+    argv: list[str], *, env: Mapping[str, str] | None, cwd: str | Path | None, check: bool
+) -> Completed:
+    try:
+        proc = subprocess.Popen(argv, env=dict(env) if env is not None else None, cwd=cwd)
+    except FileNotFoundError as e:
+        raise HubfleetError(f"`{argv[0]}` not found: install it or set its HUBFLEET_* variable") from e
+    try:
+        proc.wait()
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    done = Completed(tuple(argv), proc.returncode, "", "")
+    if check and proc.returncode != 0:
+        raise CommandError(done)
     return done
 
 

@@ -12,7 +12,7 @@ import json
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
@@ -44,18 +44,19 @@ def validate_fleet(
             fleet.hub(name)  # raises: unknown hub, with a hint
     problems = [p for p in fleet.problems if _concerns(p, fleet, selected, names is None)]
     checkable = [n for n in selected if n in fleet.hubs and n not in fleet.broken_hubs]
-    problems += _layer_problems(fleet, checkable)
+    layers = _Layers.start(root, fleet, checkable)
 
+    chart_problems: list[Problem] = []
     schemas: dict[str, ChartSchema | None] = {}
     load_schema = chart_schema or (lambda chart: chart_schema_for(root, chart, offline=offline))
     for key in sorted({fleet.hubs[n].chart for n in checkable}):
         try:
             schemas[key] = load_schema(fleet.config.charts[key])
         except HubfleetError as e:
-            problems.append(Problem("fleet.yaml", str(e), ("charts", key)))
+            chart_problems.append(Problem("fleet.yaml", str(e), ("charts", key)))
             schemas[key] = None
         if schemas[key] is None and offline:
-            problems.append(
+            chart_problems.append(
                 Problem(
                     "fleet.yaml",
                     "chart not in the cache (--offline): its values schema was not checked",
@@ -63,8 +64,28 @@ def validate_fleet(
                     severity="warning",
                 )
             )
-    problems += _hub_problems(root, fleet, checkable, schemas)
+    hub_problems = _hub_problems(root, fleet, checkable, schemas, layers)
+    problems += layers.finish(fleet) + chart_problems + hub_problems
     return list(dict.fromkeys(problems))
+
+
+def deep_problems(root: Path, fleet: Fleet, names: Sequence[str] | None = None) -> list[Problem]:
+    """`--deep`: `helm template` each hub (both cores: helm runs outside the GIL) and check manifests."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from .k8s_validate import deep_check
+
+    selected = [n for n in (names or sorted(fleet.hubs)) if n not in fleet.broken_hubs]
+    with ThreadPoolExecutor(max(2, os.cpu_count() or 2)) as pool:
+        found = pool.map(lambda n: _deep_one(root, fleet, n, deep_check), selected)
+    return [p for batch in found for p in batch]
+
+
+def _deep_one(root: Path, fleet: Fleet, name: str, deep_check: Callable[..., list[Problem]]) -> list[Problem]:
+    try:
+        return deep_check(root, fleet, name)
+    except HubfleetError as e:
+        return list(e.problems) or [Problem(f"hubs/{name}/hub.yaml", f"--deep: {e}", hub=name)]
 
 
 def chart_schema_for(root: Path, chart: Any, *, offline: bool) -> ChartSchema | None:
@@ -85,22 +106,62 @@ def _concerns(p: Problem, fleet: Fleet, selected: list[str], everything: bool) -
     )
 
 
-def _layer_problems(fleet: Fleet, names: list[str]) -> list[Problem]:
-    """Secret-looking keys, once per distinct layer file (2000 hubs share one fleet layer)."""
-    files = dict.fromkeys(p for n in names for p in layer_paths(fleet.hubs[n]))
-    out = []
-    for file in files:
-        data = fleet.source.read(file)
-        if data is None:
-            continue
-        try:
-            layer = parse_bytes(data, file, allow_empty=True)
-        except HubfleetError as e:
-            out.extend(e.problems)
-            continue
-        found = policy.secret_key_problems(file, layer)
-        out += [p.with_line(yamlio.locate(data, p.keypath)) for p in found]
-    return out
+@dataclass
+class _Layers:
+    """Secret-looking keys, once per distinct layer file (2000 hubs share one fleet layer).
+
+    Cached by each file's bytes, so a warm run parses no layer. On a cold run the
+    parent checks the shared layers; a hub's own layer is checked by the worker that
+    checks the hub (it parses that file anyway), so the parsing uses every core.
+    """
+
+    cache_file: Path
+    cache: dict[str, Any]
+    keys: dict[str, str]  # existing layer files, in order -> digest of their bytes
+    todo: set[str]  # files whose entry is missing or stale
+
+    @classmethod
+    def start(cls, root: Path, fleet: Fleet, names: list[str]) -> _Layers:
+        cache_file = state_dir(root) / "cache" / "layers.json"
+        cache = _read_cache(cache_file)
+        keys: dict[str, str] = {}
+        for file in dict.fromkeys(p for n in names for p in layer_paths(fleet.hubs[n])):
+            data = fleet.source.read(file)
+            if data is not None:
+                keys[file] = hashlib.blake2b(__version__.encode() + b"\0" + data, digest_size=20).hexdigest()
+        todo = {f for f, key in keys.items() if cache.get(f, {}).get("key") != key}
+        layers = cls(cache_file, cache, keys, todo)
+        own = {layer_paths(fleet.hubs[n])[-1] for n in names}
+        for file in sorted(todo - own):
+            layers.add(file, _one_layer(file, fleet.source.read(file) or b""))
+        return layers
+
+    def add(self, file: str, problems: list[Problem]) -> None:
+        self.cache[file] = {"key": self.keys[file], "problems": [asdict(p) for p in problems]}
+
+    def finish(self, fleet: Fleet) -> list[Problem]:
+        """Check what no worker did, save the cache, and return every problem in file order."""
+        for file in self.todo:
+            if self.cache.get(file, {}).get("key") != self.keys[file]:
+                self.add(file, _one_layer(file, fleet.source.read(file) or b""))
+        if self.todo:
+            known = {p for h in fleet.hubs.values() for p in layer_paths(h)}
+            _write_cache(self.cache_file, {f: e for f, e in self.cache.items() if f in known})
+        return [_cached_problem(p) for f in self.keys for p in self.cache[f]["problems"]]
+
+
+def _one_layer(file: str, data: bytes) -> list[Problem]:
+    try:
+        layer = parse_bytes(data, file, allow_empty=True)
+    except HubfleetError as e:
+        return list(e.problems)
+    found = policy.secret_key_problems(file, layer)
+    return [p.with_line(yamlio.locate(data, p.keypath)) for p in found]
+
+
+def _cached_problem(fields: dict[str, Any]) -> Problem:
+    """A Problem back from JSON: its key path was a tuple (hashable), JSON made it a list."""
+    return Problem(**{**fields, "keypath": tuple(fields.get("keypath") or ())})
 
 
 # --- per hub: cached, parallel --------------------------------------------------------
@@ -109,24 +170,32 @@ _CTX: dict[str, Any] = {}  # set before forking; workers inherit it
 
 
 def _hub_problems(
-    root: Path, fleet: Fleet, names: list[str], schemas: dict[str, ChartSchema | None]
+    root: Path, fleet: Fleet, names: list[str], schemas: dict[str, ChartSchema | None], layers: _Layers
 ) -> list[Problem]:
     cache_file = state_dir(root) / "cache" / "validate.json"
-    keys = {n: _digest(fleet, fleet.hubs[n], schemas) for n in names}
+    file_digests: dict[str, bytes] = {}  # shared layers are read and hashed once, not once per hub
+    keys = {n: _digest(fleet, fleet.hubs[n], schemas, file_digests) for n in names}
     cache = _read_cache(cache_file)
     todo = [n for n in names if cache.get(n, {}).get("key") != keys[n]]
     results: dict[str, list[Problem]] = {
-        n: [Problem(**p) for p in cache[n]["problems"]] for n in names if n not in todo
+        n: [_cached_problem(p) for p in cache[n]["problems"]] for n in names if n not in todo
     }
-    _CTX.update(fleet=fleet, schemas=schemas)
+    _CTX.update(fleet=fleet, schemas=schemas, layer_todo=layers.todo)
+    for schema in {schemas.get(fleet.hubs[n].chart) for n in todo} - {None}:
+        schema.compile()  # once, here: forked workers inherit it
+    own_layers: dict[str, list[Problem]] = {}
     if len(todo) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
         workers = min(os.cpu_count() or 2, 4)
         chunks = [todo[i::workers] for i in range(workers)]
         with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            for part in pool.map(_check_many, chunks):
+            for part, own in pool.map(_check_many, chunks):
                 results.update(part)
+                own_layers.update(own)
     else:
-        results.update(_check_many(todo))
+        part, own_layers = _check_many(todo)
+        results.update(part)
+    for file, found in own_layers.items():
+        layers.add(file, found)
     if todo:
         for n in todo:
             cache[n] = {"key": keys[n], "problems": [asdict(p) for p in results[n]]}
@@ -134,9 +203,15 @@ def _hub_problems(
     return [p for n in names for p in results[n]]
 
 
-def _check_many(names: list[str]) -> dict[str, list[Problem]]:
-    fleet, schemas = _CTX["fleet"], _CTX["schemas"]
-    return {n: check_hub(fleet, n, schemas.get(fleet.hubs[n].chart)) for n in names}
+def _check_many(names: list[str]) -> tuple[dict[str, list[Problem]], dict[str, list[Problem]]]:
+    """Check hubs, and each hub's own layer file where its layer check is not cached."""
+    fleet, schemas, layer_todo = _CTX["fleet"], _CTX["schemas"], _CTX["layer_todo"]
+    own: dict[str, list[Problem]] = {}
+    for n in names:
+        file = layer_paths(fleet.hubs[n])[-1]
+        if file in layer_todo:
+            own[file] = _one_layer(file, fleet.source.read(file) or b"")
+    return {n: check_hub(fleet, n, schemas.get(fleet.hubs[n].chart)) for n in names}, own
 
 
 def check_hub(fleet: Fleet, name: str, schema: ChartSchema | None) -> list[Problem]:
@@ -212,15 +287,19 @@ def _locate(fleet: Fleet, p: Problem) -> Problem:
     return p.with_line(yamlio.locate(data, p.keypath)) if data else p
 
 
-def _digest(fleet: Fleet, hub: Any, schemas: dict[str, ChartSchema | None]) -> str:
+def _digest(
+    fleet: Fleet, hub: Any, schemas: dict[str, ChartSchema | None], file_digests: dict[str, bytes]
+) -> str:
     h = hashlib.blake2b(digest_size=20)
     h.update(__version__.encode())
     schema = schemas.get(hub.chart)
     h.update(schema.digest.encode() if schema is not None else b"-")
     cluster = fleet.clusters[hub.cluster]
     for path in (*layer_paths(hub), hub.file, cluster.file, f"hubs/{hub.name}/secrets.yaml"):
-        data = fleet.source.read(path)
-        h.update(path.encode() + b"\0" + (b"-" if data is None else data) + b"\0")
+        if path not in file_digests:
+            data = fleet.source.read(path)
+            file_digests[path] = b"-" if data is None else hashlib.blake2b(data, digest_size=20).digest()
+        h.update(path.encode() + b"\0" + file_digests[path] + b"\0")
     return h.hexdigest()
 
 

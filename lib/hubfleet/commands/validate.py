@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..cli import console, print_problems
 from ..errors import errors_only
 from ..renderall import load_work_tree
-from ..validate import validate_fleet
+from ..validate import deep_problems, validate_fleet
 
 
 def run(hub: str | None = None, offline: bool = False, deep: bool = False) -> int:
@@ -13,9 +13,7 @@ def run(hub: str | None = None, offline: bool = False, deep: bool = False) -> in
     names = [hub] if hub else None
     problems = validate_fleet(root, fleet, names, offline=offline)
     if deep and not errors_only(problems):
-        from ..k8s_validate import deep_check_fleet
-
-        problems += deep_check_fleet(root, fleet, names)
+        problems += deep_problems(root, fleet, names)
     print_problems(problems)
     errors = errors_only(problems)
     warnings = len(problems) - len(errors)

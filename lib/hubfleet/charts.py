@@ -1,0 +1,258 @@
+"""Charts as data: each chart's own values schema and defaults, and its folder for Helm.
+
+Repository charts (`https://`, `oci://`) are pulled once per (repository, name,
+version) into `<state>/charts/`, untarred, and reused; chart folders in the fleet
+are read where they are. A cache entry is a folder holding `meta.json` (digest,
+source) and `chart/` (the chart); it appears by one rename, so a reader never sees
+half of one. A *seeded* entry (schema and defaults only, for machines that cannot
+reach the repository) has no templates: it serves `chart_meta`, not `chart_dir`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tarfile
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from . import tools, yamlio
+from .errors import HubfleetError
+from .model import Chart
+from .runner import CommandError, Runner, run
+from .source import state_dir
+
+__all__ = ["ChartMeta", "cache_entry", "chart_dir", "chart_meta", "ensure_dependencies", "seed_cache"]
+
+SCHEMA_FILE = "values.schema.json"
+DEFAULTS_FILE = "values.yaml"
+
+
+@dataclass(frozen=True)
+class ChartMeta:
+    schema: dict[str, Any] | None  # the chart's values.schema.json, None if it ships none
+    defaults: dict[str, Any]  # the chart's values.yaml
+    digest: str  # sha256 of the chart archive, or of a chart folder's files
+    source: str  # where it came from: the archive URL/ref, a folder, or "seeded from DIR"
+
+
+# --- pure helpers ------------------------------------------------------------------
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-")[:60] or "x"
+
+
+def cache_key(chart: Chart) -> str:
+    """`<readable repo>-<hash of repo URL>/<name>/<version>`: repo, name and version all count."""
+    repo = (chart.repo or "").rstrip("/")
+    short = hashlib.sha256(repo.encode()).hexdigest()[:12]
+    host = re.sub(r"^[a-z]+://", "", repo)
+    return f"{_slug(host)}-{short}/{_slug(chart.name)}/{_slug(chart.version or 'none')}"
+
+
+def folder_digest(folder: Path) -> str:
+    """sha256 over the sorted (relative path, content) of every file: a chart folder's identity."""
+    h = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        rel = path.relative_to(folder).as_posix()
+        h.update(rel.encode() + b"\0")
+        h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _where(chart: Chart) -> str:
+    return f"fleet.yaml: charts.{chart.key}"
+
+
+def meta_from_folder(folder: Path, digest: str, source: str, chart: Chart) -> ChartMeta:
+    """Schema and defaults of a chart folder (its own files, as Helm reads them)."""
+    schema = None
+    schema_path = folder / SCHEMA_FILE
+    if schema_path.is_file():
+        try:
+            schema = json.loads(schema_path.read_bytes())
+        except ValueError as e:
+            raise HubfleetError(f"{_where(chart)}: {schema_path} is not valid JSON: {e}") from None
+    defaults_path = folder / DEFAULTS_FILE
+    defaults = (
+        yamlio.parse(defaults_path.read_bytes(), str(defaults_path), allow_empty=True)
+        if defaults_path.is_file()
+        else {}
+    )
+    return ChartMeta(schema, defaults, digest, source)
+
+
+# --- the cache ----------------------------------------------------------------------------
+
+
+def cache_entry(root: Path, chart: Chart) -> Path:
+    return state_dir(root) / "charts" / cache_key(chart)
+
+
+def _read_entry(entry: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((entry / "meta.json").read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def _publish(entry: Path, build) -> None:
+    """Build an entry in a temp folder beside it, then rename it into place."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=entry.parent, prefix=f".{entry.name}-"))
+    try:
+        build(tmp)
+        if entry.exists():
+            shutil.rmtree(entry)
+        os.replace(tmp, entry)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _pull_argv(helm: str, chart: Chart, dest: Path) -> list[str]:
+    version = ["--version", chart.version] if chart.version else []
+    if chart.kind == "oci":
+        return [helm, "pull", chart.ref, *version, "--destination", str(dest)]
+    return [helm, "pull", "--repo", chart.repo or "", chart.name, *version, "--destination", str(dest)]
+
+
+def _untar_chart(archive: Path, into: Path) -> None:
+    with tarfile.open(archive) as tar:
+        tar.extractall(into / "x", filter="data")
+    tops = [p for p in (into / "x").iterdir() if p.is_dir()]
+    if len(tops) != 1:
+        raise HubfleetError(f"{archive.name}: a chart archive holds one folder, found {len(tops)}")
+    os.replace(tops[0], into / "chart")
+    shutil.rmtree(into / "x")
+
+
+def _pull(root: Path, chart: Chart, entry: Path, runner: Runner) -> None:
+    helm = tools.helm(root, runner=runner)
+
+    def build(tmp: Path) -> None:
+        try:
+            runner(_pull_argv(helm, chart, tmp), env=tools.helm_env(root), timeout=300)
+        except CommandError as e:
+            raise HubfleetError(
+                f"{_where(chart)}: cannot pull chart {chart.name} {chart.version} from {chart.repo} "
+                f"({e}). Check the URL and the network; `invoke validate --offline` skips the chart, and "
+                f"`invoke setup --seed-chart {chart.key}=DIR` caches its values.schema.json + values.yaml"
+            ) from None
+        archives = list(tmp.glob("*.tgz"))
+        if len(archives) != 1:
+            raise HubfleetError(f"{_where(chart)}: helm pull left {len(archives)} archives, expected 1")
+        digest = hashlib.sha256(archives[0].read_bytes()).hexdigest()
+        _untar_chart(archives[0], tmp)
+        archives[0].unlink()
+        meta = {"digest": digest, "source": f"{chart.ref} {chart.version}", "seeded": False}
+        (tmp / "meta.json").write_text(json.dumps(meta))
+
+    _publish(entry, build)
+
+
+def _cached(root: Path, chart: Chart, *, offline: bool, runner: Runner) -> tuple[Path, dict] | None:
+    entry = cache_entry(root, chart)
+    info = _read_entry(entry)
+    if info is not None or offline:
+        return (entry, info) if info is not None else None
+    with FileLock(str(entry) + ".lock", timeout=600):
+        info = _read_entry(entry)  # pulled by another process while we waited
+        if info is None:
+            _pull(root, chart, entry, runner)
+            info = _read_entry(entry)
+    assert info is not None
+    return entry, info
+
+
+# --- the API -----------------------------------------------------------------------------
+
+
+def chart_meta(root: Path, chart: Chart, *, offline: bool = False, runner: Runner = run) -> ChartMeta | None:
+    """The chart's schema and defaults; None only when offline and not cached."""
+    if chart.kind == "path":
+        folder = _path_folder(root, chart)
+        return meta_from_folder(folder, folder_digest(folder), chart.path or "", chart)
+    found = _cached(root, chart, offline=offline, runner=runner)
+    if found is None:
+        return None
+    entry, info = found
+    return meta_from_folder(entry / "chart", info["digest"], info["source"], chart)
+
+
+def chart_dir(root: Path, chart: Chart, *, runner: Runner = run) -> Path:
+    """The full chart folder (templates included), for `helm template`."""
+    if chart.kind == "path":
+        folder = _path_folder(root, chart)
+        ensure_dependencies(root, chart, runner=runner)
+        return folder
+    found = _cached(root, chart, offline=False, runner=runner)
+    assert found is not None
+    entry, info = found
+    if info.get("seeded"):
+        raise HubfleetError(
+            f"{_where(chart)}: the cache holds only the schema and defaults of {chart.name} "
+            f"{chart.version} ({info['source']}), not its templates: reach {chart.repo} once, "
+            f"or delete {entry} to pull it"
+        )
+    return entry / "chart"
+
+
+def _path_folder(root: Path, chart: Chart) -> Path:
+    folder = root / (chart.path or "")
+    if not (folder / "Chart.yaml").is_file():
+        raise HubfleetError(f"{_where(chart)}.path: {chart.path} is not a chart folder (no Chart.yaml)")
+    return folder
+
+
+def needs_dependency_build(folder: Path) -> bool:
+    """Chart.yaml lists dependencies that charts/ does not hold yet."""
+    doc = yamlio.parse((folder / "Chart.yaml").read_bytes(), str(folder / "Chart.yaml"))
+    deps = doc.get("dependencies") or []
+    have = {p.name for p in (folder / "charts").glob("*")} if (folder / "charts").is_dir() else set()
+    for dep in deps:
+        name = str(dep.get("name", ""))
+        if not any(h == name or (h.startswith(f"{name}-") and h.endswith(".tgz")) for h in have):
+            return True
+    return False
+
+
+def ensure_dependencies(root: Path, chart: Chart, *, runner: Runner = run) -> list[str] | None:
+    """`helm dependency build <path>` (from the fleet root) when the folder needs it; the argv run."""
+    if chart.kind != "path" or not needs_dependency_build(_path_folder(root, chart)):
+        return None
+    argv = [tools.helm(root, runner=runner), "dependency", "build", chart.path or ""]
+    try:
+        runner(argv, env=tools.helm_env(root), cwd=root, timeout=300)
+    except CommandError as e:
+        raise HubfleetError(f"{_where(chart)}.path: `helm dependency build` failed: {e}") from None
+    return argv
+
+
+def seed_cache(root: Path, chart: Chart, folder: Path) -> Path:
+    """Cache a folder's values.schema.json + values.yaml as `chart`'s metadata (no templates)."""
+    if chart.kind == "path":
+        raise HubfleetError(f"{_where(chart)}: is a chart folder in the fleet; it needs no seeding")
+    if not (folder / SCHEMA_FILE).is_file() and not (folder / DEFAULTS_FILE).is_file():
+        raise HubfleetError(f"{folder}: holds neither {SCHEMA_FILE} nor {DEFAULTS_FILE}")
+    meta_from_folder(folder, "", "", chart)  # fail on bad files before touching the cache
+    entry = cache_entry(root, chart)
+
+    def build(tmp: Path) -> None:
+        (tmp / "chart").mkdir()
+        for name in (SCHEMA_FILE, DEFAULTS_FILE):
+            if (folder / name).is_file():
+                shutil.copyfile(folder / name, tmp / "chart" / name)
+        meta = {"digest": folder_digest(tmp / "chart"), "source": f"seeded from {folder}", "seeded": True}
+        (tmp / "meta.json").write_text(json.dumps(meta))
+
+    with FileLock(str(entry) + ".lock", timeout=600):
+        _publish(entry, build)
+    return entry

@@ -1,0 +1,43 @@
+"""`invoke setup`: install the tools hubfleet runs where missing, and say what was found."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .. import charts, tools
+from ..cli import console
+from ..errors import HubfleetError
+from ..load import load_fleet
+from ..source import DirSource, find_root
+
+
+def run(seed: str | None = None) -> int:
+    root = find_root()
+    for name, ensure in (("helm", tools.ensure_helm), ("sops", tools.ensure_sops)):
+        found = tools.find(name, root)
+        if found:
+            console.print(f"{name}: {found}", markup=False)
+        else:
+            console.print(f"{name}: installed {ensure(root)}", markup=False)
+    _chp(root)
+    if seed:
+        key, _, folder = seed.partition("=")
+        fleet = load_fleet(DirSource(root))
+        if key not in fleet.config.charts or not folder:
+            raise HubfleetError(
+                f"--seed-chart {seed}: use KEY=DIR with KEY one of: {', '.join(fleet.config.charts)}"
+            )
+        entry = charts.seed_cache(root, fleet.config.charts[key], Path(folder).resolve())
+        console.print(f"chart {key}: schema and defaults seeded from {folder} into {entry}", markup=False)
+    return 0
+
+
+def _chp(root: Path) -> None:
+    """configurable-http-proxy for local hubs: installed by the local cluster's code, if present."""
+    try:
+        from ..localhub.install import ensure_chp  # type: ignore[import-not-found]
+    except ImportError:
+        console.print("configurable-http-proxy: skipped (local hubs not available)", markup=False)
+        return
+    got = ensure_chp(root)
+    console.print(f"configurable-http-proxy: {got}", markup=False)

@@ -1,0 +1,185 @@
+"""Deploy one hub: credentials, decrypted secrets, then exactly the contract's Helm command.
+
+`deploy_hub` never raises for an expected failure (unreachable chart repository,
+missing age key, Helm error, timeout): it returns a failed `Result`, so a rollout
+carries on with the other hubs. Secrets are masked in every message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import charts, helm, helmrun, providers, secrets, tools
+from .errors import HubfleetError
+from .load import Fleet
+from .model import Chart, Cluster, Hub
+from .rollout import Result
+from .runner import CommandError, Runner, _mask, run
+
+__all__ = ["GRACE", "deploy_hub", "dry_run_commands", "redact_manifests"]
+
+GRACE = 20  # seconds the runner waits past Helm's own --timeout before killing it
+
+
+def deploy_hub(
+    root: Path,
+    fleet: Fleet,
+    hub_name: str,
+    *,
+    dry_run: bool = False,
+    runner: Runner = run,
+    echo: Callable[[str], None] = print,
+) -> Result:
+    """Deploy (or, with `dry_run`, show) one hub; a failed Result instead of an exception."""
+    start = time.monotonic()
+    try:
+        hub = fleet.hub(hub_name)
+        cluster = fleet.cluster_of(hub)
+        if cluster.is_local:
+            return _local(root, fleet, hub, dry_run, echo, start)
+        check_rendered(root, fleet, hub)
+        if dry_run:
+            echo(dry_run_head(root, fleet, hub))
+            echo(dry_run_manifests(root, fleet, hub, runner=runner))
+            return Result(hub_name, True, "dry run: nothing deployed", time.monotonic() - start)
+        message = release(root, fleet, hub, cluster, runner=runner)
+        return Result(hub_name, message is None, message or "deployed", time.monotonic() - start)
+    except HubfleetError as e:
+        return Result(hub_name, False, str(e), time.monotonic() - start)
+
+
+def _local(root: Path, fleet: Fleet, hub: Hub, dry_run: bool, echo, start: float) -> Result:
+    if dry_run:
+        echo(f"# {hub.name}: on local cluster {hub.cluster}: no Helm; deploy starts JupyterHub here")
+        return Result(hub.name, True, "dry run: nothing started", time.monotonic() - start)
+    from .providers import local
+
+    got: Any = local.deploy(root, fleet, hub)
+    if isinstance(got, Result):
+        return got
+    return Result(hub.name, True, "started on this machine", time.monotonic() - start)
+
+
+def check_rendered(root: Path, fleet: Fleet, hub: Hub) -> None:
+    """Deploy what is committed, and only if it is what the layers render to."""
+    from .render import render_hub
+
+    path = root / helm.rendered_path(hub)
+    if not path.is_file():
+        raise HubfleetError(f"{helm.rendered_path(hub)}: missing: run `invoke render --hub {hub.name}`")
+    if path.read_text(encoding="utf-8") != render_hub(fleet, hub).text:
+        raise HubfleetError(
+            f"{helm.rendered_path(hub)}: stale (the layers render differently): run `invoke render`"
+        )
+
+
+def release(root: Path, fleet: Fleet, hub: Hub, cluster: Cluster, *, runner: Runner = run) -> str | None:
+    """Run `helm upgrade` for the hub; None on success, else the (masked) reason."""
+    chart = fleet.chart_of(hub)
+    rollout = fleet.config.rollout
+    helmrun.repo_add(root, chart, runner=runner)
+    charts.ensure_dependencies(root, chart, runner=runner)
+    with (
+        providers.credentials(cluster, root, runner) as creds,
+        secrets.decrypted_with_mask(root, hub.name, runner=runner) as (clear, mask),
+    ):
+        values = [helm.rendered_path(hub), *([str(clear)] if clear else [])]
+        argv = helm.deploy_argv(hub, chart, values, rollout.timeout, rollout.wait, creds.flags)
+        env = {**tools.helm_env(root), **creds.env}
+        try:
+            done = runner(
+                helmrun.resolved(root, argv, runner=runner),
+                env=env,
+                cwd=root,
+                timeout=rollout.timeout + GRACE,
+                check=False,
+                mask=mask,
+            )
+        except CommandError as e:  # timed out: the runner killed helm's process group
+            return str(e)
+        if done.returncode == 0:
+            return None
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        return f"helm exit {done.returncode}: " + _mask(" | ".join(tail), mask)
+
+
+# --- dry run -----------------------------------------------------------------------------
+
+
+def dry_run_commands(fleet: Fleet, hub: Hub, has_secrets: bool) -> list[str]:
+    """Pure: the commands `invoke deploy` would run, temp files shown as placeholders."""
+    chart = fleet.chart_of(hub)
+    cluster = fleet.cluster_of(hub)
+    rollout = fleet.config.rollout
+    lines = []
+    add = helm.repo_add_argv(chart)
+    if add:
+        lines.append(helm.shell(add))
+    if chart.kind == "path":
+        lines.append(helm.shell(["helm", "dependency", "build", chart.path or ""]) + "  # if needed")
+    values = [helm.rendered_path(hub)] + ([f"<decrypted {helm.secrets_path(hub)}>"] if has_secrets else [])
+    creds = providers.describe(cluster)
+    lines.append(helm.shell(helm.deploy_argv(hub, chart, values, rollout.timeout, rollout.wait, creds)))
+    return lines
+
+
+def dry_run_head(root: Path, fleet: Fleet, hub: Hub) -> str:
+    has_secrets = (root / helm.secrets_path(hub)).is_file()
+    out = [f"# {hub.name} on cluster {hub.cluster}: `invoke deploy` would run:"]
+    return "\n".join(out + dry_run_commands(fleet, hub, has_secrets))
+
+
+def dry_run_manifests(root: Path, fleet: Fleet, hub: Hub, *, runner: Runner = run) -> str:
+    """The manifests real Helm templates from the real chart, Secrets redacted."""
+    chart = fleet.chart_of(hub)
+    has_secrets = (root / helm.secrets_path(hub)).is_file()
+    out: list[str] = []
+    with contextlib.ExitStack() as stack:
+        clear, mask = None, []
+        if has_secrets:  # template with secrets when we can; a dry run on CI may have no key
+            try:
+                clear, mask = stack.enter_context(secrets.decrypted_with_mask(root, hub.name, runner=runner))
+            except HubfleetError as e:
+                out.append(f"# warning: templating without secrets: {e}")
+        values = [helm.rendered_path(hub), *([str(clear)] if clear else [])]
+        done = helmrun.template(root, hub, chart, values, runner=runner, mask=mask)
+        out.append(f"# helm template {hub.release} ({_chart_label(chart)}): manifests follow")
+        out.append(redact_manifests(done.stdout, mask).rstrip("\n"))
+    return "\n".join(out) + "\n"
+
+
+def _chart_label(chart: Chart) -> str:
+    return chart.path or f"{chart.ref} {chart.version}"
+
+
+_DOC_SPLIT = re.compile(r"(?m)^---[ \t]*\n")
+_SECRET_KIND = re.compile(r"(?m)^kind:[ \t]*Secret[ \t]*$")
+
+
+def redact_manifests(text: str, mask: Sequence[str] = ()) -> str:
+    """Pure: Secret `data`/`stringData` values replaced, and known secret strings masked."""
+    docs = _DOC_SPLIT.split(text)
+    out = []
+    for doc in docs:
+        if _SECRET_KIND.search(doc):
+            comments = "".join(line + "\n" for line in doc.splitlines() if line.startswith("#"))
+            try:
+                body = yaml.safe_load(doc)
+            except yaml.YAMLError:
+                body = None
+            if isinstance(body, dict):
+                for key in ("data", "stringData"):
+                    if isinstance(body.get(key), dict):
+                        body[key] = {k: "<redacted>" for k in body[key]}
+                doc = comments + yaml.safe_dump(body, sort_keys=False)
+            else:
+                doc = comments + "# <Secret redacted>\n"
+        out.append(doc)
+    return _mask("---\n".join(out), mask)

@@ -1,0 +1,138 @@
+"""Right to Replicate: a standalone folder that deploys one hub with plain Helm.
+
+The folder holds the hub's rendered values, its still-encrypted secrets, a
+`deploy.sh` whose Helm command comes from the same builder the deployer uses
+(`helm.deploy_argv`), and a README. It needs only `helm` (and `sops` where there
+are secrets) on PATH, and nothing in it names this project. Decrypted secrets
+live only in the script's memory and reach Helm through a pipe (`<(...)`), so
+there is no clear-text file to clean up; a sops failure stops the script.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from . import helm
+from .errors import HubfleetError
+from .load import Fleet
+from .model import Chart, Hub
+
+__all__ = ["deploy_script", "readme", "write_replica"]
+
+_SECRETS_ARG = "@SECRETS@"  # replaced by the process substitution after quoting
+
+
+def deploy_script(hub: Hub, chart: Chart, timeout: int, wait: bool, has_secrets: bool) -> str:
+    """Pure: deploy.sh. Extra arguments (credentials such as --kube-context) go to helm as is."""
+    values = ["rendered.values.yaml", *([_SECRETS_ARG] if has_secrets else [])]
+    upgrade = helm.shell(helm.deploy_argv(hub, chart, values, timeout, wait))
+    upgrade = upgrade.replace(_SECRETS_ARG, '<(printf "%s\\n" "$secrets")') + ' "$@"'
+    lines = [
+        "#!/usr/bin/env bash",
+        f"# Deploy the JupyterHub `{hub.name}` with plain Helm.",
+        "# Usage: ./deploy.sh [extra helm flags, e.g. --kube-context C]",
+        "set -euo pipefail",
+        "# Runs from this folder and needs nothing but bash built-ins and the tools it calls.",
+        'here="${BASH_SOURCE[0]%/*}"',
+        '[[ "$here" == "${BASH_SOURCE[0]}" ]] && here=.',
+        'cd "$here"',
+    ]
+    add = helm.repo_add_argv(chart)
+    if add:
+        lines.append(helm.shell(add))
+    if chart.kind == "path":
+        lines.append(helm.shell(["helm", "dependency", "build", chart.path or ""]))
+    if has_secrets:
+        lines += [
+            "# Decrypted secrets stay in memory; `set -e` stops here if sops cannot decrypt.",
+            'secrets="$(sops --decrypt secrets.yaml)"',
+        ]
+    lines.append(upgrade)
+    return "\n".join(lines) + "\n"
+
+
+def values_copy(hub: Hub, text: str) -> str:
+    """Pure: the rendered file with its generator's header replaced by a plain one (same values)."""
+    lines = text.splitlines(keepends=True)
+    while lines and lines[0].startswith("#"):
+        lines.pop(0)
+    head = f"# Helm values of the JupyterHub `{hub.name}` (non-secret). Deploy: ./deploy.sh\n"
+    return head + "".join(lines)
+
+
+def readme(hub: Hub, chart: Chart, has_secrets: bool) -> str:
+    """Pure: README.md of the folder."""
+    source = (
+        f"the chart folder `{chart.path}` (copied here)"
+        if chart.kind == "path"
+        else f"chart `{chart.name}` version {chart.version} from {chart.repo}"
+    )
+    secrets = (
+        "- `secrets.yaml`: secret values, still encrypted with [sops](https://github.com/getsops/sops).\n"
+        "  `deploy.sh` decrypts it in memory (`sops --decrypt`); you need a key it is encrypted to\n"
+        "  (for age: `SOPS_AGE_KEY_FILE=path/to/keys.txt`).\n"
+        if has_secrets
+        else ""
+    )
+    return f"""# JupyterHub `{hub.name}`: deploy with plain Helm
+
+This folder is everything needed to deploy the JupyterHub `{hub.name}` (domain `{hub.domain}`)
+to a Kubernetes cluster with [Helm](https://helm.sh) 3, without any other tool: Helm release
+`{hub.release}` in namespace `{hub.namespace}`, {source}.
+
+- `rendered.values.yaml`: the complete, non-secret Helm values of this hub.
+{secrets}- `deploy.sh`: the one Helm command that deploys it (`helm upgrade --install`).
+
+## Deploy
+
+Requirements: bash, `helm` on PATH{", `sops` on PATH" if has_secrets else ""}, and access to the cluster.
+
+```
+./deploy.sh --kube-context <your-context>      # any extra flags are passed to helm
+```
+
+Read `deploy.sh` first: it is short, and it is exactly what runs.
+
+## Leave
+
+Nothing here depends on the system this folder came from. To manage the hub on your own,
+keep this folder (for example in its own git repository), edit `rendered.values.yaml`
+(and `secrets.yaml` with `sops secrets.yaml`), and run `./deploy.sh` again. To remove the hub:
+`helm uninstall {hub.release} --namespace {hub.namespace}`.
+"""
+
+
+def write_replica(root: Path, fleet: Fleet, hub_name: str, out: Path) -> list[Path]:
+    """Write the folder; refuse an existing non-empty `out`. The files written."""
+    hub = fleet.hub(hub_name)
+    cluster = fleet.cluster_of(hub)
+    if cluster.is_local:
+        raise HubfleetError(
+            f"{hub.file}: hub {hub.name} runs on local cluster {cluster.name}; "
+            "replicate is for hubs on Kubernetes clusters"
+        )
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise HubfleetError(f"{out}: exists and is not empty: choose a new folder for --out")
+    rendered = root / helm.rendered_path(hub)
+    if not rendered.is_file():
+        raise HubfleetError(f"{helm.rendered_path(hub)}: missing: run `invoke render --hub {hub.name}` first")
+    chart = fleet.chart_of(hub)
+    secrets = root / helm.secrets_path(hub)
+    has_secrets = secrets.is_file()
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "rendered.values.yaml").write_text(values_copy(hub, rendered.read_text(encoding="utf-8")))
+    if has_secrets:
+        shutil.copyfile(secrets, out / "secrets.yaml")
+    if chart.kind == "path":
+        shutil.copytree(root / (chart.path or ""), out / (chart.path or ""), ignore=_no_vcs)
+    rollout = fleet.config.rollout
+    script = out / "deploy.sh"
+    script.write_text(deploy_script(hub, chart, rollout.timeout, rollout.wait, has_secrets))
+    script.chmod(0o755)
+    (out / "README.md").write_text(readme(hub, chart, has_secrets))
+    return sorted(p for p in out.rglob("*") if p.is_file())
+
+
+def _no_vcs(_dir: str, names: list[str]) -> list[str]:
+    return [n for n in names if n in (".git", ".hubfleet")]

@@ -1,0 +1,131 @@
+"""sops adapter: decrypt a committed file to a private temp file for one Helm call.
+
+The clear text never lands in the repository: it goes to a 0600 file in a fresh
+0700 folder under the system temp dir, removed on every way out (success, error,
+timeout, Ctrl-C). Leaf strings of decrypted data serve as the runner's `mask=`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import tools
+from .errors import HubfleetError
+from .runner import CommandError, Runner, run
+
+__all__ = ["decrypt_file", "decrypted", "is_encrypted", "private_dir", "secret_strings"]
+
+# Key groups a sops file can name its recipients under.
+RECIPIENT_KEYS = ("age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "key_groups")
+
+
+def is_encrypted(data: bytes) -> bool:
+    """A sops-encrypted YAML/JSON document: a `sops:` mapping with a `mac` and some recipient."""
+    try:
+        doc = yaml.safe_load(data)
+    except yaml.YAMLError:
+        return False
+    meta = doc.get("sops") if isinstance(doc, dict) else None
+    if not isinstance(meta, dict) or not meta.get("mac"):
+        return False
+    return any(meta.get(k) for k in RECIPIENT_KEYS)
+
+
+def secret_strings(data: Any) -> list[str]:
+    """Every leaf string (and number) of decrypted data, longest first, for masking."""
+    out: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+        elif isinstance(node, str):
+            out.add(node)
+            out.update(line for line in node.splitlines() if len(line.strip()) >= 4)
+        elif isinstance(node, (int, float)) and not isinstance(node, bool):
+            out.add(str(node))
+
+    walk(data)
+    return sorted((s for s in out if len(s) >= 4), key=len, reverse=True)
+
+
+@contextlib.contextmanager
+def private_dir() -> Iterator[Path]:
+    """A fresh 0700 folder outside any repository, removed on every path."""
+    folder = Path(tempfile.mkdtemp(prefix="hubfleet-"))
+    try:
+        os.chmod(folder, 0o700)
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def write_private(folder: Path, name: str, data: bytes) -> Path:
+    path = folder / name
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    return path
+
+
+def decrypt_file(root: Path, path: Path, *, runner: Runner = run) -> bytes:
+    """The clear bytes of a sops file (held in memory only), or a clear error."""
+    rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+    data = path.read_bytes()
+    if not is_encrypted(data):
+        raise HubfleetError(
+            f"{rel}: is not sops-encrypted: encrypt it (`sops --encrypt --in-place {rel}`) before using it"
+        )
+    argv = [*tools.sops_argv(root, runner=runner), "--decrypt", str(path)]
+    try:
+        return runner(argv, cwd=root, timeout=120).stdout.encode()
+    except CommandError as e:
+        raise HubfleetError(
+            f"{rel}: sops cannot decrypt it ({e}): is your age key in SOPS_AGE_KEY_FILE "
+            "(or ~/.config/sops/age/keys.txt) and one of the file's recipients?"
+        ) from None
+
+
+def load_secret_strings(clear: bytes) -> list[str]:
+    try:
+        return secret_strings(yaml.safe_load(clear))
+    except yaml.YAMLError:
+        return [line for line in clear.decode("utf-8", "replace").splitlines() if len(line) >= 4]
+
+
+@contextlib.contextmanager
+def decrypted_to_temp(root: Path, path: Path, *, runner: Runner = run) -> Iterator[tuple[Path, list[str]]]:
+    """(0600 temp file holding the clear text, its strings to mask), removed on exit."""
+    clear = decrypt_file(root, path, runner=runner)
+    with private_dir() as folder:
+        yield write_private(folder, path.name, clear), load_secret_strings(clear)
+
+
+@contextlib.contextmanager
+def decrypted(root: Path, hub: str, *, runner: Runner = run) -> Iterator[Path | None]:
+    """`hubs/<hub>/secrets.yaml` decrypted to a private temp file, or None if the hub has none."""
+    with decrypted_with_mask(root, hub, runner=runner) as (path, _mask):
+        yield path
+
+
+@contextlib.contextmanager
+def decrypted_with_mask(
+    root: Path, hub: str, *, runner: Runner = run
+) -> Iterator[tuple[Path | None, list[str]]]:
+    path = root / "hubs" / hub / "secrets.yaml"
+    if not path.is_file():
+        yield None, []
+        return
+    with decrypted_to_temp(root, path, runner=runner) as found:
+        yield found
