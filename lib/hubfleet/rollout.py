@@ -163,6 +163,7 @@ class _Run:
         limit = self.settings.health_timeout * (self.settings.health_retries + 1) + GRACE
         h = guarded(self.health, t.hub, limit)
         if h.ok:
+            self.record(t, "ok", HEALTHY, done.duration + h.duration)
             return True
         self.record(t, "failed", f"deployed, health check failed: {h.message}", done.duration + h.duration)
         return False
@@ -284,6 +285,7 @@ def _status_table(run: _Run) -> Table:
     return table
 
 
+HEALTHY = "healthy"  # an ok staging hub whose health check passed
 _STYLE = {"ok": "green", "failed": "red", "skipped": "yellow"}
 
 
@@ -293,6 +295,7 @@ def result_table(report: RolloutReport) -> Table:
         table.add_column(col, justify="right" if col == "duration" else "left")
     for o in report.outcomes:
         text = o.status + (f": {o.message}" if o.message and o.status != "ok" else "")
+        text += ", healthy" if o.status == "ok" and o.message == HEALTHY else ""
         table.add_row(o.hub, o.cluster, o.stage, f"[{_STYLE[o.status]}]{_escape(text)}", f"{o.duration:.1f}s")
     return table
 

@@ -1,0 +1,228 @@
+"""Run one hub on this machine from its values: write its folder, (re)start it, wait for it.
+
+Everything lives in the hub's state folder (`.hubfleet/local/<hub>/`, or a temp
+folder in tests): generated config, sqlite db, cookie secret, health token, log,
+pid. A filelock serialises deploys and stops of the same hub.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import secrets
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+from filelock import FileLock
+
+from ..errors import HubfleetError
+from . import process
+from .config import (
+    AUTHENTICATOR_PACKAGES,
+    LOCAL_AUTHENTICATORS,
+    MARKER,
+    Z2JH_SHIM,
+    HubConfig,
+    LocalEnv,
+    build,
+)
+
+
+@dataclass(frozen=True)
+class Running:
+    name: str
+    url: str  # http://127.0.0.1:<port>/<base_url>
+    state: Path
+    pid: int
+    token: str  # the hubfleet-health service's token
+    changed: bool  # False: it already ran with the same config and was healthy
+    not_applied: tuple[str, ...] = ()
+    config: HubConfig | None = None
+
+
+def bin_dir() -> Path:
+    """The Python environment's scripts (jupyterhub, jupyterhub-singleuser): not resolved,
+    so a venv's symlinked python still points at the venv."""
+    return Path(sys.executable).parent
+
+
+def _secret_file(path: Path, make: str) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.write_text(make)
+    path.chmod(0o600)
+    return make
+
+
+def _write_private(path: Path, text: str) -> None:
+    path.write_text(text)
+    path.chmod(0o600)
+
+
+def _ports(state: Path, running: bool, port: int) -> tuple[int, int]:
+    """Hub API and proxy API ports: kept across restarts while still free (stable digest)."""
+    path = state / "ports.json"
+    try:
+        saved = json.loads(path.read_text())
+        hub_api, proxy_api = int(saved["hub_api"]), int(saved["proxy_api"])
+        usable = running or (process.port_free(hub_api) and process.port_free(proxy_api))
+        if usable and port not in (hub_api, proxy_api):
+            return hub_api, proxy_api
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        pass
+    hub_api = process.free_port(avoid=[port])
+    proxy_api = process.free_port(avoid=[port, hub_api])
+    path.write_text(json.dumps({"hub_api": hub_api, "proxy_api": proxy_api}))
+    return hub_api, proxy_api
+
+
+def hub_url(port: int | None, values: Mapping[str, Any], *, host: str = "http://127.0.0.1") -> str:
+    """The hub's public URL with its base URL (`hub.baseUrl`), ending in `/`."""
+    base = "/".join(p for p in str((values.get("hub") or {}).get("baseUrl") or "/").split("/") if p)
+    return f"{host}{f':{port}' if port else ''}/" + (f"{base}/" if base else "")
+
+
+def up(
+    state: Path,
+    name: str,
+    values: Mapping[str, Any],
+    port: int,
+    *,
+    chp: Path,
+    timeout: float = 90.0,
+) -> Running:
+    """Make the hub in `state` run with `values` on `port`; restart only if its config changed."""
+    state.mkdir(parents=True, exist_ok=True)
+    jupyterhub = bin_dir() / "jupyterhub"
+    if not jupyterhub.exists():
+        raise HubfleetError(
+            f"JupyterHub is not installed in {sys.prefix}: `pip install 'hubfleet[local]'` for local hubs"
+        )
+    with FileLock(str(state / ".lock")):
+        pid = process.read_pid(state / "hub.pid")
+        running = process.alive(pid)
+        token = _secret_file(state / "health-token", secrets.token_hex(32))
+        hub_api, proxy_api = _ports(state, running, port)
+        env = LocalEnv(
+            hub=name,
+            port=port,
+            hub_api_port=hub_api,
+            proxy_api_port=proxy_api,
+            state=str(state),
+            python=sys.executable,
+            chp=str(chp),
+            health_token=token,
+            as_root=hasattr(os, "geteuid") and os.geteuid() == 0,
+        )
+        cfg = build(values, env)  # LocalConfigError: the caller names the values file
+        _check_authenticator_installed(cfg)
+        url = hub_url(port, values)
+        digest_file = state / "config.digest"
+        old = digest_file.read_text().strip() if digest_file.exists() else ""
+        if running and pid and old == cfg.digest and _healthy(url, token):
+            return Running(name, url, state, pid, token, False, cfg.not_applied, cfg)
+        if running or process.processes_of(state):
+            process.stop(state, pid)
+        if not process.port_free(port):
+            raise HubfleetError(
+                f"hub {name}: port {port} on 127.0.0.1 is in use by {process.port_owner(port)}; "
+                f"stop that program or give the hub another `local: {{port: ...}}` in hubs/{name}/hub.yaml"
+            )
+        _write_files(state, cfg)
+        digest_file.unlink(missing_ok=True)
+        log = state / "hub.log"
+        if log.exists():
+            log.replace(state / "hub.log.1")
+        pid = process.start(
+            [str(jupyterhub), "-f", str(state / "jupyterhub_config.py")],
+            cwd=state,
+            env=hub_environment(cfg, env),
+            log=log,
+        )
+        (state / "hub.pid").write_text(str(pid))
+        try:
+            _wait_ready(name, url, token, pid, log, timeout)
+        except BaseException:
+            process.stop(state, pid)
+            raise
+        digest_file.write_text(cfg.digest)
+        (state / "url").write_text(url)  # for `invoke health`
+        return Running(name, url, state, pid, token, True, cfg.not_applied, cfg)
+
+
+def down(state: Path) -> list[int]:
+    """Stop every process of the hub in `state`; the pids that were running. Idempotent."""
+    if not state.exists():
+        return []
+    with FileLock(str(state / ".lock")):
+        pids = process.stop(state, process.read_pid(state / "hub.pid"))
+        (state / "hub.pid").unlink(missing_ok=True)
+        (state / "config.digest").unlink(missing_ok=True)
+        return pids
+
+
+def is_running(state: Path) -> bool:
+    return process.alive(process.read_pid(state / "hub.pid"))
+
+
+def hub_environment(cfg: HubConfig, env: LocalEnv) -> dict[str, str]:
+    """The hub's environment: ours, minus a surrounding hub's, plus hub.extraEnv and the marker."""
+    out = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTERHUB_", "JPY_"))}
+    tools = [str(bin_dir()), str(Path(env.chp).parent)]
+    out["PATH"] = os.pathsep.join([*tools, out.get("PATH", "")])
+    out.update(cfg.hub_env)
+    out[MARKER] = env.state
+    return out
+
+
+def _write_files(state: Path, cfg: HubConfig) -> None:
+    (state / "home").mkdir(exist_ok=True)
+    _write_private(state / "values.json", json.dumps(cfg.values, indent=1, default=str))
+    (state / "z2jh.py").write_text(Z2JH_SHIM)
+    _write_private(state / "jupyterhub_config.py", cfg.text())
+
+
+def _check_authenticator_installed(cfg: HubConfig) -> None:
+    value = cfg.traits.get("JupyterHub", {}).get("authenticator_class")
+    cls = LOCAL_AUTHENTICATORS.get(value, value) if isinstance(value, str) else None
+    module = cls.split(".")[0] if cls else None
+    if module in AUTHENTICATOR_PACKAGES and importlib.util.find_spec(module) is None:
+        raise HubfleetError(
+            f"authenticator `{value}` needs `pip install {AUTHENTICATOR_PACKAGES[module]}` in {sys.prefix}"
+        )
+
+
+def _healthy(url: str, token: str) -> bool:
+    try:
+        r = httpx.get(f"{url}hub/api/", headers={"Authorization": f"token {token}"}, timeout=5)
+        return r.status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _wait_ready(name: str, url: str, token: str, pid: int, log: Path, timeout: float) -> None:
+    """GET /hub/health through the proxy, then the API with the token; fail fast on a crash."""
+    deadline = time.monotonic() + timeout
+    step = "hub/health"
+    while time.monotonic() < deadline:
+        if not process.alive(pid):
+            raise HubfleetError(f"hub {name} exited while starting; end of {log}:\n{process.log_tail(log)}")
+        try:
+            if step == "hub/health":
+                if httpx.get(f"{url}hub/health", timeout=3).status_code == 200:
+                    step = "hub/api"
+                    continue
+            elif _healthy(url, token):
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.25)
+    raise HubfleetError(
+        f"hub {name} did not answer {url}{step} within {timeout:g}s; end of {log}:\n{process.log_tail(log)}"
+    )

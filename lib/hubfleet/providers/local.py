@@ -1,0 +1,100 @@
+"""`provider: local`: a hub runs as a real JupyterHub on this machine, no Kubernetes.
+
+`invoke deploy` calls `deploy`, `invoke stop` calls `stop`. The hub gets its
+committed `rendered.values.yaml` plus its decrypted `secrets.yaml`, exactly what
+Helm would get, mapped to JupyterHub by `hubfleet.localhub.config`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .. import helm, yamlio
+from ..errors import HubfleetError
+from ..load import Fleet
+from ..localhub import launch
+from ..localhub.config import LocalConfigError
+from ..localhub.install import ensure_chp
+from ..model import Hub
+from ..render import merge
+from ..rollout import Result
+from ..source import state_dir
+
+__all__ = ["LocalResult", "deploy", "hub_state", "local_values", "stop"]
+
+DEFAULT_PORT = 8000
+
+
+@dataclass(frozen=True)
+class LocalResult(Result):
+    url: str = ""
+    changed: bool = True
+
+
+def hub_state(root: Path, hub: str) -> Path:
+    return state_dir(root) / "local" / hub
+
+
+def local_values(root: Path, hub: Hub) -> dict[str, Any]:
+    """The committed rendered values, with the decrypted secrets merged over them."""
+    rel = helm.rendered_path(hub)
+    path = root / rel
+    if not path.is_file():
+        raise HubfleetError(f"{rel}: missing: run `invoke render --hub {hub.name}` first")
+    values = yamlio.parse(path.read_bytes(), rel, allow_empty=True)
+    secret_file = root / helm.secrets_path(hub)
+    if secret_file.is_file():
+        from .. import secrets
+
+        clear = secrets.decrypt_file(root, secret_file)
+        values = merge([values, yamlio.parse(clear, helm.secrets_path(hub), allow_empty=True)])
+    return values
+
+
+def deploy(root: Path, fleet: Fleet, hub: Hub, *, echo=print) -> LocalResult:
+    """Start (or restart, if its config changed) the hub; returns once it is healthy."""
+    start = time.monotonic()
+    if not fleet.cluster_of(hub).is_local:
+        raise HubfleetError(f"{hub.file}: cluster {hub.cluster} is not `provider: local`")
+    values = local_values(root, hub)
+    port = hub.local_port or DEFAULT_PORT
+    try:
+        running = launch.up(hub_state(root, hub.name), hub.name, values, port, chp=ensure_chp(root))
+    except LocalConfigError as e:
+        raise HubfleetError.at(helm.rendered_path(hub), e.message, e.keypath) from None
+    if running.not_applied:
+        echo(
+            f"warning: {helm.rendered_path(hub)}: not applied locally (Kubernetes only): "
+            + ", ".join(running.not_applied)
+        )
+    what = "started" if running.changed else "already running with this config"
+    echo(f"{hub.name}: {what} at {running.url} (log: {running.state / 'hub.log'})")
+    echo(f"  log in: {login_hint(running.config.traits if running.config else {})}")
+    return LocalResult(
+        hub.name, True, f"{what}: {running.url}", time.monotonic() - start, running.url, running.changed
+    )
+
+
+def login_hint(traits: dict[str, dict[str, Any]]) -> str:
+    """How a person logs in, from the authenticator the values chose."""
+    auth = traits.get("JupyterHub", {}).get("authenticator_class")
+    if auth in (None, "dummy", "jupyterhub.auth.DummyAuthenticator"):
+        password = traits.get("DummyAuthenticator", {}).get("password")
+        return "any user name, " + (
+            "the password from DummyAuthenticator.password" if password else "any password"
+        )
+    if auth in ("shared-password", "jupyterhub.authenticators.shared.SharedPasswordAuthenticator"):
+        return "any user name, the shared password (SharedPasswordAuthenticator.user_password)"
+    if auth in ("tmp", "tmpauthenticator.TmpAuthenticator"):
+        return "open the URL: a temporary user is made for you"
+    if auth in ("native", "nativeauthenticator.NativeAuthenticator"):
+        return "sign up at /hub/signup (an admin authorizes new users)"
+    return f"as `{auth}` allows"
+
+
+def stop(root: Path, hub: Hub) -> list[int]:
+    """Stop the hub's processes (hub, proxy, servers, kernels); the pids stopped. Idempotent."""
+    return launch.down(hub_state(root, hub.name))

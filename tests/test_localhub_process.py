@@ -1,0 +1,257 @@
+"""Local hubs for real: `providers.local.deploy`/`stop` start and stop JupyterHub processes.
+
+Each test builds a small fleet in a temp folder (its own `.hubfleet/` state) and uses
+free loopback ports. configurable-http-proxy comes from PATH or the repository's
+`.hubfleet/node` (installed with npm once).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+import yaml
+
+from hubfleet.errors import HubfleetError
+from hubfleet.load import load_fleet
+from hubfleet.localhub import process
+from hubfleet.localhub.install import ensure_chp
+from hubfleet.providers import local
+from hubfleet.source import DirSource
+
+REPO = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tools():
+    if shutil.which("jupyterhub", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("jupyterhub is not installed in this environment: pip install -e '.[local]'")
+    if shutil.which("configurable-http-proxy") is None and shutil.which("npm") is None:
+        pytest.skip("neither configurable-http-proxy nor npm is installed")
+
+
+@pytest.fixture
+def chp_on_path(monkeypatch):
+    chp = ensure_chp(REPO)
+    monkeypatch.setenv("PATH", f"{chp.parent}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.delenv("HUBFLEET_STATE", raising=False)
+    return chp
+
+
+def make_fleet(root: Path, hubs: dict[str, tuple[int, dict]]) -> None:
+    files = {
+        "fleet.yaml": {
+            "charts": {"jupyterhub": {"repo": "https://hub.jupyter.org/helm-chart/", "version": "4.4.0"}},
+            "default_chart": "jupyterhub",
+        },
+        "clusters/here/cluster.yaml": {"name": "here", "provider": "local"},
+        "clusters/far/cluster.yaml": {
+            "name": "far",
+            "provider": "kubeconfig",
+            "kubeconfig": {"context": "x"},
+        },
+        "hubs/remote/hub.yaml": {"name": "remote", "cluster": "far", "domain": "remote.example.org"},
+    }
+    for name, (port, values) in hubs.items():
+        files[f"hubs/{name}/hub.yaml"] = {
+            "name": name,
+            "cluster": "here",
+            "domain": f"{name}.localhost",
+            "local": {"port": port},
+        }
+        files[f"hubs/{name}/rendered.values.yaml"] = values
+    for rel, doc in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(doc))
+
+
+def quiet(*_a, **_k):
+    pass
+
+
+BASE = {"cull": {"enabled": False}, "hub": {"config": {"Authenticator": {"allow_all": True}}}}
+
+
+def api_get(result, root: Path, hub: str, path: str) -> httpx.Response:
+    token = (local.hub_state(root, hub) / "health-token").read_text().strip()
+    return httpx.get(f"{result.url}hub/api/{path}", headers={"Authorization": f"token {token}"}, timeout=10)
+
+
+def test_deploy_unchanged_change_restart_and_stop(tmp_path, chp_on_path, monkeypatch, capsys):
+    port = process.free_port()
+    make_fleet(tmp_path, {"a": (port, BASE)})
+    fleet = load_fleet(DirSource(tmp_path))
+    hub = fleet.hub("a")
+    lines: list[str] = []
+
+    first = local.deploy(tmp_path, fleet, hub, echo=lines.append)
+    assert first.ok and first.changed and first.url == f"http://127.0.0.1:{port}/"
+    assert any("log in: any user name" in line for line in lines)
+    pid = process.read_pid(local.hub_state(tmp_path, "a") / "hub.pid")
+    assert api_get(first, tmp_path, "a", "users/ada").status_code == 404
+
+    again = local.deploy(tmp_path, fleet, hub, echo=quiet)
+    assert not again.changed
+    assert process.read_pid(local.hub_state(tmp_path, "a") / "hub.pid") == pid
+
+    from hubfleet.commands import health as health_command
+
+    monkeypatch.chdir(tmp_path)
+    assert health_command.run(hub="a") == 0  # `invoke health --hub a`: every step, for real
+    assert "a: healthy (hub" in capsys.readouterr().out
+
+    changed = {**BASE, "hub": {"config": {"Authenticator": {"allow_all": True, "admin_users": ["ada"]}}}}
+    make_fleet(tmp_path, {"a": (port, changed)})
+    third = local.deploy(tmp_path, fleet, hub, echo=quiet)
+    assert third.changed
+    assert process.read_pid(local.hub_state(tmp_path, "a") / "hub.pid") != pid
+    assert not process.alive(pid)
+    user = api_get(third, tmp_path, "a", "users/ada")  # admin users exist from start-up
+    assert user.status_code == 200 and user.json()["admin"] is True
+
+    state = local.hub_state(tmp_path, "a")
+    assert local.stop(tmp_path, hub)
+    assert process.processes_of(state) == []
+    assert process.port_free(port)
+    assert local.stop(tmp_path, hub) == []  # idempotent
+
+
+def test_two_local_hubs_at_once(tmp_path, chp_on_path):
+    p1, p2 = process.free_port(), process.free_port()
+    make_fleet(tmp_path, {"one": (p1, BASE), "two": (p2, BASE)})
+    fleet = load_fleet(DirSource(tmp_path))
+    try:
+        r1 = local.deploy(tmp_path, fleet, fleet.hub("one"), echo=quiet)
+        r2 = local.deploy(tmp_path, fleet, fleet.hub("two"), echo=quiet)
+        for r in (r1, r2):
+            assert httpx.get(f"{r.url}hub/health", timeout=5).status_code == 200
+        pids = {process.read_pid(local.hub_state(tmp_path, h) / "hub.pid") for h in ("one", "two")}
+        assert len(pids) == 2
+    finally:
+        local.stop(tmp_path, fleet.hub("one"))
+        local.stop(tmp_path, fleet.hub("two"))
+    assert process.port_free(p1) and process.port_free(p2)
+
+
+def test_port_in_use_by_another_program(tmp_path, chp_on_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        make_fleet(tmp_path, {"a": (port, BASE)})
+        fleet = load_fleet(DirSource(tmp_path))
+        with pytest.raises(HubfleetError, match=rf"port {port} on 127.0.0.1 is in use by pid {os.getpid()}"):
+            local.deploy(tmp_path, fleet, fleet.hub("a"), echo=quiet)
+    assert process.processes_of(local.hub_state(tmp_path, "a")) == []
+
+
+def test_hub_crashing_on_start_shows_its_log(tmp_path, chp_on_path):
+    values = {**BASE, "hub": {"extraConfig": {"99-bad": "raise RuntimeError('boom from extraConfig')"}}}
+    make_fleet(tmp_path, {"a": (process.free_port(), values)})
+    fleet = load_fleet(DirSource(tmp_path))
+    with pytest.raises(HubfleetError) as e:
+        local.deploy(tmp_path, fleet, fleet.hub("a"), echo=quiet)
+    assert "hub a exited while starting" in str(e.value)
+    assert "boom from extraConfig" in str(e.value)
+    assert process.processes_of(local.hub_state(tmp_path, "a")) == []
+
+
+def test_remote_authenticator_is_refused_with_file_and_key(tmp_path, chp_on_path):
+    values = {"hub": {"config": {"JupyterHub": {"authenticator_class": "github"}}}}
+    make_fleet(tmp_path, {"a": (process.free_port(), values)})
+    fleet = load_fleet(DirSource(tmp_path))
+    with pytest.raises(HubfleetError) as e:
+        local.deploy(tmp_path, fleet, fleet.hub("a"), echo=quiet)
+    assert str(e.value).startswith(
+        "hubs/a/rendered.values.yaml: hub.config.JupyterHub.authenticator_class: `github` cannot log"
+    )
+
+
+def test_missing_rendered_file(tmp_path, chp_on_path):
+    make_fleet(tmp_path, {"a": (process.free_port(), BASE)})
+    (tmp_path / "hubs/a/rendered.values.yaml").unlink()
+    fleet = load_fleet(DirSource(tmp_path))
+    with pytest.raises(
+        HubfleetError, match=r"hubs/a/rendered.values.yaml: missing: run `invoke render --hub a`"
+    ):
+        local.deploy(tmp_path, fleet, fleet.hub("a"), echo=quiet)
+
+
+def test_stop_command(tmp_path, chp_on_path, monkeypatch, capsys):
+    from hubfleet.commands import stop
+
+    make_fleet(tmp_path, {"a": (process.free_port(), BASE)})
+    monkeypatch.chdir(tmp_path)
+    assert stop.run(hub="a") == 0
+    assert "a: was not running" in capsys.readouterr().out
+    with pytest.raises(HubfleetError, match="only stops hubs on a `provider: local` cluster"):
+        stop.run(hub="remote")
+
+
+def test_stop_ends_servers_and_orphans_of_a_killed_hub(tmp_path, chp_on_path):
+    import signal
+
+    from hubfleet import health
+
+    make_fleet(tmp_path, {"a": (process.free_port(), BASE)})
+    fleet = load_fleet(DirSource(tmp_path))
+    result = local.deploy(tmp_path, fleet, fleet.hub("a"), echo=quiet)
+    state = local.hub_state(tmp_path, "a")
+    token = (state / "health-token").read_text().strip()
+    with httpx.Client(base_url=result.url, headers={"Authorization": f"token {token}"}, timeout=30) as api:
+        health.create_user(api, "ada")
+        health.start_server(api, "ada", timeout=90)
+    names = " ".join(" ".join(p.cmdline()) for p in process.processes_of(state))
+    assert "jupyterhub-singleuser" in names and "configurable-http-proxy" in names
+    hub_pid = process.read_pid(state / "hub.pid")
+    os.kill(hub_pid, signal.SIGKILL)  # a crashed hub leaves its proxy and servers behind
+    assert process.processes_of(state)
+    local.stop(tmp_path, fleet.hub("a"))
+    assert process.processes_of(state) == []
+
+
+@pytest.fixture
+def sops_env(sops_bin, age_key, monkeypatch):
+    from helpers.realtools import sops_encrypt
+
+    keys, recipient = age_key
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(keys))
+    monkeypatch.setenv("HUBFLEET_SOPS", str(sops_bin))
+    return lambda text, dest: sops_encrypt(sops_bin, recipient, text, dest)
+
+
+SECRETS = """\
+hub:
+  services:
+    hubfleet-health:
+      apiToken: remote-t0ken
+singleuser:
+  extraEnv:
+    B: secret-b
+"""
+
+
+def test_local_values_merge_the_decrypted_secrets(tmp_path, sops_env):
+    make_fleet(tmp_path, {"a": (8000, {"singleuser": {"extraEnv": {"A": "1"}}})})
+    sops_env(SECRETS, tmp_path / "hubs/a/secrets.yaml")
+    values = local.local_values(tmp_path, load_fleet(DirSource(tmp_path)).hub("a"))
+    assert values["singleuser"]["extraEnv"] == {"A": "1", "B": "secret-b"}
+
+
+def test_remote_health_endpoint_takes_the_token_from_secrets(tmp_path, sops_env):
+    from hubfleet.health import hub_endpoint
+
+    make_fleet(tmp_path, {})
+    fleet = load_fleet(DirSource(tmp_path))
+    with pytest.raises(HubfleetError, match=r"hubs/remote/secrets.yaml: missing: the health check needs"):
+        hub_endpoint(tmp_path, fleet, "remote")
+    sops_env(SECRETS, tmp_path / "hubs/remote/secrets.yaml")
+    assert hub_endpoint(tmp_path, fleet, "remote") == ("https://remote.example.org/", "remote-t0ken")
