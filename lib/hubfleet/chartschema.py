@@ -14,12 +14,14 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
-import jsonschema
 
 from .errors import KeyPath, did_you_mean, format_keypath
+
+if TYPE_CHECKING:  # jsonschema costs ~1 s to import (rfc3987 grammar): only failing documents need it
+    import jsonschema
 
 ENC = re.compile(r"^ENC\[[A-Z0-9_]+,data:.*\]$", re.DOTALL)  # a sops-encrypted leaf
 
@@ -51,17 +53,26 @@ class ChartSchema:
         self.schema = dict(schema)
         self.defaults = dict(defaults)
         self.digest = _digest(self.schema, self.defaults)
-        self._fast = _compile(self.schema, cache_dir)
+        self._cache_dir = cache_dir
+        self._fast: Callable[[Any], Any] | None = None  # compiled on first use: a warm run needs none
         self._slow: jsonschema.Validator | None = None
+
+    def compile(self) -> Callable[[Any], Any]:
+        """The fast validator, compiled once (call before forking workers, so they share it)."""
+        if self._fast is None:
+            self._fast = _compile(self.schema, self._cache_dir)
+        return self._fast
 
     def errors(self, values: Mapping[str, Any]) -> list[SchemaError]:
         doc = coalesce(self.defaults, values)
         try:
-            self._fast(doc)
+            self.compile()(doc)
             return []
         except fastjsonschema.JsonSchemaException:
             pass
         if self._slow is None:
+            import jsonschema
+
             cls = jsonschema.validators.validator_for(self.schema)
             self._slow = cls(self.schema)
         found = [x for e in self._slow.iter_errors(doc) for x in self._explain(e)]

@@ -16,11 +16,31 @@ from .model import Cluster, Hub
 SECRET_KEYS = frozenset(
     k.replace("_", "").lower()
     for k in (
-        "password", "client_secret", "api_token", "apiToken", "cookieSecret", "cookie_secret",
-        "secretToken", "secret_token", "secret_key", "secretKey", "private_key", "privateKey",
-        "access_token", "accessToken", "auth_token", "authToken", "bearer_token", "crypt_key",
-        "client_secret_key", "hmac_key", "signing_key", "db_password", "AWS_SECRET_ACCESS_KEY",
-        "GITHUB_TOKEN", "JUPYTERHUB_CRYPT_KEY",
+        "password",
+        "client_secret",
+        "api_token",
+        "apiToken",
+        "cookieSecret",
+        "cookie_secret",
+        "secretToken",
+        "secret_token",
+        "secret_key",
+        "secretKey",
+        "private_key",
+        "privateKey",
+        "access_token",
+        "accessToken",
+        "auth_token",
+        "authToken",
+        "bearer_token",
+        "crypt_key",
+        "client_secret_key",
+        "hmac_key",
+        "signing_key",
+        "db_password",
+        "AWS_SECRET_ACCESS_KEY",
+        "GITHUB_TOKEN",
+        "JUPYTERHUB_CRYPT_KEY",
     )
 )
 
@@ -62,8 +82,12 @@ def secret_key_problems(file: str, layer: Mapping[str, Any]) -> list[Problem]:
                 named.append(str(sibling["name"]))
         if named and _fold(named[-1]) in SECRET_KEYS and not _is_placeholder(value):
             out.append(
-                Problem(file, "looks like a secret in a plain values file: move it to the hub's "
-                        "sops-encrypted secrets.yaml (`invoke secrets --hub <hub>`)", path)
+                Problem(
+                    file,
+                    "looks like a secret in a plain values file: move it to the hub's "
+                    "sops-encrypted secrets.yaml (`invoke secrets --hub <hub>`)",
+                    path,
+                )
             )
     return out
 
@@ -89,19 +113,39 @@ def auth_problems(
     auth = authenticator(values)
     key = ("hub", "config", "JupyterHub", "authenticator_class")
     if auth in DUMMY and "dummy-authenticator" not in hub.waive:
-        out.append(Problem(
-            file_of(key), "DummyAuthenticator lets anyone log in on a real cluster: use a real authenticator, or "
-            "waive it in hub.yaml (`waive: {dummy-authenticator: <reason>}`)", key, hub=hub.name))
+        out.append(
+            Problem(
+                file_of(key),
+                "DummyAuthenticator lets anyone log in on a real cluster: use a real authenticator, or "
+                "waive it in hub.yaml (`waive: {dummy-authenticator: <reason>}`)",
+                key,
+                hub=hub.name,
+            )
+        )
     if auth in TMP and "tmp-authenticator" not in hub.waive:
-        out.append(Problem(file_of(key), "the tmp authenticator gives anyone a throwaway account (public hub?); "
-                           "waive in hub.yaml if intended", key, severity="warning", hub=hub.name))
+        out.append(
+            Problem(
+                file_of(key),
+                "the tmp authenticator gives anyone a throwaway account (public hub?); "
+                "waive in hub.yaml if intended",
+                key,
+                severity="warning",
+                hub=hub.name,
+            )
+        )
     config = (values.get("hub") or {}).get("config") or {}
     for cls, traits in config.items():
         # Authenticator-wide allow_all only: per-IdP ones (CILogon allowed_idps.<idp>.allow_all) are normal.
         if isinstance(traits, dict) and traits.get("allow_all") is True and "allow-all" not in hub.waive:
             where = ("hub", "config", cls, "allow_all")
-            out.append(Problem(
-                file_of(where), "allow_all: true lets every identity of the provider in; waive in hub.yaml "
-                "(`waive: {allow-all: <reason>}`) if this hub is public on purpose",
-                where, severity="warning", hub=hub.name))
+            out.append(
+                Problem(
+                    file_of(where),
+                    "allow_all: true lets every identity of the provider in; waive in hub.yaml "
+                    "(`waive: {allow-all: <reason>}`) if this hub is public on purpose",
+                    where,
+                    severity="warning",
+                    hub=hub.name,
+                )
+            )
     return out

@@ -1,0 +1,228 @@
+"""The synthetic fleet generator, and the fast paths the benchmark relies on.
+
+A generated fleet must load, render and validate with zero problems against the
+real jupyterhub 4.4.0 schema; the fast pre-checks and caches must agree with the
+slow, obvious way on good and bad input.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+import shutil
+from pathlib import Path
+
+import cerberus
+import pytest
+import yaml
+
+from hubfleet import model, render, schemas, synth, validate
+from hubfleet.errors import HubfleetError
+from hubfleet.load import load_fleet
+from hubfleet.renderall import render_fleet, stale_files
+from hubfleet.source import DirSource
+
+
+@pytest.fixture
+def small_fleet(tmp_path, monkeypatch) -> Path:
+    monkeypatch.setenv("HUBFLEET_STATE", str(tmp_path / "state"))
+    root = tmp_path / "fleet"
+    synth.generate(root, 3, 2)
+    return root
+
+
+def test_generated_fleet_loads_renders_and_validates_clean(small_fleet, jupyterhub_schema):
+    fleet = load_fleet(DirSource(small_fleet))
+    assert fleet.problems == ()
+    assert sorted(c.provider for c in fleet.clusters.values()) == ["eks", "gke", "kubeconfig"]
+    assert sorted(h.stage for h in fleet.hubs.values()) == ["prod"] * 3 + ["staging"] * 3
+
+    rendered = {r.hub: r for r in render_fleet(fleet)}
+    assert len(rendered) == 6
+    hub = fleet.hubs["gke-001-hub01"]
+    values = rendered[hub.name].values
+    assert values["ingress"]["hosts"] == [hub.domain]
+    assert values["singleuser"]["extraEnv"]["CLUSTER_NAME"] == "gke-001"
+    assert values["singleuser"]["extraEnv"]["MEM_LIMIT_TEXT"] == values["singleuser"]["memory"]["limit"]
+    post_start = values["singleuser"]["lifecycleHooks"]["postStart"]["exec"]["command"][2]
+    assert '"${HOME}/.config"' in post_start and "\\${" not in post_start  # the escape became literal
+
+    found = validate.validate_fleet(small_fleet, fleet, chart_schema=lambda chart: jupyterhub_schema)
+    assert found == []
+
+
+def test_layers_have_the_issues_sizes(small_fleet):
+    assert 130 <= synth.count_leaves(synth.fleet_layer()) <= 170
+    for path in small_fleet.glob("clusters/*/common.values.yaml"):
+        assert 35 <= synth.count_leaves(yaml.safe_load(path.read_text())) <= 45, path
+    for path in small_fleet.glob("hubs/*/values.yaml"):
+        assert 25 <= synth.count_leaves(yaml.safe_load(path.read_text())) <= 35, path
+
+
+def test_generation_is_deterministic(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    synth.generate(a, 2, 3)
+    synth.generate(b, 2, 3)
+    files = sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    assert files and all((a / f).read_bytes() == (b / f).read_bytes() for f in files)
+
+
+def test_generate_refuses_a_folder_that_holds_a_fleet(small_fleet):
+    with pytest.raises(HubfleetError, match="already holds a fleet"):
+        synth.generate(small_fleet, 1, 1)
+
+
+def test_fast_resolver_matches_omegaconf_on_generated_layers(small_fleet):
+    """The naive baseline in the bench computes the same values as our fast path."""
+    fleet = load_fleet(DirSource(small_fleet))
+    for hub in fleet.hubs.values():
+        layers = render.hub_layers(fleet, hub)
+        facts = render.facts_for(fleet, hub)
+        slow = render._resolve_with_omegaconf(render.merge([data for _, data in layers]), facts)
+        assert render.compose(layers, facts) == slow, hub.name
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_git_fleet_is_committed_with_fresh_rendered_files(tmp_path, monkeypatch):
+    monkeypatch.setenv("HUBFLEET_STATE", str(tmp_path / "state"))
+    root = tmp_path / "fleet"
+    synth.generate(root, 2, 2, git=True)
+    assert (root / ".git").is_dir()
+    fleet = load_fleet(DirSource(root))
+    assert stale_files(root, render_fleet(fleet)) == []
+    assert (root / "hubs/kube-000-staging/rendered.values.yaml").read_text().startswith("# GENERATED")
+
+
+# --- the performance changes keep behaviour -----------------------------------------------
+
+
+def _mutants(base: dict, rng: random.Random, n: int):
+    values = [
+        None,
+        "",
+        "A",
+        1,
+        0,
+        True,
+        -5,
+        70000,
+        "x.example.org",
+        "UP",
+        "a" * 70,
+        [],
+        {},
+        ["a"],
+        {"k": "v"},
+        "staging",
+        "gke",
+        "allow-all",
+        "http://x",
+        2.5,
+    ]
+    for _ in range(n):
+        doc = copy.deepcopy(base)
+        for _ in range(rng.randint(1, 2)):
+            node = doc
+            while True:
+                key = rng.choice([*node, "zz"])
+                if isinstance(node.get(key), dict) and rng.random() < 0.5:
+                    node = node[key]
+                    continue
+                if rng.random() < 0.2:
+                    node.pop(key, None)
+                else:
+                    node[key] = rng.choice(values)
+                break
+        yield doc
+
+
+@pytest.mark.parametrize(
+    ("base", "schema"),
+    [
+        (
+            {
+                "name": "a-b",
+                "cluster": "c",
+                "domain": "x.example.org",
+                "stage": "staging",
+                "chart": "jh",
+                "namespace": "ns",
+                "local": {"port": 8000},
+                "waive": {"allow-all": "public"},
+            },
+            schemas.HUB,
+        ),
+        (
+            {"name": "c1", "provider": "gke", "gke": {"project": "p", "location": "l", "cluster": "c"}},
+            schemas.CLUSTER,
+        ),
+        (
+            {
+                "charts": {"jh": {"repo": "https://x/", "version": "1"}},
+                "default_chart": "jh",
+                "rollout": {"max_parallel": 3, "canary": {"clusters": ["a"]}, "health": {"timeout": 5}},
+            },
+            schemas.FLEET,
+        ),
+    ],
+)
+def test_fast_precheck_never_accepts_what_cerberus_rejects(base, schema):
+    assert model._surely_valid(base, schema)
+    accepted = 0
+    for doc in _mutants(base, random.Random(7), 400):
+        if model._surely_valid(doc, schema):
+            accepted += 1
+            assert cerberus.Validator(schema, allow_unknown=False).validate(copy.deepcopy(doc)), doc
+    assert accepted > 20  # the fast path does take good documents
+
+
+@pytest.mark.parametrize("parallel_from", [2, 10**9], ids=["fork-pool", "serial"])
+def test_cached_validate_reports_the_same_problems(
+    small_fleet, jupyterhub_schema, monkeypatch, parallel_from
+):
+    monkeypatch.setattr(validate, "PARALLEL_FROM", parallel_from)
+    with (small_fleet / "hubs/gke-001-hub01/values.yaml").open("a") as f:
+        f.write("extra:\n  confg: 1\nsingleuser:\n  extraEnv:\n    GITHUB_TOKEN: abc\n")
+    with (small_fleet / "clusters/eks-002/common.values.yaml").open("a") as f:
+        f.write("custom2:\n  password: hunter2\n")
+
+    def run() -> list[str]:
+        fleet = load_fleet(DirSource(small_fleet))
+        return [
+            str(p)
+            for p in validate.validate_fleet(small_fleet, fleet, chart_schema=lambda c: jupyterhub_schema)
+        ]
+
+    cold = run()
+    warm = run()  # every hub and layer from the cache
+    (small_fleet.parent / "state" / "cache" / "layers.json").unlink()
+    no_layer_cache = run()
+    assert cold == warm == no_layer_cache
+    assert any("GITHUB_TOKEN: looks like a secret" in p for p in cold)
+    assert any("custom2.password: looks like a secret" in p for p in cold)
+    assert any("extra: unknown key for this chart" in p for p in cold)
+
+
+@pytest.mark.slow
+def test_bench_runs_end_to_end_on_a_tiny_fleet(tmp_path, capsys):
+    from hubfleet import bench
+
+    assert (
+        bench.main(
+            [
+                "--clusters",
+                "2",
+                "--hubs-per-cluster",
+                "2",
+                "--sample",
+                "1",
+                "--skip-plan",
+                "--root",
+                str(tmp_path / "work"),
+            ]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "validate, cold" in out and "validate, warm" in out and "naive OmegaConf" in out
+    assert "error(s)" not in out
