@@ -32,28 +32,128 @@ def _edit(root: Path, rel: str, content: str | bytes) -> None:
 
 
 CASES = {
-    "yaml-syntax": ("hubs/climate/values.yaml", "singleuser:\n  memory: {limit: 2G\n", "hubs/climate/values.yaml:", "YAML syntax error"),
-    "unknown-key-cluster": ("clusters/gcp-eu/cluster.yaml", "name: gcp-eu\nprovider: gke\ngke: {project: p, location: l, cluster: c}\nregoin: x\n", "clusters/gcp-eu/cluster.yaml:4: regoin:", "unknown key"),
-    "unknown-key-hub": ("hubs/oceans/hub.yaml", "name: oceans\ncluster: aws-us\ndomain: o.example\nstgae: staging\n", "hubs/oceans/hub.yaml:4: stgae:", "did you mean `stage`?"),
-    "name-not-folder": ("hubs/oceans/hub.yaml", "name: ocean\ncluster: aws-us\ndomain: o.example\n", "hubs/oceans/hub.yaml:1: name:", "must equal its folder"),
-    "missing-cluster": ("hubs/oceans/hub.yaml", "name: oceans\ncluster: aws-usa\ndomain: o.example\n", "hubs/oceans/hub.yaml:2: cluster:", "did you mean `aws-us`?"),
-    "unknown-chart": ("hubs/oceans/hub.yaml", "name: oceans\ncluster: aws-us\ndomain: o.example\nchart: jupyterhb\n", "hubs/oceans/hub.yaml:4: chart:", "did you mean `jupyterhub`?"),
-    "duplicate-domain": ("hubs/oceans/hub.yaml", "name: oceans\ncluster: aws-us\ndomain: genomics.us.hubfleet.example\n", "hubs/", "already used by hub"),
-    "missing-key": ("hubs/oceans/values.yaml", "singleuser:\n  extraEnv:\n    X: ${singleuser.memory.limt}\n", "hubs/oceans/values.yaml:3: singleuser.extraEnv.X:", "did you mean `limit`?"),
-    "unknown-fact": ("hubs/oceans/values.yaml", "singleuser:\n  extraEnv:\n    X: ${hub:domian}\n", "hubs/oceans/values.yaml:3: singleuser.extraEnv.X:", "did you mean `domain`?"),
-    "cycle": ("hubs/oceans/values.yaml", "custom:\n  a: ${custom.b}\n  b: ${custom.a}\n", "hubs/oceans/values.yaml:", "interpolation cycle"),
-    "oc-env": ("hubs/oceans/values.yaml", "custom:\n  home: ${oc.env:HOME}\n", "hubs/oceans/values.yaml:2: custom.home:", "machine-dependent"),
-    "misspelled-chart-value": ("hubs/oceans/values.yaml", "singleuser:\n  memory:\n    limt: 1G\n", "hubs/oceans/values.yaml:3: singleuser.memory.limt:", "did you mean `limit`?"),
-    "wrong-type": ("hubs/oceans/values.yaml", "singleuser:\n  memory:\n    limit: [1]\n", "hubs/oceans/values.yaml:3: singleuser.memory.limit:", "must be"),
-    "plaintext-secrets": ("hubs/oceans/secrets.yaml", "hub:\n  cookieSecret: 0123456789abcdef\n", "hubs/oceans/secrets.yaml:", "not sops-encrypted"),
-    "secret-in-values": ("hubs/oceans/values.yaml", "hub:\n  config:\n    GenericOAuthenticator:\n      client_secret: s3cr3t\n", "hubs/oceans/values.yaml:4: hub.config.GenericOAuthenticator.client_secret:", "secrets.yaml"),
+    "yaml-syntax": (
+        "hubs/climate/values.yaml",
+        "singleuser:\n  memory: {limit: 2G\n",
+        "hubs/climate/values.yaml:",
+        "YAML syntax error",
+    ),
+    "unknown-key-cluster": (
+        "clusters/gcp-eu/cluster.yaml",
+        "name: gcp-eu\nprovider: gke\ngke: {project: p, location: l, cluster: c}\nregoin: x\n",
+        "clusters/gcp-eu/cluster.yaml:4: regoin:",
+        "unknown key",
+    ),
+    "unknown-key-hub": (
+        "hubs/oceans/hub.yaml",
+        "name: oceans\ncluster: aws-us\ndomain: o.example\nstgae: staging\n",
+        "hubs/oceans/hub.yaml:4: stgae:",
+        "did you mean `stage`?",
+    ),
+    "name-not-folder": (
+        "hubs/oceans/hub.yaml",
+        "name: ocean\ncluster: aws-us\ndomain: o.example\n",
+        "hubs/oceans/hub.yaml:1: name:",
+        "must equal its folder",
+    ),
+    "missing-cluster": (
+        "hubs/oceans/hub.yaml",
+        "name: oceans\ncluster: aws-usa\ndomain: o.example\n",
+        "hubs/oceans/hub.yaml:2: cluster:",
+        "did you mean `aws-us`?",
+    ),
+    "unknown-chart": (
+        "hubs/oceans/hub.yaml",
+        "name: oceans\ncluster: aws-us\ndomain: o.example\nchart: jupyterhb\n",
+        "hubs/oceans/hub.yaml:4: chart:",
+        "did you mean `jupyterhub`?",
+    ),
+    "duplicate-domain": (
+        "hubs/oceans/hub.yaml",
+        "name: oceans\ncluster: aws-us\ndomain: genomics.us.hubfleet.example\n",
+        "hubs/",
+        "already used by hub",
+    ),
+    "missing-key": (
+        "hubs/oceans/values.yaml",
+        "singleuser:\n  extraEnv:\n    X: ${singleuser.memory.limt}\n",
+        "hubs/oceans/values.yaml:3: singleuser.extraEnv.X:",
+        "did you mean `limit`?",
+    ),
+    "unknown-fact": (
+        "hubs/oceans/values.yaml",
+        "singleuser:\n  extraEnv:\n    X: ${hub:domian}\n",
+        "hubs/oceans/values.yaml:3: singleuser.extraEnv.X:",
+        "did you mean `domain`?",
+    ),
+    "cycle": (
+        "hubs/oceans/values.yaml",
+        "custom:\n  a: ${custom.b}\n  b: ${custom.a}\n",
+        "hubs/oceans/values.yaml:",
+        "interpolation cycle",
+    ),
+    "oc-env": (
+        "hubs/oceans/values.yaml",
+        "custom:\n  home: ${oc.env:HOME}\n",
+        "hubs/oceans/values.yaml:2: custom.home:",
+        "machine-dependent",
+    ),
+    "misspelled-chart-value": (
+        "hubs/oceans/values.yaml",
+        "singleuser:\n  memory:\n    limt: 1G\n",
+        "hubs/oceans/values.yaml:3: singleuser.memory.limt:",
+        "did you mean `limit`?",
+    ),
+    "wrong-type": (
+        "hubs/oceans/values.yaml",
+        "singleuser:\n  memory:\n    limit: [1]\n",
+        "hubs/oceans/values.yaml:3: singleuser.memory.limit:",
+        "must be",
+    ),
+    "plaintext-secrets": (
+        "hubs/oceans/secrets.yaml",
+        "hub:\n  cookieSecret: 0123456789abcdef\n",
+        "hubs/oceans/secrets.yaml:",
+        "not sops-encrypted",
+    ),
+    "secret-in-values": (
+        "hubs/oceans/values.yaml",
+        "hub:\n  config:\n    GenericOAuthenticator:\n      client_secret: s3cr3t\n",
+        "hubs/oceans/values.yaml:4: hub.config.GenericOAuthenticator.client_secret:",
+        "secrets.yaml",
+    ),
     "empty-hub-yaml": ("hubs/oceans/hub.yaml", "# nothing yet\n", "hubs/oceans/hub.yaml:", "is empty"),
     "empty-fleet-yaml": ("fleet.yaml", "", "fleet.yaml:", "is empty"),
-    "list-not-mapping": ("clusters/aws-us/cluster.yaml", "- name: aws-us\n", "clusters/aws-us/cluster.yaml:1:", "not a mapping"),
-    "not-utf8": ("hubs/oceans/values.yaml", b"singleuser:\n  defaultUrl: /caf\xe9\n", "hubs/oceans/values.yaml:2:", "not UTF-8"),
-    "double-quoted-escape": ("hubs/oceans/values.yaml", 'custom:\n  cmd: "cd \\${HOME}"\n', "hubs/oceans/values.yaml:2:", "backslash needs doubling"),
-    "provider-block-missing": ("clusters/aws-us/cluster.yaml", "name: aws-us\nprovider: eks\n", "clusters/aws-us/cluster.yaml:", "needs a `eks:` block"),
-    "dummy-auth-remote": ("hubs/oceans/values.yaml", "hub:\n  config:\n    JupyterHub:\n      authenticator_class: dummy\n", "hubs/oceans/values.yaml:4: hub.config.JupyterHub.authenticator_class:", "waive"),
+    "list-not-mapping": (
+        "clusters/aws-us/cluster.yaml",
+        "- name: aws-us\n",
+        "clusters/aws-us/cluster.yaml:1:",
+        "not a mapping",
+    ),
+    "not-utf8": (
+        "hubs/oceans/values.yaml",
+        b"singleuser:\n  defaultUrl: /caf\xe9\n",
+        "hubs/oceans/values.yaml:2:",
+        "not UTF-8",
+    ),
+    "double-quoted-escape": (
+        "hubs/oceans/values.yaml",
+        'custom:\n  cmd: "cd \\${HOME}"\n',
+        "hubs/oceans/values.yaml:2:",
+        "backslash needs doubling",
+    ),
+    "provider-block-missing": (
+        "clusters/aws-us/cluster.yaml",
+        "name: aws-us\nprovider: eks\n",
+        "clusters/aws-us/cluster.yaml:",
+        "needs a `eks:` block",
+    ),
+    "dummy-auth-remote": (
+        "hubs/oceans/values.yaml",
+        "hub:\n  config:\n    JupyterHub:\n      authenticator_class: dummy\n",
+        "hubs/oceans/values.yaml:4: hub.config.JupyterHub.authenticator_class:",
+        "waive",
+    ),
 }
 
 
@@ -74,8 +174,13 @@ def test_bad_input_is_one_located_line(case, seeded_fleet, capsys):
 
     render_code = boundary(render_cmd.run)
     capsys.readouterr()
-    if case not in {"plaintext-secrets", "secret-in-values", "misspelled-chart-value", "wrong-type",
-                    "dummy-auth-remote"}:
+    if case not in {
+        "plaintext-secrets",
+        "secret-in-values",
+        "misspelled-chart-value",
+        "wrong-type",
+        "dummy-auth-remote",
+    }:
         assert render_code == 1  # render fails too, and writes nothing
     assert _tree_digest(seeded_fleet) == before or render_code == 0
 
@@ -88,22 +193,34 @@ def test_validate_of_the_example_fleet_is_clean(seeded_fleet, capsys):
 
 def test_policy_is_precise(seeded_fleet, capsys):
     """Not secrets: token_url, secretName, client_id; per-IdP allow_all is normal."""
-    _edit(seeded_fleet, "hubs/oceans/values.yaml", (seeded_fleet / "hubs/oceans/values.yaml").read_text()
-          + "singleuser:\n  extraEnv:\n    PASSWORD_RESET_URL: https://x.example\n")
+    _edit(
+        seeded_fleet,
+        "hubs/oceans/values.yaml",
+        (seeded_fleet / "hubs/oceans/values.yaml").read_text()
+        + "singleuser:\n  extraEnv:\n    PASSWORD_RESET_URL: https://x.example\n",
+    )
     assert boundary(validate_cmd.run) == 0
     err = capsys.readouterr().err
     assert "secret" not in err and "allow_all" not in err
 
 
 def test_allow_all_is_a_warning_that_keeps_exit_zero(seeded_fleet, capsys):
-    _edit(seeded_fleet, "hubs/oceans/values.yaml", "hub:\n  config:\n    GenericOAuthenticator:\n      allow_all: true\n")
+    _edit(
+        seeded_fleet,
+        "hubs/oceans/values.yaml",
+        "hub:\n  config:\n    GenericOAuthenticator:\n      allow_all: true\n",
+    )
     assert boundary(validate_cmd.run) == 0
     err = capsys.readouterr().err
     assert "hubs/oceans/values.yaml:4: hub.config.GenericOAuthenticator.allow_all: warning:" in err
 
 
 def test_waived_dummy_authenticator_is_accepted(seeded_fleet, capsys):
-    _edit(seeded_fleet, "hubs/oceans/values.yaml", "hub:\n  config:\n    JupyterHub:\n      authenticator_class: dummy\n")
+    _edit(
+        seeded_fleet,
+        "hubs/oceans/values.yaml",
+        "hub:\n  config:\n    JupyterHub:\n      authenticator_class: dummy\n",
+    )
     hub_yaml = seeded_fleet / "hubs/oceans/hub.yaml"
     hub_yaml.write_text(hub_yaml.read_text() + "waive:\n  dummy-authenticator: internal load-test hub\n")
     assert boundary(validate_cmd.run) == 0, capsys.readouterr().err
@@ -120,8 +237,20 @@ def test_the_real_cli_prints_no_traceback(seeded_fleet):
     tasks = Path(__file__).resolve().parents[1] / "tasks.py"
     proc = subprocess.run(
         [str(invoke), "--search-root", str(tasks.parent), "validate"],
-        cwd=seeded_fleet, capture_output=True, text=True, timeout=120,
+        cwd=seeded_fleet,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr + proc.stdout
     assert "hubs/oceans/hub.yaml:1: holds a list, not a mapping" in proc.stderr
+
+
+def test_one_broken_layer_does_not_hide_other_hubs_problems(seeded_fleet, capsys):
+    _edit(seeded_fleet, "hubs/oceans/values.yaml", "singleuser: [\n")
+    _edit(seeded_fleet, "hubs/genomics/values.yaml", "singleuser:\n  memory:\n    limt: 1G\n")
+    assert boundary(validate_cmd.run) == 1
+    err = capsys.readouterr().err
+    assert "hubs/oceans/values.yaml:2: YAML syntax error" in err
+    assert "hubs/genomics/values.yaml:3: singleuser.memory.limt: unknown key" in err

@@ -30,11 +30,13 @@ def test_unknown_key_gets_a_hint_and_the_allowed_keys():
 
 
 def test_provider_block_must_match_provider():
-    problems = model.check({"name": "c", "provider": "gke", "eks": {"region": "r", "cluster": "c"}},
-                           schemas.CLUSTER, "f")
+    problems = model.check(
+        {"name": "c", "provider": "gke", "eks": {"region": "r", "cluster": "c"}}, schemas.CLUSTER, "f"
+    )
     assert any("only allowed with provider" in p.message for p in problems)
     assert model.cluster_problems({"name": "c", "provider": "gke"}, "f", "c")[0].message.startswith(
-        "provider gke needs")
+        "provider gke needs"
+    )
 
 
 @pytest.mark.parametrize("name", ["Uni", "uni_west", "-uni", "x" * 54])

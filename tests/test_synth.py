@@ -16,7 +16,7 @@ import cerberus
 import pytest
 import yaml
 
-from hubfleet import model, render, schemas, synth, validate
+from hubfleet import model, parallel, render, schemas, synth, validate
 from hubfleet.errors import HubfleetError
 from hubfleet.load import load_fleet
 from hubfleet.renderall import render_fleet, stale_files
@@ -180,7 +180,7 @@ def test_fast_precheck_never_accepts_what_cerberus_rejects(base, schema):
 def test_cached_validate_reports_the_same_problems(
     small_fleet, jupyterhub_schema, monkeypatch, parallel_from
 ):
-    monkeypatch.setattr(validate, "PARALLEL_FROM", parallel_from)
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", parallel_from)
     with (small_fleet / "hubs/gke-001-hub01/values.yaml").open("a") as f:
         f.write("extra:\n  confg: 1\nsingleuser:\n  extraEnv:\n    GITHUB_TOKEN: abc\n")
     with (small_fleet / "clusters/eks-002/common.values.yaml").open("a") as f:

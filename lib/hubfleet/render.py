@@ -275,22 +275,33 @@ def compose(layers: Sequence[tuple[str, Mapping[str, Any]]], facts: Facts) -> di
     try:
         return resolve(merged, facts)
     except InterpolationProblem as e:
-        file = _layer_setting(layers, e.keypath)
+        file = layer_setting(layers, e.keypath)
         raise HubfleetError.at(file, e.message, e.keypath) from None
 
 
-def _layer_setting(layers: Sequence[tuple[str, Mapping[str, Any]]], keypath: KeyPath) -> str:
-    for file, data in reversed(layers):
-        node: Any = data
-        for part in keypath:
-            if (isinstance(node, dict) and part in node) or (
-                isinstance(node, list) and isinstance(part, int) and part < len(node)
-            ):
-                node = node[part]
-            else:
-                break
+def sets(data: Any, keypath: KeyPath) -> bool:
+    """Whether `data` holds a value at `keypath`."""
+    node = data
+    for part in keypath:
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
+            node = node[part]
         else:
-            return file
+            return False
+    return True
+
+
+def layer_setting(layers: Sequence[tuple[str, Mapping[str, Any]]], keypath: KeyPath) -> str:
+    """The highest layer setting `keypath`, or else the longest prefix of it that a layer sets.
+
+    An unknown key's own path is set by the layer that misspelled it; a key that came
+    only from the chart's defaults is blamed on the layer holding its nearest parent.
+    """
+    for i in range(len(keypath), 0, -1):
+        for file, data in reversed(layers):
+            if sets(data, keypath[:i]):
+                return file
     return layers[-1][0] if layers else "?"
 
 

@@ -10,6 +10,7 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import parallel
 from .errors import HubfleetError, Problem, ProblemsError, errors_only
 from .load import Fleet, load_fleet
 from .render import Rendered, render_hub
@@ -36,16 +37,26 @@ def render_fleet(fleet: Fleet, names: Sequence[str] | None = None) -> list[Rende
         raise ProblemsError(load_errors)
     out: list[Rendered] = []
     problems: list[Problem] = []
-    for name in select_hubs(fleet, names):
-        try:
-            out.append(render_hub(fleet, fleet.hubs[name]))
-        except HubfleetError as e:
-            problems.extend(e.problems or [Problem(f"hubs/{name}", str(e))])
+    for done, found in parallel.chunked_map(_render_many, select_hubs(fleet, names), {"fleet": fleet}):
+        out += done
+        problems += found
+    out.sort(key=lambda r: r.hub)
     if problems:
         from .load import _located
 
         raise ProblemsError(list(dict.fromkeys(_located(problems, fleet.source))))
     return out
+
+
+def _render_many(names: list[str]) -> tuple[list[Rendered], list[Problem]]:
+    fleet = parallel.context()["fleet"]
+    out, problems = [], []
+    for name in names:
+        try:
+            out.append(render_hub(fleet, fleet.hubs[name]))
+        except HubfleetError as e:
+            problems.extend(e.problems or [Problem(f"hubs/{name}", str(e))])
+    return out, problems
 
 
 def stale_files(root: Path, rendered: Sequence[Rendered]) -> list[str]:

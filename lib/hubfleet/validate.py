@@ -11,22 +11,18 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock
 
-from . import __version__, chartschema, policy, yamlio
+from . import __version__, chartschema, parallel, policy, yamlio
 from .chartschema import ChartSchema
 from .errors import HubfleetError, KeyPath, Problem
 from .load import Fleet, layer_paths, parse_bytes
-from .render import _layer_setting, compose, facts_for, hub_layers
+from .render import compose, facts_for, hub_layers, layer_setting
 from .source import state_dir
-
-PARALLEL_FROM = 150  # below this, forking costs more than it saves
 
 
 def validate_fleet(
@@ -166,8 +162,6 @@ def _cached_problem(fields: dict[str, Any]) -> Problem:
 
 # --- per hub: cached, parallel --------------------------------------------------------
 
-_CTX: dict[str, Any] = {}  # set before forking; workers inherit it
-
 
 def _hub_problems(
     root: Path, fleet: Fleet, names: list[str], schemas: dict[str, ChartSchema | None], layers: _Layers
@@ -180,20 +174,13 @@ def _hub_problems(
     results: dict[str, list[Problem]] = {
         n: [_cached_problem(p) for p in cache[n]["problems"]] for n in names if n not in todo
     }
-    _CTX.update(fleet=fleet, schemas=schemas, layer_todo=layers.todo)
     for schema in {schemas.get(fleet.hubs[n].chart) for n in todo} - {None}:
         schema.compile()  # once, here: forked workers inherit it
     own_layers: dict[str, list[Problem]] = {}
-    if len(todo) >= PARALLEL_FROM and (os.cpu_count() or 1) > 1:
-        workers = min(os.cpu_count() or 2, 4)
-        chunks = [todo[i::workers] for i in range(workers)]
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            for part, own in pool.map(_check_many, chunks):
-                results.update(part)
-                own_layers.update(own)
-    else:
-        part, own_layers = _check_many(todo)
+    ctx = {"fleet": fleet, "schemas": schemas, "layer_todo": layers.todo}
+    for part, own in parallel.chunked_map(_check_many, todo, ctx):
         results.update(part)
+        own_layers.update(own)
     for file, found in own_layers.items():
         layers.add(file, found)
     if todo:
@@ -205,7 +192,8 @@ def _hub_problems(
 
 def _check_many(names: list[str]) -> tuple[dict[str, list[Problem]], dict[str, list[Problem]]]:
     """Check hubs, and each hub's own layer file where its layer check is not cached."""
-    fleet, schemas, layer_todo = _CTX["fleet"], _CTX["schemas"], _CTX["layer_todo"]
+    ctx = parallel.context()
+    fleet, schemas, layer_todo = ctx["fleet"], ctx["schemas"], ctx["layer_todo"]
     own: dict[str, list[Problem]] = {}
     for n in names:
         file = layer_paths(fleet.hubs[n])[-1]
@@ -217,19 +205,19 @@ def _check_many(names: list[str]) -> tuple[dict[str, list[Problem]], dict[str, l
 def check_hub(fleet: Fleet, name: str, schema: ChartSchema | None) -> list[Problem]:
     """Render, then chart schema, secrets and authenticator policy for one hub."""
     hub = fleet.hubs[name]
-    layers = hub_layers(fleet, hub)
-    try:
+    try:  # a layer that does not parse is this hub's problem, not the end of the run
+        layers = hub_layers(fleet, hub)
         values = compose(layers, facts_for(fleet, hub))
     except HubfleetError as e:
         return [_locate(fleet, p) for p in e.problems]
 
     def file_of(keypath: KeyPath) -> str:
-        return _layer_setting(layers, keypath) if layers else f"hubs/{name}/values.yaml"
+        return layer_setting(layers, keypath) if layers else f"hubs/{name}/values.yaml"
 
     out: list[Problem] = []
     if schema is not None:
         for e in schema.errors(values):
-            file = file_of(_existing_prefix(layers, e.keypath))
+            file = file_of(e.keypath)
             out.append(_locate(fleet, Problem(file, e.message, e.keypath, hub=name)))
     out += _secrets_problems(fleet, hub, values, schema)
     out += [_locate(fleet, p) for p in policy.auth_problems(hub, fleet.cluster_of(hub), values, file_of)]
@@ -260,24 +248,6 @@ def _secrets_problems(fleet: Fleet, hub: Any, values: dict, schema: ChartSchema 
         return []
     found = chartschema.secret_key_errors(schema, values, doc)
     return [_locate(fleet, Problem(file, e.message, e.keypath, hub=hub.name)) for e in found]
-
-
-def _existing_prefix(layers: list[tuple[str, dict]], keypath: KeyPath) -> KeyPath:
-    """The longest prefix of `keypath` some layer sets (an unknown key's own path may be set)."""
-    for i in range(len(keypath), 0, -1):
-        prefix = keypath[:i]
-        for _, data in layers:
-            node: Any = data
-            for part in prefix:
-                if isinstance(node, dict) and part in node:
-                    node = node[part]
-                elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-                    node = node[part]
-                else:
-                    break
-            else:
-                return prefix
-    return keypath
 
 
 def _locate(fleet: Fleet, p: Problem) -> Problem:

@@ -64,7 +64,9 @@ def parse(data: bytes | str, file: str, *, allow_empty: bool = False) -> dict[st
         line = mark.line + 1 if mark else None
         what = (e.problem or "syntax error").strip()
         if "unknown escape" in what:
-            what += ' (inside "double quotes" a backslash needs doubling: "\\\\${HOME}"; or use single quotes)'
+            what += (
+                ' (inside "double quotes" a backslash needs doubling: "\\\\${HOME}"; or use single quotes)'
+            )
         raise HubfleetError.at(file, f"YAML syntax error: {what}", line=line) from None
     except yaml.YAMLError as e:
         raise HubfleetError.at(file, f"YAML error: {e}") from None
