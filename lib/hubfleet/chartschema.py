@@ -32,7 +32,7 @@ def coalesce(defaults: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str
     for key, value in values.items():
         if value is None:
             out.pop(key, None)
-        elif isinstance(value, dict) and isinstance(out.get(key), dict):
+        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
             out[key] = coalesce(out[key], value)
         else:
             out[key] = value

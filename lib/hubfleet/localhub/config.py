@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..chartschema import coalesce
 from ..errors import KeyPath, did_you_mean
 
 HEALTH_SERVICE = "hubfleet-health"
@@ -158,19 +159,6 @@ def get(values: Mapping[str, Any], key: str, default: Any = None) -> Any:
 def set_config_if_not_none(traits: dict[str, dict[str, Any]], cls: str, trait: str, value: Any) -> None:
     if value is not None:
         traits.setdefault(cls, {})[trait] = value
-
-
-def coalesce(defaults: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm's: maps merge, other values replace, an explicit null deletes the default."""
-    out = dict(defaults)
-    for key, value in values.items():
-        if value is None:
-            out.pop(key, None)
-        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = coalesce(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 # --- the mapping -----------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
@@ -21,7 +21,7 @@ from ..model import Cluster
 from ..runner import CommandError, Runner, run
 from ..tools import find_cli
 
-__all__ = ["KUBERNETES", "CredentialArgs", "credentials", "describe", "get_credentials", "need_cli"]
+__all__ = ["KUBERNETES", "CredentialArgs", "cloud_kubeconfig", "credentials", "describe", "need_cli"]
 
 KUBERNETES = ("kubeconfig", "gke", "eks", "aks")
 
@@ -67,3 +67,25 @@ def get_credentials(cluster: Cluster, argv: list[str], kubeconfig: Path, runner:
         ) from None
     if not kubeconfig.is_file():
         raise HubfleetError(f"{cluster.file}: `{Path(argv[0]).name}` wrote no kubeconfig for {cluster.name}")
+
+
+@contextlib.contextmanager
+def cloud_kubeconfig(
+    cluster: Cluster, cli_name: str, make_argv: Callable[[str, str], list[str]], runner: Runner
+) -> Iterator[CredentialArgs]:
+    """gke/eks/aks: the cloud CLI writes a private temp kubeconfig, removed on every path.
+
+    `make_argv(kubeconfig_path, cli)` is the provider's own command.
+    """
+    from ..secrets import private_dir
+
+    cli = need_cli(cli_name, cluster)
+    with private_dir() as folder:
+        kubeconfig = folder / "kubeconfig"
+        get_credentials(cluster, make_argv(str(kubeconfig), cli), kubeconfig, runner)
+        yield CredentialArgs(["--kubeconfig", str(kubeconfig)])
+
+
+def describe_cloud(argv: list[str]) -> list[str]:
+    """A dry run's stand-in for the temp kubeconfig that `argv` would write."""
+    return ["--kubeconfig", f"<temp kubeconfig from: {' '.join(argv)}>"]

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from pathlib import Path
 
 from ..model import Cluster
 from ..runner import Runner, run
-from ..secrets import private_dir
-from . import CredentialArgs, get_credentials, need_cli
+from . import cloud_kubeconfig, describe_cloud
 
 
 def argv(cluster: Cluster, kubeconfig: str, cli: str = "aws") -> list[str]:
@@ -31,13 +29,8 @@ def argv(cluster: Cluster, kubeconfig: str, cli: str = "aws") -> list[str]:
 
 
 def describe(cluster: Cluster) -> list[str]:
-    return ["--kubeconfig", f"<temp kubeconfig from: {' '.join(argv(cluster, '<temp>'))}>"]
+    return describe_cloud(argv(cluster, "<temp>"))
 
 
-@contextlib.contextmanager
-def credentials(cluster: Cluster, root: Path, runner: Runner = run) -> Iterator[CredentialArgs]:
-    cli = need_cli("aws", cluster)
-    with private_dir() as folder:
-        kubeconfig = folder / "kubeconfig"
-        get_credentials(cluster, argv(cluster, str(kubeconfig), cli), kubeconfig, runner)
-        yield CredentialArgs(["--kubeconfig", str(kubeconfig)])
+def credentials(cluster: Cluster, root: Path, runner: Runner = run) -> contextlib.AbstractContextManager:
+    return cloud_kubeconfig(cluster, "aws", lambda kubeconfig, cli: argv(cluster, kubeconfig, cli), runner)
