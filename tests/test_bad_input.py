@@ -148,6 +148,22 @@ CASES = {
         "clusters/aws-us/cluster.yaml:",
         "needs a `eks:` block",
     ),
+    "duplicate-key": (
+        "hubs/oceans/values.yaml",
+        "singleuser:\n  memory: {limit: 2G}\nhub:\n  db: {type: sqlite-memory}\nsingleuser:\n  cpu: {limit: 2}\n",
+        "hubs/oceans/values.yaml:5:",
+        "key `singleuser` is repeated (first on line 1)",
+    ),
+    "alias-loop": ("hubs/oceans/values.yaml", "custom: &a {x: *a}\n", "hubs/oceans/values.yaml:", "loop"),
+    "alias-bomb": (
+        "hubs/oceans/values.yaml",
+        "custom:\n  a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+        + "".join(
+            f"  {c}: &{c} [{', '.join([f'*{p}'] * 10)}]\n" for p, c in zip("abcdefg", "bcdefgh", strict=True)
+        ),
+        "hubs/oceans/values.yaml:",
+        "expand to over",
+    ),
     "dummy-auth-remote": (
         "hubs/oceans/values.yaml",
         "hub:\n  config:\n    JupyterHub:\n      authenticator_class: dummy\n",
@@ -208,11 +224,12 @@ def test_allow_all_is_a_warning_that_keeps_exit_zero(seeded_fleet, capsys):
     _edit(
         seeded_fleet,
         "hubs/oceans/values.yaml",
-        "hub:\n  config:\n    GenericOAuthenticator:\n      allow_all: true\n",
+        "hub:\n  config:\n    JupyterHub:\n      authenticator_class: generic-oauth\n"
+        "    GenericOAuthenticator:\n      allow_all: true\n",
     )
     assert boundary(validate_cmd.run) == 0
     err = capsys.readouterr().err
-    assert "hubs/oceans/values.yaml:4: hub.config.GenericOAuthenticator.allow_all: warning:" in err
+    assert "hubs/oceans/values.yaml:6: hub.config.GenericOAuthenticator.allow_all: warning:" in err
 
 
 def test_waived_dummy_authenticator_is_accepted(seeded_fleet, capsys):
@@ -254,3 +271,12 @@ def test_one_broken_layer_does_not_hide_other_hubs_problems(seeded_fleet, capsys
     err = capsys.readouterr().err
     assert "hubs/oceans/values.yaml:2: YAML syntax error" in err
     assert "hubs/genomics/values.yaml:3: singleuser.memory.limt: unknown key" in err
+
+
+def test_a_remote_hub_without_an_authenticator_gets_the_charts_dummy(seeded_fleet, capsys):
+    """z2jh's default authenticator is `dummy`: a hub that sets none must not pass silently."""
+    _edit(seeded_fleet, "hubs/us-staging/values.yaml", "singleuser:\n  defaultUrl: /tree\n")
+    assert boundary(validate_cmd.run, hub="us-staging") == 1
+    err = capsys.readouterr().err
+    assert "hub.config.JupyterHub.authenticator_class: DummyAuthenticator" in err
+    assert "the chart's default: no layer sets hub.config.JupyterHub.authenticator_class" in err

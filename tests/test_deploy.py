@@ -191,7 +191,7 @@ def test_select_is_checked(deploy_env):
         deploy_cmd.select(fleet, cluster="k1x")
     with pytest.raises(HubfleetError, match="give one of"):
         deploy_cmd.select(fleet)
-    with pytest.raises(HubfleetError, match="no hub `gamma`"):
+    with pytest.raises(HubfleetError, match="the plan names hub `gamma`, which is not in hubs"):
         deploy_cmd.select(fleet, plan_hubs=[{"name": "gamma", "cluster": "k1"}])
 
 

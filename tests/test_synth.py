@@ -181,8 +181,11 @@ def test_cached_validate_reports_the_same_problems(
     small_fleet, jupyterhub_schema, monkeypatch, parallel_from
 ):
     monkeypatch.setattr(parallel, "PARALLEL_FROM", parallel_from)
-    with (small_fleet / "hubs/gke-001-hub01/values.yaml").open("a") as f:
-        f.write("extra:\n  confg: 1\nsingleuser:\n  extraEnv:\n    GITHUB_TOKEN: abc\n")
+    hub_layer = small_fleet / "hubs/gke-001-hub01/values.yaml"
+    doc = yaml.safe_load(hub_layer.read_text())  # merged in: a second `singleuser:` is an error
+    doc["extra"] = {"confg": 1}
+    doc.setdefault("singleuser", {}).setdefault("extraEnv", {})["GITHUB_TOKEN"] = "abc"
+    hub_layer.write_text(yaml.safe_dump(doc, sort_keys=False))
     with (small_fleet / "clusters/eks-002/common.values.yaml").open("a") as f:
         f.write("custom2:\n  password: hunter2\n")
 

@@ -83,7 +83,7 @@ def meta_from_folder(folder: Path, digest: str, source: str, chart: Chart) -> Ch
             raise HubfleetError(f"{_where(chart)}: {schema_path} is not valid JSON: {e}") from None
     defaults_path = folder / DEFAULTS_FILE
     defaults = (
-        yamlio.parse(defaults_path.read_bytes(), str(defaults_path), allow_empty=True)
+        yamlio.parse(defaults_path.read_bytes(), str(defaults_path), allow_empty=True, strict=False)
         if defaults_path.is_file()
         else {}
     )

@@ -70,6 +70,13 @@ class ChartSchema:
             return []
         except fastjsonschema.JsonSchemaException:
             pass
+        except TypeError:  # a number/boolean key met a key pattern: Helm sees it as text
+            doc = _text_keys(doc)
+            try:
+                self.compile()(doc)
+                return []
+            except fastjsonschema.JsonSchemaException:
+                pass
         if self._slow is None:
             import jsonschema
 
@@ -82,10 +89,11 @@ class ChartSchema:
         path: KeyPath = tuple(e.absolute_path)
         if e.validator == "additionalProperties" and isinstance(e.instance, dict):
             allowed = set((e.schema or {}).get("properties", {}))
+            patterns = [re.compile(p) for p in (e.schema or {}).get("patternProperties", {})]
             return [
                 SchemaError((*path, key), f"unknown key for this chart{_hint(key, allowed)}", e.validator)
                 for key in e.instance
-                if key not in allowed
+                if key not in allowed and not any(p.search(str(key)) for p in patterns)
             ]
         return [self._explain_one(e, path)]
 
@@ -104,6 +112,21 @@ class ChartSchema:
                 (*path, key), "required by the chart but missing (null deleted it?)", "required"
             )
         return SchemaError(path, e.message.split("\n")[0][:200], str(e.validator))
+
+
+def _text_keys(node: Any) -> Any:
+    """`{1: x, true: y}` as Helm's JSON has it: `{"1": x, "true": y}`."""
+    if isinstance(node, dict):
+        return {_as_text(k): _text_keys(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_text_keys(v) for v in node]
+    return node
+
+
+def _as_text(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return "null" if key is None else str(key)
 
 
 def _hint(key: Any, allowed: set[str]) -> str:

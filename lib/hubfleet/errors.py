@@ -77,5 +77,10 @@ class ProblemsError(HubfleetError):
         super().__init__(f"{len(errors)} error(s)", problems=problems)
 
 
+def os_problem(path: object, action: str, e: OSError) -> HubfleetError:
+    """A path the user named cannot be used: `out/x: cannot write: Not a directory`."""
+    return HubfleetError(f"{path}: cannot {action}: {e.strerror or e}")
+
+
 def errors_only(problems: Iterable[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == "error"]

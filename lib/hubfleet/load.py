@@ -30,13 +30,29 @@ class Fleet:
     broken_hubs: frozenset[str] = field(default_factory=frozenset)
 
     def hub(self, name: str) -> Hub:
+        """The hub `name`; a folder whose hub.yaml does not load raises its own problems."""
         if name not in self.hubs:
-            known = list(self.hubs)
+            own = [p for p in self.problems if p.file.startswith(f"hubs/{name}/") and p.severity == "error"]
+            if name in self.broken_hubs and own:
+                raise HubfleetError(str(own[0]), problems=own)
+            known = [*self.hubs, *self.broken_hubs]
             raise HubfleetError(f"no hub `{name}` in hubs/{did_you_mean(name, known)}")
         return self.hubs[name]
 
     def cluster_of(self, hub: Hub) -> Cluster:
+        """The hub's cluster; a hub naming a missing cluster raises its located problem."""
+        if hub.cluster not in self.clusters:
+            hint = did_you_mean(hub.cluster, self.clusters)
+            line = yamlio.locate(self.source.read(hub.file) or b"", ("cluster",))
+            raise HubfleetError.at(
+                hub.file, f"no cluster `{hub.cluster}` in clusters/{hint}", ("cluster",), line
+            )
         return self.clusters[hub.cluster]
+
+    @property
+    def hub_names(self) -> list[str]:
+        """Every hub folder, loadable or not, sorted."""
+        return sorted({*self.hubs, *self.broken_hubs})
 
     def chart_of(self, hub: Hub) -> model.Chart:
         return self.config.charts[hub.chart]
@@ -65,11 +81,11 @@ def read_layer(source: Source, path: str) -> dict[str, Any]:
 
 
 def _read_doc(source: Source, path: str, problems: list[Problem]) -> dict[str, Any] | None:
-    data = source.read(path)
-    if data is None:
-        problems.append(Problem(path, "file is missing"))
-        return None
     try:
+        data = source.read(path)
+        if data is None:
+            problems.append(Problem(path, "file is missing"))
+            return None
         return parse_bytes(data, path)
     except HubfleetError as e:
         problems.extend(e.problems)
@@ -80,10 +96,18 @@ def _located(problems: list[Problem], source: Source) -> list[Problem]:
     out = []
     for p in problems:
         if p.line is None and p.keypath:
-            data = source.read(p.file)
+            data = _read_quietly(source, p.file)
             p = p.with_line(yamlio.locate(data, p.keypath) if data else None)
         out.append(p)
     return out
+
+
+def _read_quietly(source: Source, path: str) -> bytes | None:
+    """The file's bytes for locating a line; None if it cannot be read."""
+    try:
+        return source.read(path)
+    except HubfleetError:
+        return None
 
 
 def load_fleet(source: Source) -> Fleet:

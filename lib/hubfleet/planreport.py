@@ -17,7 +17,7 @@ from typing import Any
 from rich.table import Table
 
 from . import yamlio
-from .errors import HubfleetError, Problem, ProblemsError
+from .errors import HubfleetError, Problem, ProblemsError, os_problem
 from .model import Rollout
 from .plan import Plan, PlannedHub, Removed, canary_first, order_key
 
@@ -47,7 +47,15 @@ def console_table(plan: Plan) -> Table:
 
 
 def write_json(plan: Plan, path: Path) -> None:
-    path.write_text(json.dumps(plan.to_json(), indent=2) + "\n", encoding="utf-8")
+    write_output(path, json.dumps(plan.to_json(), indent=2) + "\n")
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write a file the user named (--json, --markdown); a bad path is one line, not a crash."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise os_problem(path, "write", e) from None
 
 
 _TOP = {"base": str, "head": str, "hubs": list, "removed": list}

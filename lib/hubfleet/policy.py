@@ -17,6 +17,8 @@ SECRET_KEYS = frozenset(
     k.replace("_", "").lower()
     for k in (
         "password",
+        "user_password",  # SharedPasswordAuthenticator
+        "admin_password",  # SharedPasswordAuthenticator
         "client_secret",
         "api_token",
         "apiToken",
@@ -98,9 +100,31 @@ def _node(data: Any, path: KeyPath) -> Any:
     return data
 
 
-def authenticator(values: Mapping[str, Any]) -> str:
-    cls = (((values.get("hub") or {}).get("config") or {}).get("JupyterHub") or {}).get("authenticator_class")
-    return str(cls or "").lower()
+def hub_config_prefixes(values: Mapping[str, Any]) -> list[KeyPath]:
+    """Where z2jh's `hub.config` sits: at the root (the jupyterhub chart) and/or under one
+    top-level key (a wrapper chart such as 2i2c's basehub nests z2jh under `jupyterhub:`)."""
+
+    def has_hub_config(node: Any) -> bool:
+        return (
+            isinstance(node, dict)
+            and isinstance(node.get("hub"), dict)
+            and isinstance(node["hub"].get("config"), dict)
+        )
+
+    found: list[KeyPath] = [()] if has_hub_config(values) else []
+    return found + [(k,) for k, v in values.items() if k != "hub" and has_hub_config(v)]
+
+
+def _hub_config(values: Mapping[str, Any], prefix: KeyPath) -> dict[str, Any]:
+    return _node(values, (*prefix, "hub", "config"))
+
+
+def authenticator(values: Mapping[str, Any], prefix: KeyPath = ()) -> str:
+    """`hub.config.JupyterHub.authenticator_class` under `prefix`, lowercased ("" if unset)."""
+    node: Any = values
+    for key in (*prefix, "hub", "config", "JupyterHub", "authenticator_class"):
+        node = node.get(key) if isinstance(node, dict) else None
+    return str(node or "").lower()
 
 
 def auth_problems(
@@ -110,8 +134,17 @@ def auth_problems(
     if cluster.is_local:
         return []
     out = []
-    auth = authenticator(values)
-    key = ("hub", "config", "JupyterHub", "authenticator_class")
+    for prefix in hub_config_prefixes(values):
+        out += _auth_problems_at(hub, values, prefix, file_of)
+    return out
+
+
+def _auth_problems_at(
+    hub: Hub, values: Mapping[str, Any], prefix: KeyPath, file_of: Callable[[KeyPath], str]
+) -> list[Problem]:
+    out = []
+    auth = authenticator(values, prefix)
+    key = (*prefix, "hub", "config", "JupyterHub", "authenticator_class")
     if auth in DUMMY and "dummy-authenticator" not in hub.waive:
         out.append(
             Problem(
@@ -133,11 +166,10 @@ def auth_problems(
                 hub=hub.name,
             )
         )
-    config = (values.get("hub") or {}).get("config") or {}
-    for cls, traits in config.items():
+    for cls, traits in _hub_config(values, prefix).items():
         # Authenticator-wide allow_all only: per-IdP ones (CILogon allowed_idps.<idp>.allow_all) are normal.
         if isinstance(traits, dict) and traits.get("allow_all") is True and "allow-all" not in hub.waive:
-            where = ("hub", "config", cls, "allow_all")
+            where = (*prefix, "hub", "config", cls, "allow_all")
             out.append(
                 Problem(
                     file_of(where),

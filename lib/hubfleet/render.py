@@ -190,6 +190,8 @@ class _FastResolver:
                 if isinstance(node, dict) and any(not isinstance(k, str) for k in node):
                     raise _NeedsOmegaConf
                 hint = did_you_mean(part, [str(k) for k in node]) if isinstance(node, dict) else ""
+                if i == 0 and not hint:  # most likely a shell/Python `${VAR}` meant literally
+                    hint = "; " + literal_hint(m.group(0))
                 raise InterpolationProblem(
                     path,
                     f"`${{{m.group('key')}}}`: no key `{format_keypath(target[: i + 1])}` in the "
@@ -213,6 +215,21 @@ def _backslashes_before(text: str, i: int) -> int:
     while i - n - 1 >= 0 and text[i - n - 1] == "\\":
         n += 1
     return n
+
+
+def literal_hint(expr: str) -> str:
+    """How to write `expr` (a `${...}`) so that it stays literal."""
+    return f"if `{expr}` is meant literally (shell, Python), escape it: `\\{expr}`"
+
+
+def _unresolvable(text: str) -> str | None:
+    """The first unescaped `${...}` in `text` that is not one of the simple forms, for messages."""
+    for start in _find_all(text, "${"):
+        if _backslashes_before(text, start) % 2 == 0 and not _SIMPLE.match(text, start):
+            end = text.find("}", start)
+            expr = text[start : end + 1] if 0 < end - start <= 60 else text[start : start + 20] + "..."
+            return expr.splitlines()[0] if "\n" in expr else expr
+    return None
 
 
 # OmegaConf resolvers are process-global; per-hub facts travel in a ContextVar.
@@ -243,7 +260,12 @@ def _register_resolvers() -> None:
 
 def _resolve_with_omegaconf(values: Mapping[str, Any], facts: Facts) -> dict[str, Any]:
     from omegaconf import OmegaConf
-    from omegaconf.errors import OmegaConfBaseException
+    from omegaconf.errors import (
+        GrammarParseError,
+        InterpolationKeyError,
+        OmegaConfBaseException,
+        UnsupportedInterpolationType,
+    )
 
     _register_resolvers()
     token = _facts.set(facts)
@@ -259,11 +281,28 @@ def _resolve_with_omegaconf(values: Mapping[str, Any], facts: Facts) -> dict[str
         msg = str(cause) if isinstance(cause, (ValueError, InterpolationProblem)) else str(e).splitlines()[0]
         if isinstance(cause, InterpolationProblem):
             msg = cause.message
+        if isinstance(e, (GrammarParseError, UnsupportedInterpolationType, InterpolationKeyError)):
+            raise InterpolationProblem(keypath, _not_an_interpolation(values, keypath, msg)) from None
         raise InterpolationProblem(keypath, f"cannot resolve: {msg}") from None
     except (ValueError, TypeError) as e:
         raise InterpolationProblem((), f"cannot resolve: {e}") from None
     finally:
         _facts.reset(token)
+
+
+def _not_an_interpolation(values: Mapping[str, Any], keypath: KeyPath, reason: str) -> str:
+    """A `${...}` that OmegaConf cannot parse, or whose resolver or key does not exist: almost always
+    shell or Python text (`${HOME:-/tmp}`, `${VAR#prefix}`) that needed the `\\${` escape."""
+    node: Any = values
+    for part in keypath:
+        node = node.get(part) if isinstance(node, dict) else None
+    expr = _unresolvable(node) if isinstance(node, str) else None
+    if expr is None:
+        return f"cannot resolve: {reason}"
+    return (
+        f"cannot resolve `{expr}` ({reason}): interpolations are "
+        f"${{hub:...}}, ${{cluster:...}} and ${{other.key}}; {literal_hint(expr)}"
+    )
 
 
 # --- one hub ------------------------------------------------------------------------
@@ -307,8 +346,22 @@ def layer_setting(layers: Sequence[tuple[str, Mapping[str, Any]]], keypath: KeyP
 
 def text(values: Mapping[str, Any], header: str) -> str:
     """The file's bytes: header comment, then deterministic YAML."""
-    body = yamlio.dump(dict(values)) if values else "{}\n"
+    body = yamlio.dump(_unshared(values)) if values else "{}\n"
     return header + body
+
+
+def _unshared(node: Any) -> Any:
+    """A copy in which no mapping or list appears twice.
+
+    YAML anchors (`&x` ... `*x`) in a layer load as one shared object, and the dumper would
+    write it back as `&id001`/`*id001`: the rendered file would then depend on whether the hub
+    also uses an interpolation (resolving copies), and reviewers would read aliases, not values.
+    """
+    if isinstance(node, dict):
+        return {k: _unshared(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_unshared(v) for v in node]
+    return node
 
 
 # --- a hub of a loaded fleet (reads through the fleet's Source) ----------------------

@@ -59,28 +59,29 @@ def _render_many(names: list[str]) -> tuple[list[Rendered], list[Problem]]:
     return out, problems
 
 
+def _current(root: Path, rel: str) -> str | None:
+    """The rendered file as it is now; None if absent or not text; a folder in its place raises."""
+    try:
+        return (root / rel).read_text(encoding="utf-8")
+    except (FileNotFoundError, UnicodeDecodeError):
+        return None
+    except IsADirectoryError:
+        raise HubfleetError.at(rel, "is a folder, not a file: remove it, then `invoke render`") from None
+
+
 def stale_files(root: Path, rendered: Sequence[Rendered]) -> list[str]:
-    stale = []
-    for r in rendered:
-        try:
-            current = (root / r.path).read_text(encoding="utf-8")
-        except (FileNotFoundError, UnicodeDecodeError):
-            current = None
-        if current != r.text:
-            stale.append(r.path)
-    return stale
+    return [r.path for r in rendered if _current(root, r.path) != r.text]
 
 
 def write_rendered(root: Path, rendered: Sequence[Rendered]) -> list[str]:
-    """Write changed files atomically (temp + rename); return the paths written."""
+    """Write changed files atomically (temp + rename); return the paths written.
+
+    Every target is checked before any is written, so a bad one leaves all as they were.
+    """
+    changed = [r for r in rendered if _current(root, r.path) != r.text]
     written = []
-    for r in rendered:
+    for r in changed:
         path = root / r.path
-        try:
-            if path.read_text(encoding="utf-8") == r.text:
-                continue
-        except (FileNotFoundError, UnicodeDecodeError):
-            pass
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(r.text, encoding="utf-8")
         os.replace(tmp, path)

@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 from . import helm
-from .errors import HubfleetError
+from .errors import HubfleetError, os_problem
 from .load import Fleet
 from .model import Chart, Hub
 
@@ -120,7 +120,10 @@ def write_replica(root: Path, fleet: Fleet, hub_name: str, out: Path) -> list[Pa
     chart = fleet.chart_of(hub)
     secrets = root / helm.secrets_path(hub)
     has_secrets = secrets.is_file()
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise os_problem(out, "create the --out folder", e) from None
     (out / "rendered.values.yaml").write_text(values_copy(hub, rendered.read_text(encoding="utf-8")))
     if has_secrets:
         shutil.copyfile(secrets, out / "secrets.yaml")

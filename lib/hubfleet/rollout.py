@@ -28,6 +28,7 @@ from rich.live import Live
 from rich.table import Table
 
 from .model import Rollout
+from .runner import interrupted
 
 __all__ = ["GRACE", "HubOutcome", "Result", "RolloutReport", "Target", "run_rollout"]
 
@@ -225,6 +226,7 @@ def run_rollout(
     if len(set(names)) != len(names):
         raise ValueError("a hub is targeted twice")
     groups = _by_cluster(targets)
+    interrupted.clear()
     run = _Run(deploy, health, settings, threading.BoundedSemaphore(settings.max_parallel))
     run.status = {c: "waiting" for c in groups}
     run.totals = {c: len(hubs) for c, hubs in groups.items()}
@@ -261,7 +263,8 @@ def _run_waves(run: _Run, groups: dict[str, list[Target]], plan: list[list[str]]
                     if live is not None:
                         live.update(_status_table(run))
             except KeyboardInterrupt:
-                run.cancelled.set()  # start nothing new; the runner kills running helm processes
+                run.cancelled.set()  # start nothing new
+                interrupted.set()  # running releases stop: helm killed, a starting local hub stopped
                 raise
             for f in futures:
                 f.result()  # a bug in the engine itself surfaces here, not silently

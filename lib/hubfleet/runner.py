@@ -12,6 +12,8 @@ import contextlib
 import os
 import signal
 import subprocess
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +38,23 @@ class CommandError(HubfleetError):
         cmd = " ".join(completed.argv[:3])
         reason = why or f"exit {completed.returncode}"
         super().__init__(f"`{cmd} ...` failed ({reason}): {detail}".rstrip(": "))
+
+
+# Ctrl-C reaches only the main thread; the rollout engine sets this so work in its
+# worker threads stops too: `run` kills its command, a starting local hub is stopped.
+interrupted = threading.Event()
+_POLL = 0.2  # seconds between looks at `interrupted` while a command runs
+
+
+class Interrupted(HubfleetError):
+    def __init__(self) -> None:
+        super().__init__("interrupted (Ctrl-C)")
+
+
+def check_interrupted() -> None:
+    """Raise `Interrupted` once Ctrl-C was pressed (call between steps of long work)."""
+    if interrupted.is_set():
+        raise Interrupted()
 
 
 class Runner(Protocol):
@@ -96,13 +115,13 @@ def run(
     except PermissionError as e:
         raise HubfleetError(f"`{argv[0]}` is not executable") from e
     try:
-        out, err = proc.communicate(input=input, timeout=timeout)
+        out, err = _communicate(proc, input, timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         out, err = proc.communicate()
         done = Completed(tuple(argv), -9, _s(out), _s(err))
         raise CommandError(done, why=f"timed out after {timeout:g}s, killed", mask=mask) from None
-    except BaseException:  # Ctrl-C or a cancelled thread: never leave helm running
+    except BaseException:  # Ctrl-C, here or in the main thread: never leave helm running
         _kill_group(proc)
         proc.wait()
         raise
@@ -110,6 +129,23 @@ def run(
     if check and proc.returncode != 0:
         raise CommandError(done, mask=mask)
     return done
+
+
+def _communicate(
+    proc: subprocess.Popen, input: str | bytes | None, timeout: float | None
+) -> tuple[str | bytes | None, str | bytes | None]:
+    """`proc.communicate`, looking at `interrupted` every `_POLL` s (retrying loses no output)."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        check_interrupted()
+        left = None if deadline is None else deadline - time.monotonic()
+        try:
+            return proc.communicate(
+                input=input, timeout=_POLL if left is None else max(0.0, min(_POLL, left))
+            )
+        except subprocess.TimeoutExpired:
+            if left is not None and left <= _POLL:
+                raise
 
 
 def _run_interactive(

@@ -40,9 +40,17 @@ class DirSource:
         self.label = "working tree"
 
     def read(self, path: str) -> bytes | None:
+        """None when absent; a folder or a dangling symlink in a file's place is an error."""
+        target = self.root / path
         try:
-            return (self.root / path).read_bytes()
-        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return target.read_bytes()
+        except IsADirectoryError:
+            raise HubfleetError.at(path, "is a folder, not a file: remove or rename it") from None
+        except (FileNotFoundError, NotADirectoryError):
+            if target.is_symlink():
+                raise HubfleetError.at(
+                    path, f"is a symlink to {os.readlink(target)}, which does not exist"
+                ) from None
             return None
 
     def subdirs(self, path: str) -> list[str]:

@@ -7,21 +7,22 @@ fan out over both cores.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from filelock import FileLock
 
-from . import __version__, chartschema, parallel, policy, yamlio
-from .chartschema import ChartSchema
-from .errors import HubfleetError, KeyPath, Problem
+from . import chartschema, parallel, policy, yamlio
+from .chartschema import ChartSchema, coalesce
+from .errors import HubfleetError, KeyPath, Problem, format_keypath
 from .load import Fleet, layer_paths, parse_bytes
-from .render import compose, facts_for, hub_layers, layer_setting
+from .render import compose, facts_for, hub_layers, layer_setting, sets
 from .source import state_dir
 
 
@@ -124,7 +125,7 @@ class _Layers:
         for file in dict.fromkeys(p for n in names for p in layer_paths(fleet.hubs[n])):
             data = fleet.source.read(file)
             if data is not None:
-                keys[file] = hashlib.blake2b(__version__.encode() + b"\0" + data, digest_size=20).hexdigest()
+                keys[file] = hashlib.blake2b(code_digest() + b"\0" + data, digest_size=20).hexdigest()
         todo = {f for f, key in keys.items() if cache.get(f, {}).get("key") != key}
         layers = cls(cache_file, cache, keys, todo)
         own = {layer_paths(fleet.hubs[n])[-1] for n in names}
@@ -220,7 +221,15 @@ def check_hub(fleet: Fleet, name: str, schema: ChartSchema | None) -> list[Probl
             file = file_of(e.keypath)
             out.append(_locate(fleet, Problem(file, e.message, e.keypath, hub=name)))
     out += _secrets_problems(fleet, hub, values, schema)
-    out += [_locate(fleet, p) for p in policy.auth_problems(hub, fleet.cluster_of(hub), values, file_of)]
+    # Policy judges what Helm deploys: the chart's defaults count (z2jh's default
+    # authenticator is `dummy`, so a hub that sets none gets DummyAuthenticator).
+    effective = coalesce(schema.defaults, values) if schema is not None else values
+    for p in policy.auth_problems(hub, fleet.cluster_of(hub), effective, file_of):
+        if not any(sets(data, p.keypath) for _, data in layers):
+            p = replace(
+                p, message=f"{p.message} (the chart's default: no layer sets {format_keypath(p.keypath)})"
+            )
+        out.append(_locate(fleet, p))
     return out
 
 
@@ -257,11 +266,20 @@ def _locate(fleet: Fleet, p: Problem) -> Problem:
     return p.with_line(yamlio.locate(data, p.keypath)) if data else p
 
 
+@functools.cache
+def code_digest() -> bytes:
+    """hubfleet's own source: a cached result from other code (an upgrade, a fix) is not reused."""
+    h = hashlib.blake2b(digest_size=16)
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        h.update(path.read_bytes())
+    return h.digest()
+
+
 def _digest(
     fleet: Fleet, hub: Any, schemas: dict[str, ChartSchema | None], file_digests: dict[str, bytes]
 ) -> str:
     h = hashlib.blake2b(digest_size=20)
-    h.update(__version__.encode())
+    h.update(code_digest())
     schema = schemas.get(hub.chart)
     h.update(schema.digest.encode() if schema is not None else b"-")
     cluster = fleet.clusters[hub.cluster]

@@ -28,6 +28,43 @@ class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
     """
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class KeyProblem(yaml.MarkedYAMLError):
+    """A mapping key YAML would drop: a duplicate (or one that is not a plain value)."""
+
+
+def _check_keys(loader: yaml.SafeLoader, node: yaml.MappingNode) -> None:
+    """Duplicate keys: YAML keeps the last one silently, dropping a whole block."""
+    seen: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == _MERGE_TAG:
+            continue
+        line = key_node.start_mark.line + 1
+        if not isinstance(key_node, yaml.ScalarNode):
+            raise KeyProblem(
+                problem="a key must be text, not a list or mapping", problem_mark=key_node.start_mark
+            )
+        key = loader.construct_object(key_node)
+        if key in seen:
+            raise KeyProblem(
+                problem=f"key `{key_node.value}` is repeated (first on line {seen[key]}): "
+                "YAML keeps only the last; merge the two",
+                problem_mark=key_node.start_mark,
+            )
+        seen[key] = line
+
+
+class _StrictLoader(_Loader):
+    """Our own files: every mapping's keys are checked (`_check_keys`)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, yaml.MappingNode):
+            _check_keys(self, node)
+        return super().construct_mapping(node, deep=deep)
+
+
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
@@ -54,11 +91,18 @@ def decode(data: bytes, file: str) -> str:
         raise HubfleetError.at(file, "not UTF-8 text: save the file as UTF-8", line=line) from None
 
 
-def parse(data: bytes | str, file: str, *, allow_empty: bool = False) -> dict[str, Any]:
-    """Parse a YAML document that must be a mapping."""
+def parse(data: bytes | str, file: str, *, allow_empty: bool = False, strict: bool = True) -> dict[str, Any]:
+    """Parse a YAML document that must be a mapping.
+
+    `strict` (our files) refuses duplicate keys; a chart's own defaults
+    are read as Helm reads them (`strict=False`).
+    """
     text = decode(data, file) if isinstance(data, bytes) else data
     try:
-        docs = list(yaml.load_all(text, Loader=_Loader))
+        docs = list(yaml.load_all(text, Loader=_StrictLoader if strict else _Loader))
+    except KeyProblem as e:
+        line = e.problem_mark.line + 1 if e.problem_mark else None
+        raise HubfleetError.at(file, str(e.problem), line=line) from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
@@ -72,6 +116,8 @@ def parse(data: bytes | str, file: str, *, allow_empty: bool = False) -> dict[st
         raise HubfleetError.at(file, f"YAML error: {e}") from None
     if len(docs) > 1:
         raise HubfleetError.at(file, "holds several YAML documents (`---`): keep one")
+    if "*" in text and docs:
+        _check_aliases(docs[0], file)
     value = docs[0] if docs else None
     if value is None:
         if allow_empty:
@@ -81,6 +127,42 @@ def parse(data: bytes | str, file: str, *, allow_empty: bool = False) -> dict[st
         kind = type(value).__name__.replace("list", "a list").replace("str", "a string")
         raise HubfleetError.at(file, f"holds {kind}, not a mapping (key: value) at the top", line=1)
     return value
+
+
+MAX_EXPANDED = 1_000_000  # values after aliases expand ("billion laughs" stops here)
+
+
+_VISITING = -1
+
+
+def _check_aliases(doc: Any, file: str) -> None:
+    """Aliases may share values, not nest a value in itself or explode ("billion laughs")."""
+    size = _expanded_size(doc, {})
+    if size == _VISITING:
+        raise HubfleetError.at(
+            file, "a YAML alias (*name) refers to a value that contains it: remove the loop"
+        )
+    if size > MAX_EXPANDED:
+        raise HubfleetError.at(
+            file, f"YAML aliases (*name) expand to over {MAX_EXPANDED:,} values: write the values out"
+        )
+
+
+def _expanded_size(node: Any, memo: dict[int, int]) -> int:
+    """How many values `node` becomes once every alias is written out; -1 for a loop."""
+    if not isinstance(node, dict | list):
+        return 1
+    if id(node) in memo:
+        return memo[id(node)]
+    memo[id(node)] = _VISITING
+    total = 1
+    for child in node.values() if isinstance(node, dict) else node:
+        size = _expanded_size(child, memo)
+        if size == _VISITING:
+            return _VISITING
+        total = min(total + size, MAX_EXPANDED + 1)
+    memo[id(node)] = total
+    return total
 
 
 def dump(data: Any) -> str:

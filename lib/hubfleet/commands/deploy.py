@@ -77,9 +77,9 @@ def select(
     if hub is not None:
         names = [fleet.hub(hub).name]
     elif plan_hubs is not None:
+        plan_hubs = list(plan_hubs)
+        _check_plan_matches(fleet, plan_hubs)
         names = [h["name"] for h in plan_hubs if cluster is None or h.get("cluster") == cluster]
-        for n in names:
-            fleet.hub(n)  # a plan from another commit may name a hub this tree lacks
     else:
         names = [h.name for h in fleet.hubs.values() if h.cluster == cluster]
     broken = [n for n in names if n in fleet.broken_hubs]
@@ -90,6 +90,20 @@ def select(
             problems=problems,
         )
     return names
+
+
+def _check_plan_matches(fleet: Fleet, plan_hubs: list[Mapping[str, str]]) -> None:
+    """A plan from another commit or fleet may name a hub this tree lacks, or place it elsewhere."""
+    again = "the plan is from another commit or fleet; make it again with `invoke plan`"
+    for h in plan_hubs:
+        if h["name"] not in fleet.hubs and h["name"] not in fleet.broken_hubs:
+            raise HubfleetError(f"the plan names hub `{h['name']}`, which is not in hubs/: {again}")
+        hub = fleet.hub(h["name"])
+        if h.get("cluster") != hub.cluster:
+            raise HubfleetError(
+                f"the plan puts hub {hub.name} on cluster {h.get('cluster')}, but {hub.file} says "
+                f"{hub.cluster}: {again}"
+            )
 
 
 def _health(root: Path, fleet: Fleet) -> Callable[[str], Any] | None:

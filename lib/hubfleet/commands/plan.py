@@ -43,9 +43,7 @@ def run(
     if json_out:
         planreport.write_json(result, Path(json_out))
     if markdown_out:
-        Path(markdown_out).write_text(
-            planreport.markdown(result, head_fleet.config.rollout), encoding="utf-8"
-        )
+        planreport.write_output(Path(markdown_out), planreport.markdown(result, head_fleet.config.rollout))
     return 0
 
 
@@ -53,12 +51,19 @@ def default_base(root: Path, runner: Runner = default_runner) -> str:
     """`git merge-base HEAD origin/main` when origin/main exists, else HEAD~1."""
     try:
         git(["rev-parse", "--verify", "--quiet", "origin/main^{commit}"], root, runner)
-    except CommandError:
-        return "HEAD~1"
-    try:
         return git(["merge-base", "HEAD", "origin/main"], root, runner)
     except CommandError:
-        return "HEAD~1"
+        return _parent_of_head(root, runner)
+
+
+def _parent_of_head(root: Path, runner: Runner) -> str:
+    try:
+        return git(["rev-parse", "--verify", "--quiet", "HEAD~1^{commit}"], root, runner)
+    except CommandError:
+        raise HubfleetError(
+            "HEAD has no parent commit here (a first commit, or a shallow clone) and there is no "
+            "origin/main: give --base REF, or fetch history (CI: actions/checkout with fetch-depth: 0)"
+        ) from None
 
 
 def compute(root: Path, base: str | None, head: str, runner: Runner = default_runner) -> tuple[Plan, Fleet]:

@@ -17,7 +17,7 @@ def run(hub: str | None = None, offline: bool = False, deep: bool = False) -> in
     print_problems(problems)
     errors = errors_only(problems)
     warnings = len(problems) - len(errors)
-    checked = 1 if hub else len(fleet.hubs) + len(fleet.broken_hubs)
+    checked = 1 if hub else len(fleet.hub_names)
     summary = f"{checked} hub(s) checked: {len(errors)} error(s), {warnings} warning(s)"
     console.print(summary, style="red" if errors else "green")
     return 1 if errors else 0

@@ -22,6 +22,7 @@ import httpx
 from filelock import FileLock
 
 from ..errors import HubfleetError
+from ..runner import check_interrupted
 from . import process
 from .config import (
     AUTHENTICATOR_PACKAGES,
@@ -105,6 +106,7 @@ def up(
             f"JupyterHub is not installed in {sys.prefix}: `pip install 'hubfleet[local]'` for local hubs"
         )
     with FileLock(str(state / ".lock")):
+        check_interrupted()
         pid = process.read_pid(state / "hub.pid")
         running = process.alive(pid)
         token = _secret_file(state / "health-token", secrets.token_hex(32))
@@ -211,6 +213,7 @@ def _wait_ready(name: str, url: str, token: str, pid: int, log: Path, timeout: f
     deadline = time.monotonic() + timeout
     step = "hub/health"
     while time.monotonic() < deadline:
+        check_interrupted()  # Ctrl-C: `up` stops the half-started hub
         if not process.alive(pid):
             raise HubfleetError(f"hub {name} exited while starting; end of {log}:\n{process.log_tail(log)}")
         try:
