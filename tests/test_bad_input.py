@@ -164,6 +164,12 @@ CASES = {
         "hubs/oceans/values.yaml:",
         "expand to over",
     ),
+    "flow-interpolation": (
+        "hubs/oceans/values.yaml",
+        "ingress:\n  hosts: [${hub:domain}]\n",
+        "hubs/oceans/values.yaml:2:",
+        "an interpolation needs quotes",
+    ),
     "dummy-auth-remote": (
         "hubs/oceans/values.yaml",
         "hub:\n  config:\n    JupyterHub:\n      authenticator_class: dummy\n",

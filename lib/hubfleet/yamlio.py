@@ -111,6 +111,8 @@ def parse(data: bytes | str, file: str, *, allow_empty: bool = False, strict: bo
             what += (
                 ' (inside "double quotes" a backslash needs doubling: "\\\\${HOME}"; or use single quotes)'
             )
+        elif "did not find expected ','" in what and line and "${" in _line(text, line):
+            what += ' (inside [...] or {...} an interpolation needs quotes: ["${hub:domain}"])'
         raise HubfleetError.at(file, f"YAML syntax error: {what}", line=line) from None
     except yaml.YAMLError as e:
         raise HubfleetError.at(file, f"YAML error: {e}") from None
@@ -163,6 +165,11 @@ def _expanded_size(node: Any, memo: dict[int, int]) -> int:
         total = min(total + size, MAX_EXPANDED + 1)
     memo[id(node)] = total
     return total
+
+
+def _line(text: str, number: int) -> str:
+    lines = text.splitlines()
+    return lines[number - 1] if 0 < number <= len(lines) else ""
 
 
 def dump(data: Any) -> str:
