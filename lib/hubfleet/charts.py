@@ -36,11 +36,22 @@ DEFAULTS_FILE = "values.yaml"
 
 
 @dataclass(frozen=True)
+class Subchart:
+    """A dependency vendored in the chart's `charts/`: Helm checks its values with its own schema."""
+
+    key: str  # the dependency's alias, else its name: where its values sit in the parent's
+    condition: str | None  # e.g. `dask-gateway.enabled`: a disabled subchart is not checked
+    schema: dict[str, Any] | None
+    defaults: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class ChartMeta:
     schema: dict[str, Any] | None  # the chart's values.schema.json, None if it ships none
     defaults: dict[str, Any]  # the chart's values.yaml
     digest: str  # sha256 of the chart archive, or of a chart folder's files
     source: str  # where it came from: the archive URL/ref, a folder, or "seeded from DIR"
+    subcharts: tuple[Subchart, ...] = ()
 
 
 # --- pure helpers ------------------------------------------------------------------
@@ -87,7 +98,62 @@ def meta_from_folder(folder: Path, digest: str, source: str, chart: Chart) -> Ch
         if defaults_path.is_file()
         else {}
     )
-    return ChartMeta(schema, defaults, digest, source)
+    return ChartMeta(schema, defaults, digest, source, subcharts(folder, chart))
+
+
+def subcharts(folder: Path, chart: Chart) -> tuple[Subchart, ...]:
+    """The dependencies Chart.yaml names that `charts/` holds (folders or .tgz), one level deep."""
+    chart_yaml = folder / "Chart.yaml"
+    if not chart_yaml.is_file():
+        return ()
+    doc = yamlio.parse(chart_yaml.read_bytes(), str(chart_yaml), allow_empty=True, strict=False)
+    vendored = _vendored(folder / "charts", chart)
+    out = []
+    for dep in doc.get("dependencies") or []:
+        name = str(dep.get("name", ""))
+        if name in vendored:
+            schema, defaults = vendored[name]
+            out.append(Subchart(str(dep.get("alias") or name), dep.get("condition"), schema, defaults))
+    return tuple(out)
+
+
+def _vendored(charts_dir: Path, chart: Chart) -> dict[str, tuple[dict[str, Any] | None, dict[str, Any]]]:
+    """name -> (schema, defaults) of each chart in `charts/`, unpacked or packaged."""
+    found: dict[str, tuple[dict[str, Any] | None, dict[str, Any]]] = {}
+    if not charts_dir.is_dir():
+        return found
+    for entry in sorted(charts_dir.iterdir()):
+        files = _chart_files(entry)
+        if "Chart.yaml" not in files:
+            continue
+        where = f"{_where(chart)}: {entry}"
+        meta = yamlio.parse(files["Chart.yaml"], where, allow_empty=True, strict=False)
+        try:
+            schema = json.loads(files[SCHEMA_FILE]) if SCHEMA_FILE in files else None
+        except ValueError as e:
+            raise HubfleetError(f"{where}: {SCHEMA_FILE} is not valid JSON: {e}") from None
+        raw = files.get(DEFAULTS_FILE, b"")
+        defaults = yamlio.parse(raw, where, allow_empty=True, strict=False) if raw else {}
+        found[str(meta.get("name", entry.name))] = (schema, defaults)
+    return found
+
+
+def _chart_files(entry: Path) -> dict[str, bytes]:
+    """Chart.yaml, values.yaml and values.schema.json of a chart folder or a chart .tgz."""
+    wanted = ("Chart.yaml", DEFAULTS_FILE, SCHEMA_FILE)
+    if entry.is_dir():
+        return {n: (entry / n).read_bytes() for n in wanted if (entry / n).is_file()}
+    if not entry.name.endswith(".tgz"):
+        return {}
+    out = {}
+    with tarfile.open(entry) as tar:
+        for member in tar.getmembers():
+            parts = member.name.split("/")
+            if len(parts) == 2 and parts[1] in wanted and member.isfile():
+                handle = tar.extractfile(member)
+                if handle is not None:
+                    out[parts[1]] = handle.read()
+    return out
 
 
 # --- the cache ----------------------------------------------------------------------------
@@ -179,6 +245,8 @@ def chart_meta(root: Path, chart: Chart, *, offline: bool = False, runner: Runne
     """The chart's schema and defaults; None only when offline and not cached."""
     if chart.kind == "path":
         folder = _path_folder(root, chart)
+        if not offline:  # vendored dependencies carry the subcharts' own schemas
+            ensure_dependencies(root, chart, runner=runner)
         return meta_from_folder(folder, folder_digest(folder), chart.path or "", chart)
     found = _cached(root, chart, offline=offline, runner=runner)
     if found is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,10 +49,20 @@ class SchemaError:
 class ChartSchema:
     """One chart's values schema, compiled once; `errors(values)` is the whole API."""
 
-    def __init__(self, schema: Mapping[str, Any], defaults: Mapping[str, Any], cache_dir: Path | None = None):
-        self.schema = dict(schema)
-        self.defaults = dict(defaults)
-        self.digest = _digest(self.schema, self.defaults)
+    def __init__(
+        self,
+        schema: Mapping[str, Any] | None,
+        defaults: Mapping[str, Any],
+        cache_dir: Path | None = None,
+        subcharts: Sequence[tuple[str, str | None, ChartSchema]] = (),
+    ):
+        """`subcharts`: (key, condition, schema) of each vendored dependency."""
+        self.schema = dict(schema) if schema is not None else None
+        self.subcharts = tuple(subcharts)
+        # Helm: a subchart's defaults sit under its key, and the parent's own defaults win.
+        nested = {key: sub.defaults for key, _, sub in self.subcharts}
+        self.defaults = coalesce(nested, defaults)
+        self.digest = _digest(self.schema, self.defaults, [(k, c, s.digest) for k, c, s in self.subcharts])
         self._cache_dir = cache_dir
         self._fast: Callable[[Any], Any] | None = None  # compiled on first use: a warm run needs none
         self._slow: jsonschema.Validator | None = None
@@ -60,11 +70,27 @@ class ChartSchema:
     def compile(self) -> Callable[[Any], Any]:
         """The fast validator, compiled once (call before forking workers, so they share it)."""
         if self._fast is None:
-            self._fast = _compile(self.schema, self._cache_dir)
+            self._fast = _compile(self.schema, self._cache_dir) if self.schema is not None else _accept
+        for _, _, sub in self.subcharts:
+            sub.compile()
         return self._fast
 
     def errors(self, values: Mapping[str, Any]) -> list[SchemaError]:
+        """What Helm would reject: the chart's schema, then each enabled subchart's on its part."""
         doc = coalesce(self.defaults, values)
+        found = self._own_errors(doc)
+        for key, condition, sub in self.subcharts:
+            part = doc.get(key)
+            if not isinstance(part, dict) or not _enabled(doc, condition):
+                continue
+            # Helm hands the parent's `global` to every subchart.
+            part = {**part, "global": coalesce(part.get("global") or {}, doc.get("global") or {})}
+            found += [SchemaError((key, *e.keypath), e.message, e.validator) for e in sub._own_errors(part)]
+        return found
+
+    def _own_errors(self, doc: Mapping[str, Any]) -> list[SchemaError]:
+        if self.schema is None:
+            return []
         try:
             self.compile()(doc)
             return []
@@ -112,6 +138,21 @@ class ChartSchema:
                 (*path, key), "required by the chart but missing (null deleted it?)", "required"
             )
         return SchemaError(path, e.message.split("\n")[0][:200], str(e.validator))
+
+
+def _accept(_doc: Any) -> None:
+    """The validator of a chart that ships no schema."""
+
+
+def _enabled(doc: Mapping[str, Any], condition: str | None) -> bool:
+    """A dependency's `condition` (first path that is set decides, as in Helm); default on."""
+    for path in (condition or "").split(","):
+        node: Any = doc
+        for part in path.strip().split(".") if path.strip() else ():
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, bool):
+            return node
+    return True
 
 
 def _text_keys(node: Any) -> Any:

@@ -89,9 +89,11 @@ def chart_schema_for(root: Path, chart: Any, *, offline: bool) -> ChartSchema | 
     from .charts import chart_meta
 
     meta = chart_meta(root, chart, offline=offline)
-    if meta is None or meta.schema is None:
+    if meta is None or (meta.schema is None and not any(sub.schema for sub in meta.subcharts)):
         return None
-    return ChartSchema(meta.schema, meta.defaults, state_dir(root) / "cache")
+    cache = state_dir(root) / "cache"
+    subs = [(sub.key, sub.condition, ChartSchema(sub.schema, sub.defaults, cache)) for sub in meta.subcharts]
+    return ChartSchema(meta.schema, meta.defaults, cache, subs)
 
 
 def _concerns(p: Problem, fleet: Fleet, selected: list[str], everything: bool) -> bool:
