@@ -119,12 +119,14 @@ def test_chart_folder_is_read_in_place_and_its_dependencies_built(state):
     with (parent / "Chart.yaml").open("a") as f:
         f.write("dependencies:\n- name: sub\n  version: 0.1.0\n  repository: file://../sub\n")
     chart = Chart("base", "basehub", path="charts/basehub")
-    meta = chart_meta(state / "fleet", chart)
-    assert meta and meta.schema == SCHEMA and meta.digest == folder_digest(parent)
     assert charts.needs_dependency_build(parent)
-    assert chart_dir(root, chart) == parent
+    assert chart_meta(state / "fleet", chart, offline=True).subcharts == ()  # offline: nothing built
+    meta = chart_meta(state / "fleet", chart)  # builds the dependency: its schema is the subchart's
     assert list((parent / "charts").glob("sub-0.1.0.tgz"))
     assert not charts.needs_dependency_build(parent)
+    assert meta and meta.schema == SCHEMA and meta.digest == folder_digest(parent)
+    assert [(s.key, s.schema) for s in meta.subcharts] == [("sub", SCHEMA)]
+    assert chart_dir(root, chart) == parent
 
 
 def test_not_a_chart_folder(state):
