@@ -21,7 +21,7 @@ from .errors import HubfleetError
 from .load import Fleet
 from .model import Chart, Cluster, Hub
 from .rollout import Result
-from .runner import CommandError, Runner, _mask, run
+from .runner import CommandError, Runner, mask_secrets, run
 
 __all__ = ["GRACE", "deploy_hub", "dry_run_commands", "redact_manifests"]
 
@@ -107,7 +107,7 @@ def release(root: Path, fleet: Fleet, hub: Hub, cluster: Cluster, *, runner: Run
         if done.returncode == 0:
             return None
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        return f"helm exit {done.returncode}: " + _mask(" | ".join(tail), mask)
+        return f"helm exit {done.returncode}: " + mask_secrets(" | ".join(tail), mask)
 
 
 # --- dry run -----------------------------------------------------------------------------
@@ -182,4 +182,4 @@ def redact_manifests(text: str, mask: Sequence[str] = ()) -> str:
             else:
                 doc = comments + "# <Secret redacted>\n"
         out.append(doc)
-    return _mask("---\n".join(out), mask)
+    return mask_secrets("---\n".join(out), mask)

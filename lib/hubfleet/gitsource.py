@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from .errors import HubfleetError
-from .runner import CommandError, Runner, run
+from .runner import CommandError, Runner, run, spawn
 from .source import Source
 
 __all__ = ["GitSource", "digest", "folder_digest", "git", "resolve_rev"]
@@ -53,15 +53,9 @@ class _CatFile:
 
     def _start(self) -> subprocess.Popen[bytes]:
         if self.proc is None:
-            # The runner runs one command to completion; this one answers many requests,
-            # so it is the one git process started here. It ends with its stdin (close()).
-            self.proc = subprocess.Popen(
-                ["git", "cat-file", "--batch"],
-                cwd=self.cwd,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,
+            # One long-lived git answers every blob request; it ends with its stdin (close()).
+            self.proc = spawn(
+                ["git", "cat-file", "--batch"], cwd=self.cwd, stdin=subprocess.PIPE, stdout=subprocess.PIPE
             )
             weakref.finalize(self, _stop, self.proc)
         return self.proc

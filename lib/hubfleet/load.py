@@ -92,7 +92,7 @@ def _read_doc(source: Source, path: str, problems: list[Problem]) -> dict[str, A
         return None
 
 
-def _located(problems: list[Problem], source: Source) -> list[Problem]:
+def located(problems: list[Problem], source: Source) -> list[Problem]:
     out = []
     for p in problems:
         if p.line is None and p.keypath:
@@ -118,8 +118,8 @@ def load_fleet(source: Source) -> Fleet:
         raise HubfleetError(str(problems[0]), problems=problems)
     fleet_problems = model.check(doc, schemas.FLEET, FLEET_FILE) + model.chart_problems(doc, FLEET_FILE)
     if fleet_problems:
-        located = _located(fleet_problems, source)
-        raise HubfleetError(str(located[0]), problems=located)
+        found = located(fleet_problems, source)
+        raise HubfleetError(str(found[0]), problems=found)
     config = model.parse_fleet_config(doc)
 
     clusters: dict[str, Cluster] = {}
@@ -130,7 +130,7 @@ def load_fleet(source: Source) -> Fleet:
             continue
         found = model.check(cdoc, schemas.CLUSTER, path) or model.cluster_problems(cdoc, path, folder)
         if found:
-            problems.extend(_located(found, source))
+            problems.extend(located(found, source))
             continue
         clusters[folder] = model.parse_cluster(cdoc, path)
 
@@ -144,12 +144,12 @@ def load_fleet(source: Source) -> Fleet:
             continue
         found = model.check(hdoc, schemas.HUB, path) or model.hub_problems(hdoc, path, folder)
         if found:
-            problems.extend(_located(found, source))
+            problems.extend(located(found, source))
             broken.add(folder)
             continue
         hubs[folder] = model.parse_hub(hdoc, path, config.default_chart)
 
-    cross = _located(cross_file_problems(config, clusters, hubs), source)
+    cross = located(cross_file_problems(config, clusters, hubs), source)
     problems.extend(cross)
     broken |= {p.hub for p in cross if p.hub and p.severity == "error"}
     return Fleet(config, clusters, hubs, source, tuple(problems), frozenset(broken))

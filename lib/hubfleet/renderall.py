@@ -12,7 +12,7 @@ from pathlib import Path
 
 from . import parallel
 from .errors import HubfleetError, Problem, ProblemsError, errors_only
-from .load import Fleet, load_fleet
+from .load import Fleet, load_fleet, located
 from .render import Rendered, render_hub
 from .source import DirSource, find_root
 
@@ -42,9 +42,7 @@ def render_fleet(fleet: Fleet, names: Sequence[str] | None = None) -> list[Rende
         problems += found
     out.sort(key=lambda r: r.hub)
     if problems:
-        from .load import _located
-
-        raise ProblemsError(list(dict.fromkeys(_located(problems, fleet.source))))
+        raise ProblemsError(list(dict.fromkeys(located(problems, fleet.source))))
     return out
 
 

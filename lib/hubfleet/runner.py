@@ -17,7 +17,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from .errors import HubfleetError
 
@@ -34,7 +34,7 @@ class CommandError(HubfleetError):
     def __init__(self, completed: Completed, *, why: str = "", mask: Sequence[str] = ()) -> None:
         self.completed = completed
         tail = (completed.stderr or completed.stdout).strip().splitlines()[-5:]
-        detail = " | ".join(_mask(line, mask) for line in tail)
+        detail = " | ".join(mask_secrets(line, mask) for line in tail)
         cmd = " ".join(completed.argv[:3])
         reason = why or f"exit {completed.returncode}"
         super().__init__(f"`{cmd} ...` failed ({reason}): {detail}".rstrip(": "))
@@ -72,7 +72,7 @@ class Runner(Protocol):
     ) -> Completed: ...
 
 
-def _mask(text: str, secrets: Sequence[str]) -> str:
+def mask_secrets(text: str, secrets: Sequence[str]) -> str:
     for s in secrets:
         if s and len(s) >= 4:
             text = text.replace(s, "*****")
@@ -146,6 +146,36 @@ def _communicate(
         except subprocess.TimeoutExpired:
             if left is not None and left <= _POLL:
                 raise
+
+
+def spawn(
+    argv: Sequence[str],
+    *,
+    cwd: str | Path | None = None,
+    env: Mapping[str, str] | None = None,
+    stdin: Any = subprocess.DEVNULL,
+    stdout: Any = subprocess.DEVNULL,
+    stderr: Any = subprocess.DEVNULL,
+) -> subprocess.Popen:
+    """Start a long-lived process in its own session (a local hub, `git cat-file --batch`).
+
+    `run` waits for its command; these answer many requests or outlive the call, so the
+    caller owns the returned process and stops it (its process group) itself.
+    """
+    argv = [os.fspath(a) for a in argv]
+    try:
+        return subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=dict(env) if env is not None else None,
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+            close_fds=True,
+        )
+    except FileNotFoundError as e:
+        raise HubfleetError(f"`{argv[0]}` not found: install it or set its HUBFLEET_* variable") from e
 
 
 def _run_interactive(

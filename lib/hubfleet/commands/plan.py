@@ -15,7 +15,7 @@ from rich.console import Console
 from .. import planreport
 from ..errors import HubfleetError, Problem, ProblemsError, errors_only
 from ..gitsource import GitSource, digest, folder_digest, git, resolve_rev
-from ..load import Fleet, _located, layer_paths, load_fleet
+from ..load import Fleet, layer_paths, load_fleet, located
 from ..plan import BROKEN, HubInput, Plan, needs_render, plan
 from ..render import render_hub
 from ..runner import CommandError, Runner
@@ -130,9 +130,9 @@ def _render_head(fleet: Fleet, name: str) -> dict:
         return render_hub(fleet, fleet.hubs[name]).values
     except HubfleetError as e:
         problems = e.problems or (Problem(f"hubs/{name}", str(e)),)
-        located = _located(list(problems), fleet.source)
+        found = located(list(problems), fleet.source)
         raise ProblemsError(
-            [dataclasses.replace(p, message=f"{p.message} (at head)") for p in located]
+            [dataclasses.replace(p, message=f"{p.message} (at head)") for p in found]
         ) from None
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import psutil
 
+from ..runner import spawn
 from .config import MARKER
 
 _children: dict[int, subprocess.Popen] = {}  # hubs this process started, reaped on stop
@@ -29,16 +30,7 @@ _children: dict[int, subprocess.Popen] = {}  # hubs this process started, reaped
 def start(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log: Path) -> int:
     """Start `argv` detached (own session, stdin closed, output appended to `log`); its pid."""
     with open(log, "ab") as out:
-        proc = subprocess.Popen(
-            list(argv),
-            cwd=cwd,
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            close_fds=True,
-        )
+        proc = spawn(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
     _children[proc.pid] = proc
     return proc.pid
 
