@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import threading
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
-from hubfleet import health
+from hubfleet import health, runner
 from hubfleet.errors import HubfleetError
 from hubfleet.localhub import process
 
@@ -26,6 +29,7 @@ class FakeSocket:
 
     def recv(self, timeout=None):
         if not self.replies:
+            time.sleep(timeout or 0)  # a silent kernel: nothing arrives within `timeout`
             raise TimeoutError
         make = self.replies.pop(0)
         return json.dumps(make(self.sent[0]["header"]["msg_id"]))
@@ -77,6 +81,49 @@ def test_hub_down_fails_at_step_hub_after_retries():
     assert "ConnectError" in report.message or "connect" in report.message.lower()
     assert slept == [1, 2]  # 3 attempts, backing off
     assert "cleanup" not in report.durations  # nothing was created
+
+
+@pytest.fixture
+def ctrl_c():
+    """`ctrl_c()` sets `runner.interrupted` as the rollout does on Ctrl-C; cleared after the test."""
+    yield runner.interrupted.set
+    runner.interrupted.clear()
+
+
+def test_ctrl_c_stops_the_kernel_wait(ctrl_c):
+    threading.Timer(0.3, ctrl_c).start()
+    start = time.monotonic()
+    with pytest.raises(runner.Interrupted):
+        health._execute(FakeSocket([]), "1+1", timeout=30)
+    assert time.monotonic() - start < 3
+
+
+def test_ctrl_c_stops_the_spawn_wait_and_still_cleans_up(monkeypatch, ctrl_c):
+    """A server that never gets ready: Ctrl-C ends the wait, and the user is still deleted."""
+    seen = []
+    pending = {"": {"pending": "spawn", "ready": False}}
+
+    def hub(request: httpx.Request) -> httpx.Response:
+        seen.append((request.method, request.url.path))
+        if request.url.path == "/hub/api/user":
+            return httpx.Response(200, json={"scopes": list(health.HEALTH_SCOPES)})
+        if request.method == "GET" and request.url.path.startswith("/hub/api/users/"):
+            ctrl_c()  # pressed while the server is pending
+            stopped = ("DELETE", request.url.path + "/server") in seen
+            return httpx.Response(200, json={"servers": {} if stopped else pending})
+        return httpx.Response(202 if request.url.path.endswith("/server") else 200, json={})
+
+    real_client = httpx.Client
+    transport = httpx.MockTransport(hub)
+    monkeypatch.setattr(health.httpx, "Client", lambda **kw: real_client(transport=transport, **kw))
+    start = time.monotonic()
+    report = health.check("http://hub.test/", "t0ken", timeout=60, retries=1)
+    assert time.monotonic() - start < 3
+    assert (report.ok, report.step) == (False, "spawn"), report.summary()
+    assert "interrupted" in report.message
+    user = next(path for method, path in seen if method == "POST" and path.endswith("/server"))
+    user = user.removesuffix("/server")
+    assert ("DELETE", user) in seen  # cleanup was attempted after the interrupt
 
 
 # --- against real local hubs (the plugin's local_hub fixture) ------------------------------

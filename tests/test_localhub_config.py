@@ -58,6 +58,18 @@ def test_null_is_not_set_and_chart_defaults_apply():
     assert c["Spawner"]["consecutive_failure_limit"] == 5
 
 
+def test_the_charts_own_defaults_replace_the_fallback_table():
+    chart = {"hub": {"concurrentSpawnLimit": 7, "config": {"JupyterHub": {"authenticator_class": "null"}}}}
+    cfg = build({"hub": {"baseUrl": "/jh/"}}, ENV, chart_defaults=chart)
+    c = cfg.traits
+    assert c["JupyterHub"]["concurrent_spawn_limit"] == 7
+    assert c["JupyterHub"]["authenticator_class"] == "null"
+    assert "consecutive_failure_limit" not in c["Spawner"]  # the table is not consulted
+    assert "jupyterhub-idle-culler" not in [s["name"] for s in c["JupyterHub"]["services"]]
+    assert cfg.values["hub"]["baseUrl"] == "/jh/"  # the hub's values win over the chart's
+    assert build({}, ENV, chart_defaults=chart).digest != build({}, ENV).digest  # restart on change
+
+
 def test_hub_config_passes_through_and_wins_over_the_table():
     c = traits(
         {

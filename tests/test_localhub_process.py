@@ -246,6 +246,21 @@ def test_local_values_merge_the_decrypted_secrets(tmp_path, sops_env):
     assert values["singleuser"]["extraEnv"] == {"A": "1", "B": "secret-b"}
 
 
+def test_chart_defaults_come_from_the_cached_chart(tmp_path, monkeypatch):
+    from hubfleet.charts import seed_cache
+
+    monkeypatch.setenv("HUBFLEET_STATE", str(tmp_path / "state"))
+    make_fleet(tmp_path, {"a": (8000, {})})
+    fleet = load_fleet(DirSource(tmp_path))
+    hub = fleet.hub("a")
+    assert local.chart_defaults(tmp_path, fleet, hub) is None  # nothing cached: the fallback table
+    chart_files = tmp_path / "chart"
+    chart_files.mkdir()
+    (chart_files / "values.yaml").write_text("hub:\n  concurrentSpawnLimit: 7\n")
+    seed_cache(tmp_path, fleet.chart_of(hub), chart_files)
+    assert local.chart_defaults(tmp_path, fleet, hub) == {"hub": {"concurrentSpawnLimit": 7}}
+
+
 def test_remote_health_endpoint_takes_the_token_from_secrets(tmp_path, sops_env):
     from hubfleet.health import hub_endpoint
 

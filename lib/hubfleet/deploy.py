@@ -12,7 +12,6 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 import yaml
 
@@ -55,16 +54,15 @@ def deploy_hub(
         return Result(hub_name, False, str(e), time.monotonic() - start)
 
 
-def _local(root: Path, fleet: Fleet, hub: Hub, dry_run: bool, echo, start: float) -> Result:
+def _local(
+    root: Path, fleet: Fleet, hub: Hub, dry_run: bool, echo: Callable[[str], None], start: float
+) -> Result:
     if dry_run:
         echo(f"# {hub.name}: on local cluster {hub.cluster}: no Helm; deploy starts JupyterHub here")
         return Result(hub.name, True, "dry run: nothing started", time.monotonic() - start)
     from .providers import local
 
-    got: Any = local.deploy(root, fleet, hub)
-    if isinstance(got, Result):
-        return got
-    return Result(hub.name, True, "started on this machine", time.monotonic() - start)
+    return local.deploy(root, fleet, hub)
 
 
 def check_rendered(root: Path, fleet: Fleet, hub: Hub) -> None:
@@ -118,12 +116,10 @@ def dry_run_commands(fleet: Fleet, hub: Hub, has_secrets: bool) -> list[str]:
     chart = fleet.chart_of(hub)
     cluster = fleet.cluster_of(hub)
     rollout = fleet.config.rollout
-    lines = []
-    add = helm.repo_add_argv(chart)
-    if add:
-        lines.append(helm.shell(add))
-    if chart.kind == "path":
-        lines.append(helm.shell(["helm", "dependency", "build", chart.path or ""]) + "  # if needed")
+    lines = [
+        helm.shell(argv) + ("  # if needed" if argv[1] == "dependency" else "")
+        for argv in helm.prepare_argvs(chart)
+    ]
     values = [helm.rendered_path(hub)] + ([f"<decrypted {helm.secrets_path(hub)}>"] if has_secrets else [])
     creds = providers.describe(cluster)
     lines.append(helm.shell(helm.deploy_argv(hub, chart, values, rollout.timeout, rollout.wait, creds)))

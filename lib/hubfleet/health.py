@@ -23,12 +23,27 @@ import httpx
 
 from .errors import HubfleetError
 from .rollout import Result
+from .runner import check_interrupted
 
-__all__ = ["STEPS", "HealthReport", "StepFailed", "check", "check_hub", "health_for_hub", "run_code"]
+__all__ = [
+    "HEALTH_SCOPES",
+    "HEALTH_SERVICE",
+    "STEPS",
+    "HealthReport",
+    "StepFailed",
+    "check",
+    "health_for_hub",
+    "run_code",
+]
 
 STEPS = ("hub", "api", "spawn", "kernel", "cleanup")
+_POLL = 0.5  # seconds a kernel wait blocks before looking at `runner.interrupted` again
 USER_PREFIX = "hubfleet-health-"
-NEEDED_SCOPES = ("admin:users", "servers", "access:servers")
+HEALTH_SERVICE = "hubfleet-health"  # the service whose token runs the check
+# Enough for the health check and the pytest plugin: create/delete a user, start/stop
+# its server (`servers` includes start:servers in JupyterHub 6), reach the server's API.
+# A local hub grants exactly these (localhub.config); a remote hub's values must.
+HEALTH_SCOPES = ("admin:users", "servers", "access:servers")
 
 
 class StepFailed(Exception):
@@ -114,6 +129,7 @@ def _step(name: str, durations: dict[str, float]) -> Iterator[None]:
 def _retrying(fn: Callable[[], Any], retries: int, sleep: Callable[[float], None]) -> Any:
     """Transient failures (connection refused, 5xx) get `retries` attempts, 1-2-4 s apart."""
     for attempt in range(max(1, retries)):
+        check_interrupted()
         try:
             return fn()
         except (httpx.TransportError, _Transient) as e:
@@ -146,7 +162,7 @@ def _token_scopes(api: httpx.Client) -> None:
         )
     r.raise_for_status()
     have = set(r.json().get("scopes") or [])
-    missing = [s for s in NEEDED_SCOPES if not any(h == s or h.startswith(s + "!") for h in have)]
+    missing = [s for s in HEALTH_SCOPES if not any(h == s or h.startswith(s + "!") for h in have)]
     if missing and "admin:servers" in have and missing == ["servers"]:
         missing = []  # admin:servers includes servers
     if missing:
@@ -185,6 +201,7 @@ def start_server(api: httpx.Client, user: str, *, timeout: float = 120) -> None:
     _ok(r, f"start server of {user}", allowed=(400,) if "already running" in r.text else ())
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
+        check_interrupted()  # Ctrl-C in a rollout: stop waiting (the caller still cleans up)
         server = server_model(api, user)
         if server and server.get("ready"):
             return
@@ -255,10 +272,11 @@ def _execute(ws: Any, code: str, timeout: float) -> str:
     deadline = time.monotonic() + timeout
     result: str | None = None
     while time.monotonic() < deadline:
+        check_interrupted()  # Ctrl-C in a rollout: the kernel is still deleted by `run_code`
         try:
-            msg = json.loads(ws.recv(timeout=max(0.1, deadline - time.monotonic())))
+            msg = json.loads(ws.recv(timeout=min(_POLL, max(0.1, deadline - time.monotonic()))))
         except TimeoutError:
-            break
+            continue  # no message yet: look at `interrupted` and the deadline again
         if msg.get("parent_header", {}).get("msg_id") != msg_id:
             continue
         kind, content = msg.get("msg_type"), msg.get("content", {})
@@ -346,6 +364,3 @@ def health_for_hub(root: Path, fleet: Any, hub_name: str, **kw: Any) -> Result:
     kw.setdefault("retries", rollout.health_retries)
     report = check(url, token, **kw)
     return Result(hub_name, report.ok, f"{url}: {report.summary()}", time.monotonic() - start)
-
-
-check_hub = health_for_hub  # the name commands/deploy.py imports

@@ -29,6 +29,17 @@ def repo_add_argv(chart: Chart) -> list[str] | None:
     return ["helm", "repo", "add", chart.key, chart.repo or "", "--force-update"]
 
 
+def prepare_argvs(chart: Chart) -> list[list[str]]:
+    """What runs before the upgrade: `helm repo add` (repository charts) or `helm dependency build`
+    (chart folders). The header, the dry run and replicate's deploy.sh all show these."""
+    add = repo_add_argv(chart)
+    if add:
+        return [add]
+    if chart.kind == "path":
+        return [["helm", "dependency", "build", chart.path or ""]]
+    return []
+
+
 def upgrade_argv(hub: Hub, chart: Chart, values: Sequence[str]) -> list[str]:
     """The contract's one command (credentials, --timeout and --wait are appended by the deployer)."""
     argv = ["helm", "upgrade", "--cleanup-on-fail", "--install", hub.release, chart.ref]
@@ -57,12 +68,7 @@ def shell(argv: Sequence[str]) -> str:
 
 def header_commands(hub: Hub, chart: Chart, has_secrets: bool) -> list[str]:
     """The plain-Helm lines in a rendered file's header, runnable from the fleet root."""
-    lines = []
-    add = repo_add_argv(chart)
-    if add:
-        lines.append(shell(add))
-    if chart.kind == "path":
-        lines.append(shell(["helm", "dependency", "build", chart.path or ""]))
+    lines = [shell(argv) for argv in prepare_argvs(chart)]
     values = [rendered_path(hub)]
     cmd = shell(upgrade_argv(hub, chart, values))
     if has_secrets:

@@ -103,6 +103,7 @@ def rendered_values(fleet: Any) -> Callable[[str], dict[str, Any]]:
 @pytest.fixture(scope="session")
 def _local_hub_pool(
     fleet_root: Path,
+    fleet: Any,
     rendered_values: Callable[[str], dict[str, Any]],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Callable[..., LocalHub]]:
@@ -110,6 +111,7 @@ def _local_hub_pool(
 
     from .localhub import launch, process
     from .localhub.install import ensure_chp
+    from .providers.local import chart_defaults
     from .render import merge
 
     pool: dict[str, LocalHub] = {}
@@ -122,7 +124,8 @@ def _local_hub_pool(
         values = merge([rendered_values(hub), dict(overrides or {})])
         state = tmp_path_factory.mktemp(f"hub-{hub}")
         _started.append(state)
-        running = launch.up(state, hub, values, process.free_port(), chp=chp)
+        defaults = chart_defaults(fleet_root, fleet, fleet.hub(hub))  # as `invoke deploy` does
+        running = launch.up(state, hub, values, process.free_port(), chp=chp, chart_defaults=defaults)
         client = httpx.Client(
             base_url=running.url, headers={"Authorization": f"token {running.token}"}, timeout=30
         )

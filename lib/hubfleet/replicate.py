@@ -38,11 +38,7 @@ def deploy_script(hub: Hub, chart: Chart, timeout: int, wait: bool, has_secrets:
         '[[ "$here" == "${BASH_SOURCE[0]}" ]] && here=.',
         'cd "$here"',
     ]
-    add = helm.repo_add_argv(chart)
-    if add:
-        lines.append(helm.shell(add))
-    if chart.kind == "path":
-        lines.append(helm.shell(["helm", "dependency", "build", chart.path or ""]))
+    lines += [helm.shell(argv) for argv in helm.prepare_argvs(chart)]
     if has_secrets:
         lines += [
             "# Decrypted secrets stay in memory; `set -e` stops here if sops cannot decrypt.",

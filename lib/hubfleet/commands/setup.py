@@ -33,11 +33,8 @@ def run(seed: str | None = None) -> int:
 
 
 def _chp(root: Path) -> None:
-    """configurable-http-proxy for local hubs: installed by the local cluster's code, if present."""
-    try:
-        from ..localhub.install import ensure_chp  # type: ignore[import-not-found]
-    except ImportError:
-        console.print("configurable-http-proxy: skipped (local hubs not available)", markup=False)
-        return
+    """configurable-http-proxy, the proxy of local hubs."""
+    from ..localhub.install import ensure_chp
+
     got = ensure_chp(root)
     console.print(f"configurable-http-proxy: {got}", markup=False)

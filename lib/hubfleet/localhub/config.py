@@ -17,14 +17,12 @@ from typing import Any
 
 from ..chartschema import coalesce
 from ..errors import KeyPath, did_you_mean
+from ..health import HEALTH_SCOPES, HEALTH_SERVICE
 
-HEALTH_SERVICE = "hubfleet-health"
-# Enough for the health check and the pytest plugin: create/delete a user, start/stop
-# its server (`servers` includes start:servers in JupyterHub 6), reach the server's API.
-HEALTH_SCOPES = ("admin:users", "servers", "access:servers")
-
-# The chart's (4.4.0) defaults that change JupyterHub's behaviour here. Rendered values
-# hold only the fleet's layers; Helm coalesces them over these, so the local hub does too.
+# Rendered values hold only the fleet's layers; Helm coalesces them over the chart's own
+# defaults, so the local hub does too. Those of the chart the hub names are used when cached
+# (`build(chart_defaults=...)`); without them, these: z2jh 4.4.0's defaults that change
+# JupyterHub's behaviour here.
 CHART_DEFAULTS: dict[str, Any] = {
     "hub": {
         "config": {"JupyterHub": {"admin_access": True, "authenticator_class": "dummy"}},
@@ -164,10 +162,15 @@ def set_config_if_not_none(traits: dict[str, dict[str, Any]], cls: str, trait: s
 # --- the mapping -----------------------------------------------------------------------
 
 
-def build(values: Mapping[str, Any], env: LocalEnv) -> HubConfig:
-    """Values (rendered + secrets) -> JupyterHub traits for a hub on this machine."""
-    v = coalesce(CHART_DEFAULTS, values)
-    c: dict[str, dict[str, Any]] = {}
+def build(
+    values: Mapping[str, Any], env: LocalEnv, chart_defaults: Mapping[str, Any] | None = None
+) -> HubConfig:
+    """Values (rendered + secrets) -> JupyterHub traits for a hub on this machine.
+
+    `chart_defaults`: the hub's chart's values.yaml; None falls back to `CHART_DEFAULTS`.
+    """
+    v = coalesce(CHART_DEFAULTS if chart_defaults is None else chart_defaults, values)
+    c: dict[str, dict[str, Any]] = {"JupyterHub": {}, "Spawner": {}}  # set below whatever the defaults
     for cls, trait, key in TRAITS:
         set_config_if_not_none(c, cls, trait, get(v, key))
 

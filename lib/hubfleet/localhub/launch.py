@@ -96,9 +96,13 @@ def up(
     port: int,
     *,
     chp: Path,
+    chart_defaults: Mapping[str, Any] | None = None,
     timeout: float = 90.0,
 ) -> Running:
-    """Make the hub in `state` run with `values` on `port`; restart only if its config changed."""
+    """Make the hub in `state` run with `values` on `port`; restart only if its config changed.
+
+    `chart_defaults`: the values.yaml of the hub's chart, when cached (see `config.build`).
+    """
     state.mkdir(parents=True, exist_ok=True)
     jupyterhub = bin_dir() / "jupyterhub"
     if not jupyterhub.exists():
@@ -122,7 +126,7 @@ def up(
             health_token=token,
             as_root=hasattr(os, "geteuid") and os.geteuid() == 0,
         )
-        cfg = build(values, env)  # LocalConfigError: the caller names the values file
+        cfg = build(values, env, chart_defaults)  # LocalConfigError: the caller names the values file
         _check_authenticator_installed(cfg)
         url = hub_url(port, values)
         digest_file = state / "config.digest"

@@ -23,7 +23,7 @@ from ..render import merge
 from ..rollout import Result
 from ..source import state_dir
 
-__all__ = ["LocalResult", "deploy", "hub_state", "local_values", "stop"]
+__all__ = ["LocalResult", "chart_defaults", "deploy", "hub_state", "local_values", "stop"]
 
 DEFAULT_PORT = 8000
 
@@ -54,6 +54,14 @@ def local_values(root: Path, hub: Hub) -> dict[str, Any]:
     return values
 
 
+def chart_defaults(root: Path, fleet: Fleet, hub: Hub) -> dict[str, Any] | None:
+    """The defaults of the chart the hub names, if cached (no network); else None."""
+    from ..charts import chart_meta
+
+    meta = chart_meta(root, fleet.chart_of(hub), offline=True)
+    return meta.defaults if meta is not None else None
+
+
 def deploy(root: Path, fleet: Fleet, hub: Hub, *, echo=print) -> LocalResult:
     """Start (or restart, if its config changed) the hub; returns once it is healthy."""
     start = time.monotonic()
@@ -62,7 +70,14 @@ def deploy(root: Path, fleet: Fleet, hub: Hub, *, echo=print) -> LocalResult:
     values = local_values(root, hub)
     port = hub.local_port or DEFAULT_PORT
     try:
-        running = launch.up(hub_state(root, hub.name), hub.name, values, port, chp=ensure_chp(root))
+        running = launch.up(
+            hub_state(root, hub.name),
+            hub.name,
+            values,
+            port,
+            chp=ensure_chp(root),
+            chart_defaults=chart_defaults(root, fleet, hub),
+        )
     except LocalConfigError as e:
         raise HubfleetError.at(helm.rendered_path(hub), e.message, e.keypath) from None
     if running.not_applied:
