@@ -73,6 +73,26 @@ def test_a_dangling_symlink_layer_is_an_error_not_absent(seeded_fleet, capsys):
     assert "hubs/oceans/values.yaml: is a symlink to" in _err(capsys)
 
 
+@pytest.mark.parametrize("kind", ["folder", "dangling symlink"])
+def test_validate_reports_an_unreadable_layer_for_its_hub_and_checks_the_others(seeded_fleet, capsys, kind):
+    layer = seeded_fleet / "hubs/oceans/values.yaml"
+    layer.unlink()
+    if kind == "folder":
+        layer.mkdir()
+    else:
+        layer.symlink_to(seeded_fleet / "nowhere.yaml")
+    other = seeded_fleet / "hubs/climate/values.yaml"
+    other.write_text(other.read_text().replace("    tag:", "    tagg:"))
+    hubs = len([p for p in (seeded_fleet / "hubs").iterdir() if p.is_dir()])
+    for _ in range(2):  # the second run answers from the cache: the same lines
+        assert boundary(validate_cmd.run) == 1
+        out = capsys.readouterr()
+        assert "Traceback" not in out.out + out.err
+        assert f"hubs/oceans/values.yaml: is a {kind.split()[-1]}" in out.err
+        assert "hubs/climate/values.yaml:13: singleuser.image.tagg: unknown key for this chart" in out.err
+        assert f"{hubs} hub(s) checked: 2 error(s)" in out.out
+
+
 def test_a_folder_in_place_of_a_rendered_file_writes_nothing(example_fleet, capsys):
     rendered = example_fleet / "hubs/oceans/rendered.values.yaml"
     rendered.unlink()

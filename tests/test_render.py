@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from omegaconf import OmegaConf
 
 from hubfleet.errors import HubfleetError
-from hubfleet.render import Facts, _resolve_with_omegaconf, compose, merge, resolve
+from hubfleet.render import Facts, compose, merge
+from hubfleet.resolve import _resolve_with_omegaconf, resolve
 
 FACTS = Facts(
     {"name": "uni-staging", "domain": "staging.uni.example", "namespace": "uni-ns", "stage": "staging"},

@@ -16,7 +16,7 @@ import cerberus
 import pytest
 import yaml
 
-from hubfleet import model, parallel, render, schemas, synth, validate
+from hubfleet import model, parallel, render, resolve, schemas, synth, validate
 from hubfleet.errors import HubfleetError
 from hubfleet.load import load_fleet
 from hubfleet.renderall import render_fleet, stale_files
@@ -78,7 +78,7 @@ def test_fast_resolver_matches_omegaconf_on_generated_layers(small_fleet):
     for hub in fleet.hubs.values():
         layers = render.hub_layers(fleet, hub)
         facts = render.facts_for(fleet, hub)
-        slow = render._resolve_with_omegaconf(render.merge([data for _, data in layers]), facts)
+        slow = resolve._resolve_with_omegaconf(render.merge([data for _, data in layers]), facts)
         assert render.compose(layers, facts) == slow, hub.name
 
 

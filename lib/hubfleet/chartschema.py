@@ -11,19 +11,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
 
-from .errors import KeyPath, did_you_mean, format_keypath
+from .errors import KeyPath, did_you_mean
 
 if TYPE_CHECKING:  # jsonschema costs ~1 s to import (rfc3987 grammar): only failing documents need it
     import jsonschema
-
-ENC = re.compile(r"^ENC\[[A-Z0-9_]+,data:.*\]$", re.DOTALL)  # a sops-encrypted leaf
 
 
 def coalesce(defaults: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
@@ -209,19 +207,6 @@ def _compile(schema: Mapping[str, Any], cache_dir: Path | None) -> Callable[[Any
 # --- secrets.yaml: its keys are readable, its leaves are ENC[...] -----------------------
 
 
-def secret_leaves(data: Any, path: KeyPath = ()) -> Iterator[KeyPath]:
-    if isinstance(data, dict):
-        for k, v in data.items():
-            if path == () and k == "sops":
-                continue
-            yield from secret_leaves(v, (*path, k))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from secret_leaves(v, (*path, i))
-    else:
-        yield path
-
-
 def strip_sops(data: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k != "sops"}
 
@@ -230,12 +215,13 @@ def secret_key_errors(
     schema: ChartSchema, rendered: Mapping[str, Any], secrets: Mapping[str, Any]
 ) -> list[SchemaError]:
     """Schema errors that the secrets file adds: its keys are checked, its ENC[...] leaves cannot be."""
-    from .render import merge
+    from .render import leaves, merge
 
-    leaves = set(secret_leaves(secrets))
+    plain = strip_sops(secrets)
+    encrypted = {path for path, _ in leaves(plain)}
     before = set(schema.errors(rendered))
-    added = [e for e in schema.errors(merge([rendered, strip_sops(secrets)])) if e not in before]
-    return [e for e in added if e.validator == "additionalProperties" or e.keypath not in leaves]
+    added = [e for e in schema.errors(merge([rendered, plain])) if e not in before]
+    return [e for e in added if e.validator == "additionalProperties" or e.keypath not in encrypted]
 
 
-__all__ = ["ENC", "ChartSchema", "SchemaError", "coalesce", "format_keypath", "secret_key_errors"]
+__all__ = ["ChartSchema", "SchemaError", "coalesce", "secret_key_errors"]

@@ -73,8 +73,7 @@ class ProblemsError(HubfleetError):
     """Several located problems (validation)."""
 
     def __init__(self, problems: Sequence[Problem]) -> None:
-        errors = [p for p in problems if p.severity == "error"]
-        super().__init__(f"{len(errors)} error(s)", problems=problems)
+        super().__init__(f"{len(errors_only(problems))} error(s)", problems=problems)
 
 
 def os_problem(path: object, action: str, e: OSError) -> HubfleetError:

@@ -16,12 +16,12 @@ import hashlib
 import subprocess
 import threading
 import weakref
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import HubfleetError
 from .runner import CommandError, Runner, run, spawn
-from .source import Source
+from .source import ListedSource, Source
 
 __all__ = ["GitSource", "digest", "folder_digest", "git", "resolve_rev"]
 
@@ -107,7 +107,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.stdout.close()
 
 
-class GitSource:
+class GitSource(ListedSource):
     """The fleet as it is at commit `rev` (the fleet root may be a subfolder of the repo)."""
 
     def __init__(self, root: Path, rev: str, runner: Runner = run) -> None:
@@ -127,11 +127,7 @@ class GitSource:
             _mode, kind, oid = meta.split()
             if kind == "blob" and path.startswith(prefix):
                 self.oids[path[len(prefix) :]] = oid
-        self._dirs: dict[str, set[str]] = {}
-        for p in self.oids:
-            parts = p.split("/")
-            for i in range(1, len(parts)):
-                self._dirs.setdefault("/".join(parts[: i - 1]), set()).add(parts[i - 1])
+        super().__init__(self.oids)
         self._blobs: dict[str, bytes] = {}
         self._cat = _CatFile(self.root)
         self._prefetched = False
@@ -150,13 +146,6 @@ class GitSource:
             (data,) = self._cat.get_many([oid])
             self._blobs[oid] = data
         return data
-
-    def subdirs(self, path: str) -> list[str]:
-        return sorted(d for d in self._dirs.get(path.strip("/"), ()) if not d.startswith("."))
-
-    def files_under(self, path: str) -> Iterator[str]:
-        prefix = path.strip("/") + "/"
-        yield from sorted(p for p in self.oids if p.startswith(prefix))
 
     # --- beyond Source --------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import model, schemas, yamlio
-from .errors import HubfleetError, Problem, did_you_mean
+from .errors import HubfleetError, Problem, did_you_mean, errors_only
 from .model import Cluster, FleetConfig, Hub
 from .source import FLEET_FILE, Source
 
@@ -32,7 +32,7 @@ class Fleet:
     def hub(self, name: str) -> Hub:
         """The hub `name`; a folder whose hub.yaml does not load raises its own problems."""
         if name not in self.hubs:
-            own = [p for p in self.problems if p.file.startswith(f"hubs/{name}/") and p.severity == "error"]
+            own = [p for p in errors_only(self.problems) if p.file.startswith(f"hubs/{name}/")]
             if name in self.broken_hubs and own:
                 raise HubfleetError(str(own[0]), problems=own)
             known = [*self.hubs, *self.broken_hubs]
@@ -96,13 +96,13 @@ def located(problems: list[Problem], source: Source) -> list[Problem]:
     out = []
     for p in problems:
         if p.line is None and p.keypath:
-            data = _read_quietly(source, p.file)
+            data = read_quietly(source, p.file)
             p = p.with_line(yamlio.locate(data, p.keypath) if data else None)
         out.append(p)
     return out
 
 
-def _read_quietly(source: Source, path: str) -> bytes | None:
+def read_quietly(source: Source, path: str) -> bytes | None:
     """The file's bytes for locating a line; None if it cannot be read."""
     try:
         return source.read(path)
@@ -151,7 +151,7 @@ def load_fleet(source: Source) -> Fleet:
 
     cross = located(cross_file_problems(config, clusters, hubs), source)
     problems.extend(cross)
-    broken |= {p.hub for p in cross if p.hub and p.severity == "error"}
+    broken |= {p.hub for p in errors_only(cross) if p.hub}
     return Fleet(config, clusters, hubs, source, tuple(problems), frozenset(broken))
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import cerberus
 
 from . import schemas
-from .errors import HubfleetError, KeyPath, Problem, did_you_mean
+from .errors import KeyPath, Problem, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -344,8 +344,3 @@ def hub_problems(doc: Mapping[str, Any], file: str, folder: str) -> list[Problem
     if doc.get("name") != folder:
         return [Problem(file, f"name must equal its folder `{folder}`", ("name",))]
     return []
-
-
-def require(problems: list[Problem]) -> None:
-    if problems:
-        raise HubfleetError(str(problems[0]), problems=problems)

@@ -5,11 +5,12 @@ Pure functions over parsed layers and rendered values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import KeyPath, Problem
 from .model import Cluster, Hub
+from .render import leaves
 
 # Whole key names (case and `_`/`-` folded) that carry a secret. Whole names only:
 # `token_url`, `secretName`, `client_id` or `password_reset_url` are not secrets.
@@ -54,17 +55,6 @@ def _fold(key: Any) -> str:
     return str(key).replace("_", "").replace("-", "").lower()
 
 
-def _leaves(data: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
-    if isinstance(data, dict):
-        for k, v in data.items():
-            yield from _leaves(v, (*path, k))
-    elif isinstance(data, list):
-        for i, v in enumerate(data):
-            yield from _leaves(v, (*path, i))
-    else:
-        yield path, data
-
-
 def _is_placeholder(value: Any) -> bool:
     """Empty, null, or an interpolation/env reference: not a secret written down."""
     if value is None or value == "" or isinstance(value, bool):
@@ -75,7 +65,7 @@ def _is_placeholder(value: Any) -> bool:
 def secret_key_problems(file: str, layer: Mapping[str, Any]) -> list[Problem]:
     """A secret-bearing key with a value in a plain (committed, readable) layer."""
     out = []
-    for path, value in _leaves(layer):
+    for path, value in leaves(layer):
         named = [p for p in path if isinstance(p, str)]
         # extraEnv list form: [{name: X_PASSWORD, value: ...}] names the secret in `name`.
         if path and path[-1] == "value" and len(path) >= 2:

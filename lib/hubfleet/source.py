@@ -7,7 +7,7 @@ load two commits in memory exactly as `invoke validate` loads the work tree.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -68,27 +68,36 @@ class DirSource:
                 yield Path(dirpath, name).relative_to(self.root).as_posix()
 
 
-class MappingSource:
-    """Files held in memory: a git commit's tree, or a test's dict literal."""
+class ListedSource:
+    """`subdirs` and `files_under` for a source that lists every file up front (memory, git):
+    its folders are derived from the file paths once."""
 
-    def __init__(self, files: Mapping[str, bytes], label: str = "memory") -> None:
-        self.files = dict(files)
-        self.label = label
+    def __init__(self, paths: Iterable[str]) -> None:
+        self._paths = sorted(paths)
         self._dirs: dict[str, set[str]] = {}
-        for p in self.files:
+        for p in self._paths:
             parts = p.split("/")
             for i in range(1, len(parts)):
                 self._dirs.setdefault("/".join(parts[: i - 1]), set()).add(parts[i - 1])
-
-    def read(self, path: str) -> bytes | None:
-        return self.files.get(path)
 
     def subdirs(self, path: str) -> list[str]:
         return sorted(d for d in self._dirs.get(path.strip("/"), ()) if not d.startswith("."))
 
     def files_under(self, path: str) -> Iterator[str]:
         prefix = path.strip("/") + "/"
-        yield from sorted(p for p in self.files if p.startswith(prefix))
+        yield from (p for p in self._paths if p.startswith(prefix))
+
+
+class MappingSource(ListedSource):
+    """Files held in memory: a test's dict literal."""
+
+    def __init__(self, files: Mapping[str, bytes], label: str = "memory") -> None:
+        self.files = dict(files)
+        self.label = label
+        super().__init__(self.files)
+
+    def read(self, path: str) -> bytes | None:
+        return self.files.get(path)
 
 
 def find_root(start: Path | None = None) -> Path:

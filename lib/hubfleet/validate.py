@@ -21,9 +21,10 @@ from filelock import FileLock
 from . import chartschema, parallel, policy, yamlio
 from .chartschema import ChartSchema, coalesce
 from .errors import HubfleetError, KeyPath, Problem, format_keypath
-from .load import Fleet, layer_paths, parse_bytes
+from .load import Fleet, layer_paths, located, parse_bytes, read_quietly
+from .model import Hub
 from .render import compose, facts_for, hub_layers, layer_setting, sets
-from .source import state_dir
+from .source import Source, state_dir
 
 
 def validate_fleet(
@@ -50,7 +51,7 @@ def validate_fleet(
         try:
             schemas[key] = load_schema(fleet.config.charts[key])
         except HubfleetError as e:
-            chart_problems.append(Problem("fleet.yaml", str(e), ("charts", key)))
+            chart_problems += e.problems or [Problem("fleet.yaml", str(e), ("charts", key))]
             schemas[key] = None
         if schemas[key] is None and offline:
             chart_problems.append(
@@ -62,7 +63,7 @@ def validate_fleet(
                 )
             )
     hub_problems = _hub_problems(root, fleet, checkable, schemas, layers)
-    problems += layers.finish(fleet) + chart_problems + hub_problems
+    problems += layers.finish(fleet) + located(chart_problems, fleet.source) + hub_problems
     return list(dict.fromkeys(problems))
 
 
@@ -125,7 +126,8 @@ class _Layers:
         cache = _read_cache(cache_file)
         keys: dict[str, str] = {}
         for file in dict.fromkeys(p for n in names for p in layer_paths(fleet.hubs[n])):
-            data = fleet.source.read(file)
+            # An unreadable layer (a folder, a dangling symlink) is each hub's own problem (check_hub).
+            data = read_quietly(fleet.source, file)
             if data is not None:
                 keys[file] = hashlib.blake2b(code_digest() + b"\0" + data, digest_size=20).hexdigest()
         todo = {f for f, key in keys.items() if cache.get(f, {}).get("key") != key}
@@ -208,20 +210,18 @@ def _check_many(names: list[str]) -> tuple[dict[str, list[Problem]], dict[str, l
 def check_hub(fleet: Fleet, name: str, schema: ChartSchema | None) -> list[Problem]:
     """Render, then chart schema, secrets and authenticator policy for one hub."""
     hub = fleet.hubs[name]
-    try:  # a layer that does not parse is this hub's problem, not the end of the run
+    try:  # a layer that does not read or parse is this hub's problem, not the end of the run
         layers = hub_layers(fleet, hub)
         values = compose(layers, facts_for(fleet, hub))
     except HubfleetError as e:
-        return [_locate(fleet, p) for p in e.problems]
+        return located(list(e.problems), fleet.source)
 
     def file_of(keypath: KeyPath) -> str:
         return layer_setting(layers, keypath) if layers else f"hubs/{name}/values.yaml"
 
     out: list[Problem] = []
     if schema is not None:
-        for e in schema.errors(values):
-            file = file_of(e.keypath)
-            out.append(_locate(fleet, Problem(file, e.message, e.keypath, hub=name)))
+        out += [Problem(file_of(e.keypath), e.message, e.keypath, hub=name) for e in schema.errors(values)]
     out += _secrets_problems(fleet, hub, values, schema)
     # Policy judges what Helm deploys: the chart's defaults count (z2jh's default
     # authenticator is `dummy`, so a hub that sets none gets DummyAuthenticator).
@@ -231,18 +231,18 @@ def check_hub(fleet: Fleet, name: str, schema: ChartSchema | None) -> list[Probl
             p = replace(
                 p, message=f"{p.message} (the chart's default: no layer sets {format_keypath(p.keypath)})"
             )
-        out.append(_locate(fleet, p))
-    return out
+        out.append(p)
+    return located(out, fleet.source)
 
 
-def _secrets_problems(fleet: Fleet, hub: Any, values: dict, schema: ChartSchema | None) -> list[Problem]:
+def _secrets_problems(fleet: Fleet, hub: Hub, values: dict, schema: ChartSchema | None) -> list[Problem]:
     from .secrets import is_encrypted
 
     file = f"hubs/{hub.name}/secrets.yaml"
-    data = fleet.source.read(file)
-    if data is None:
-        return []
     try:
+        data = fleet.source.read(file)
+        if data is None:
+            return []
         doc = parse_bytes(data, file)
     except HubfleetError as e:
         return list(e.problems)
@@ -258,14 +258,7 @@ def _secrets_problems(fleet: Fleet, hub: Any, values: dict, schema: ChartSchema 
     if schema is None:
         return []
     found = chartschema.secret_key_errors(schema, values, doc)
-    return [_locate(fleet, Problem(file, e.message, e.keypath, hub=hub.name)) for e in found]
-
-
-def _locate(fleet: Fleet, p: Problem) -> Problem:
-    if p.line is not None or not p.keypath:
-        return p
-    data = fleet.source.read(p.file)
-    return p.with_line(yamlio.locate(data, p.keypath)) if data else p
+    return [Problem(file, e.message, e.keypath, hub=hub.name) for e in found]
 
 
 @functools.cache
@@ -278,7 +271,7 @@ def code_digest() -> bytes:
 
 
 def _digest(
-    fleet: Fleet, hub: Any, schemas: dict[str, ChartSchema | None], file_digests: dict[str, bytes]
+    fleet: Fleet, hub: Hub, schemas: dict[str, ChartSchema | None], file_digests: dict[str, bytes]
 ) -> str:
     h = hashlib.blake2b(digest_size=20)
     h.update(code_digest())
@@ -287,10 +280,19 @@ def _digest(
     cluster = fleet.clusters[hub.cluster]
     for path in (*layer_paths(hub), hub.file, cluster.file, f"hubs/{hub.name}/secrets.yaml"):
         if path not in file_digests:
-            data = fleet.source.read(path)
-            file_digests[path] = b"-" if data is None else hashlib.blake2b(data, digest_size=20).digest()
+            file_digests[path] = _file_digest(fleet.source, path)
         h.update(path.encode() + b"\0" + file_digests[path] + b"\0")
     return h.hexdigest()
+
+
+def _file_digest(source: Source, path: str) -> bytes:
+    """Of the bytes; `-` when absent; an unreadable file (a folder, a dangling symlink) by its
+    problem, so that no result cached for other content is reused for it."""
+    try:
+        data = source.read(path)
+    except HubfleetError as e:
+        return b"!" + str(e).encode()
+    return b"-" if data is None else hashlib.blake2b(data, digest_size=20).digest()
 
 
 def _read_cache(path: Path) -> dict[str, Any]:

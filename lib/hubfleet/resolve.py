@@ -1,0 +1,272 @@
+"""Resolve interpolations in merged values, with OmegaConf's semantics (the contract).
+
+Paid for only where needed: the interpolations almost every fleet uses (`${hub:name}`,
+`${cluster:name}`, `${a.b.c}`, `\\${` escapes) resolve in a small fast resolver.
+Anything else that contains `${` (nested interpolations, relative keys, other
+resolvers) is handed to OmegaConf itself for that hub. The test suite checks the
+fast path against OmegaConf on generated layers.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import KeyPath, did_you_mean, format_keypath
+
+MISSING = "???"  # OmegaConf's mandatory-missing marker: a later ??? keeps the earlier value
+
+HUB_FACTS = ("name", "domain", "namespace", "stage")
+CLUSTER_FACTS = ("name", "provider")
+
+
+class InterpolationProblem(Exception):
+    def __init__(self, keypath: KeyPath, message: str) -> None:
+        super().__init__(message)
+        self.keypath = keypath
+        self.message = message
+
+
+class _NeedsOmegaConf(Exception):
+    """The fast resolver met a form it does not handle: use OmegaConf for this hub."""
+
+
+_SEG = r"[A-Za-z0-9_][A-Za-z0-9_\-]*"
+_SIMPLE = re.compile(
+    r"\$\{(?:(?P<res>hub|cluster):(?P<fact>[A-Za-z_][A-Za-z0-9_]*)|(?P<key>"
+    + _SEG
+    + r"(?:\."
+    + _SEG
+    + r")*))\}"
+)
+
+
+@dataclass(frozen=True)
+class Facts:
+    hub: Mapping[str, str]
+    cluster: Mapping[str, str]
+
+    def lookup(self, resolver: str, name: str, where: KeyPath) -> str:
+        table, allowed = (self.hub, HUB_FACTS) if resolver == "hub" else (self.cluster, CLUSTER_FACTS)
+        if name not in allowed:
+            hint = did_you_mean(name, allowed)
+            raise InterpolationProblem(
+                where,
+                f"`${{{resolver}:{name}}}` is not a fact{hint}; use one of: "
+                + ", ".join(f"${{{resolver}:{a}}}" for a in allowed),
+            )
+        return table[name]
+
+
+def resolve(values: Mapping[str, Any], facts: Facts) -> dict[str, Any]:
+    """Resolve every interpolation in merged values (fast path, OmegaConf fallback)."""
+    if not _has_interpolation(values):
+        return values if isinstance(values, dict) else dict(values)
+    try:
+        return _FastResolver(values, facts).run()
+    except _NeedsOmegaConf:
+        return _resolve_with_omegaconf(values, facts)
+
+
+def _has_interpolation(node: Any) -> bool:
+    if isinstance(node, str):
+        return "${" in node
+    if isinstance(node, dict):
+        return any(_has_interpolation(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_interpolation(v) for v in node)
+    return False
+
+
+class _FastResolver:
+    def __init__(self, root: Mapping[str, Any], facts: Facts) -> None:
+        self.root = root
+        self.facts = facts
+        self.done: dict[KeyPath, Any] = {}
+        self.active: list[KeyPath] = []
+
+    def run(self) -> dict[str, Any]:
+        return self.node((), self.root)
+
+    def node(self, path: KeyPath, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: self.node((*path, k), v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.node((*path, i), v) for i, v in enumerate(value)]
+        if isinstance(value, str) and "${" in value:
+            return self.string(path, value)
+        return value
+
+    def string(self, path: KeyPath, text: str) -> Any:
+        if path in self.done:
+            return self.done[path]
+        if path in self.active:
+            cycle = " -> ".join(format_keypath(p) for p in self.active[self.active.index(path) :])
+            raise InterpolationProblem(path, f"interpolation cycle: {cycle} -> {format_keypath(path)}")
+        self.active.append(path)
+        try:
+            result = self._string(path, text)
+        finally:
+            self.active.pop()
+        self.done[path] = result
+        return result
+
+    def _string(self, path: KeyPath, text: str) -> Any:
+        parts: list[str] = []
+        pos = 0
+        whole = None
+        for start in _find_all(text, "${"):
+            if start < pos:
+                continue
+            slashes = _backslashes_before(text, start)
+            if slashes == 1:  # `\${` is a literal `${`
+                parts.append(text[pos : start - 1] + "${")
+                pos = start + 2
+                continue
+            if slashes > 1 or ("\\" in text[pos:start] and text[pos:start].endswith("\\")):
+                raise _NeedsOmegaConf
+            m = _SIMPLE.match(text, start)
+            if not m:
+                raise _NeedsOmegaConf
+            value = self.interpolate(path, m)
+            if start == 0 and m.end() == len(text):
+                whole = value
+                pos = m.end()
+                break
+            if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+                raise _NeedsOmegaConf  # str() of None/bool/containers: let OmegaConf decide
+            parts.append(text[pos:start] + str(value))
+            pos = m.end()
+        else:
+            parts.append(text[pos:])
+            return "".join(parts)
+        return whole
+
+    def interpolate(self, path: KeyPath, m: re.Match[str]) -> Any:
+        if m.group("res"):
+            return self.facts.lookup(m.group("res"), m.group("fact"), path)
+        target = tuple(m.group("key").split("."))
+        node: Any = self.root
+        for i, part in enumerate(target):
+            if isinstance(node, list):
+                raise _NeedsOmegaConf  # list indexing: OmegaConf's rules
+            if not isinstance(node, dict) or part not in node:
+                if isinstance(node, dict) and any(not isinstance(k, str) for k in node):
+                    raise _NeedsOmegaConf
+                hint = did_you_mean(part, [str(k) for k in node]) if isinstance(node, dict) else ""
+                if i == 0 and not hint:  # most likely a shell/Python `${VAR}` meant literally
+                    hint = "; " + literal_hint(m.group(0))
+                raise InterpolationProblem(
+                    path,
+                    f"`${{{m.group('key')}}}`: no key `{format_keypath(target[: i + 1])}` in the "
+                    f"merged values{hint}",
+                )
+            node = node[part]
+        if node == MISSING:
+            raise InterpolationProblem(path, f"`${{{m.group('key')}}}` is ??? (a value no layer set)")
+        return self.node(target, node)
+
+
+def _find_all(text: str, sub: str):
+    i = text.find(sub)
+    while i != -1:
+        yield i
+        i = text.find(sub, i + 1)
+
+
+def _backslashes_before(text: str, i: int) -> int:
+    n = 0
+    while i - n - 1 >= 0 and text[i - n - 1] == "\\":
+        n += 1
+    return n
+
+
+def literal_hint(expr: str) -> str:
+    """How to write `expr` (a `${...}`) so that it stays literal."""
+    return f"if `{expr}` is meant literally (shell, Python), escape it: `\\{expr}`"
+
+
+def _unresolvable(text: str) -> str | None:
+    """The first unescaped `${...}` in `text` that is not one of the simple forms, for messages."""
+    for start in _find_all(text, "${"):
+        if _backslashes_before(text, start) % 2 == 0 and not _SIMPLE.match(text, start):
+            end = text.find("}", start)
+            expr = text[start : end + 1] if 0 < end - start <= 60 else text[start : start + 20] + "..."
+            return expr.splitlines()[0] if "\n" in expr else expr
+    return None
+
+
+# OmegaConf resolvers are process-global; per-hub facts travel in a ContextVar.
+_facts: contextvars.ContextVar[Facts] = contextvars.ContextVar("hubfleet_facts")
+_registered = False
+
+
+def _register_resolvers() -> None:
+    global _registered
+    if _registered:
+        return
+    from omegaconf import OmegaConf
+
+    def fact(resolver: str):
+        return lambda name: _facts.get().lookup(resolver, str(name), ())
+
+    def machine_dependent(*_args: Any) -> Any:
+        raise ValueError(
+            "machine-dependent resolvers (oc.env) are not allowed: the same commit "
+            "must render the same files; put the value in a layer"
+        )
+
+    OmegaConf.register_resolver("hub", fact("hub"), replace=True)
+    OmegaConf.register_resolver("cluster", fact("cluster"), replace=True)
+    OmegaConf.register_resolver("oc.env", machine_dependent, replace=True)
+    _registered = True
+
+
+def _resolve_with_omegaconf(values: Mapping[str, Any], facts: Facts) -> dict[str, Any]:
+    from omegaconf import OmegaConf
+    from omegaconf.errors import (
+        GrammarParseError,
+        InterpolationKeyError,
+        OmegaConfBaseException,
+        UnsupportedInterpolationType,
+    )
+
+    _register_resolvers()
+    token = _facts.set(facts)
+    try:
+        cfg = OmegaConf.create(dict(values))
+        return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
+    except InterpolationProblem:
+        raise
+    except OmegaConfBaseException as e:
+        key = getattr(e, "full_key", "") or ""
+        keypath = tuple(k for k in re.split(r"\.|\[|\]", str(key)) if k)
+        cause = e.__cause__
+        msg = str(cause) if isinstance(cause, (ValueError, InterpolationProblem)) else str(e).splitlines()[0]
+        if isinstance(cause, InterpolationProblem):
+            msg = cause.message
+        if isinstance(e, (GrammarParseError, UnsupportedInterpolationType, InterpolationKeyError)):
+            raise InterpolationProblem(keypath, _not_an_interpolation(values, keypath, msg)) from None
+        raise InterpolationProblem(keypath, f"cannot resolve: {msg}") from None
+    except (ValueError, TypeError) as e:
+        raise InterpolationProblem((), f"cannot resolve: {e}") from None
+    finally:
+        _facts.reset(token)
+
+
+def _not_an_interpolation(values: Mapping[str, Any], keypath: KeyPath, reason: str) -> str:
+    """A `${...}` that OmegaConf cannot parse, or whose resolver or key does not exist: almost always
+    shell or Python text (`${HOME:-/tmp}`, `${VAR#prefix}`) that needed the `\\${` escape."""
+    node: Any = values
+    for part in keypath:
+        node = node.get(part) if isinstance(node, dict) else None
+    expr = _unresolvable(node) if isinstance(node, str) else None
+    if expr is None:
+        return f"cannot resolve: {reason}"
+    return (
+        f"cannot resolve `{expr}` ({reason}): interpolations are "
+        f"${{hub:...}}, ${{cluster:...}} and ${{other.key}}; {literal_hint(expr)}"
+    )
