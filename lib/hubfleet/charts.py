@@ -79,6 +79,11 @@ def folder_digest(folder: Path) -> str:
     return h.hexdigest()
 
 
+def chart_error(chart: Chart, key: str | None, message: str) -> HubfleetError:
+    """An error located at `charts.<key>[.<key>]` of fleet.yaml: one line, and a Problem for validate."""
+    return HubfleetError.at("fleet.yaml", message, ("charts", chart.key, *([key] if key else [])))
+
+
 def _where(chart: Chart) -> str:
     return f"fleet.yaml: charts.{chart.key}"
 
@@ -91,7 +96,7 @@ def meta_from_folder(folder: Path, digest: str, source: str, chart: Chart) -> Ch
         try:
             schema = json.loads(schema_path.read_bytes())
         except ValueError as e:
-            raise HubfleetError(f"{_where(chart)}: {schema_path} is not valid JSON: {e}") from None
+            raise chart_error(chart, None, f"{schema_path} is not valid JSON: {e}") from None
     defaults_path = folder / DEFAULTS_FILE
     defaults = (
         yamlio.parse(defaults_path.read_bytes(), str(defaults_path), allow_empty=True, strict=False)
@@ -207,14 +212,16 @@ def _pull(root: Path, chart: Chart, entry: Path, runner: Runner) -> None:
         try:
             runner(_pull_argv(helm, chart, tmp), env=tools.helm_env(root), timeout=300)
         except CommandError as e:
-            raise HubfleetError(
-                f"{_where(chart)}: cannot pull chart {chart.name} {chart.version} from {chart.repo} "
+            raise chart_error(
+                chart,
+                None,
+                f"cannot pull chart {chart.name} {chart.version} from {chart.repo} "
                 f"({e}). Check the URL and the network; `invoke validate --offline` skips the chart, and "
-                f"`invoke setup --seed-chart {chart.key}=DIR` caches its values.schema.json + values.yaml"
+                f"`invoke setup --seed-chart {chart.key}=DIR` caches its values.schema.json + values.yaml",
             ) from None
         archives = list(tmp.glob("*.tgz"))
         if len(archives) != 1:
-            raise HubfleetError(f"{_where(chart)}: helm pull left {len(archives)} archives, expected 1")
+            raise chart_error(chart, None, f"helm pull left {len(archives)} archives, expected 1")
         digest = hashlib.sha256(archives[0].read_bytes()).hexdigest()
         _untar_chart(archives[0], tmp)
         archives[0].unlink()
@@ -265,10 +272,12 @@ def chart_dir(root: Path, chart: Chart, *, runner: Runner = run) -> Path:
     assert found is not None
     entry, info = found
     if info.get("seeded"):
-        raise HubfleetError(
-            f"{_where(chart)}: the cache holds only the schema and defaults of {chart.name} "
+        raise chart_error(
+            chart,
+            None,
+            f"the cache holds only the schema and defaults of {chart.name} "
             f"{chart.version} ({info['source']}), not its templates: reach {chart.repo} once, "
-            f"or delete {entry} to pull it"
+            f"or delete {entry} to pull it",
         )
     return entry / "chart"
 
@@ -276,7 +285,7 @@ def chart_dir(root: Path, chart: Chart, *, runner: Runner = run) -> Path:
 def _path_folder(root: Path, chart: Chart) -> Path:
     folder = root / (chart.path or "")
     if not (folder / "Chart.yaml").is_file():
-        raise HubfleetError(f"{_where(chart)}.path: {chart.path} is not a chart folder (no Chart.yaml)")
+        raise chart_error(chart, "path", f"{chart.path} is not a chart folder (no Chart.yaml)")
     return folder
 
 
@@ -300,14 +309,14 @@ def ensure_dependencies(root: Path, chart: Chart, *, runner: Runner = run) -> li
     try:
         runner(argv, env=tools.helm_env(root), cwd=root, timeout=300)
     except CommandError as e:
-        raise HubfleetError(f"{_where(chart)}.path: `helm dependency build` failed: {e}") from None
+        raise chart_error(chart, "path", f"`helm dependency build` failed: {e}") from None
     return argv
 
 
 def seed_cache(root: Path, chart: Chart, folder: Path) -> Path:
     """Cache a folder's values.schema.json + values.yaml as `chart`'s metadata (no templates)."""
     if chart.kind == "path":
-        raise HubfleetError(f"{_where(chart)}: is a chart folder in the fleet; it needs no seeding")
+        raise chart_error(chart, None, "is a chart folder in the fleet; it needs no seeding")
     if not (folder / SCHEMA_FILE).is_file() and not (folder / DEFAULTS_FILE).is_file():
         raise HubfleetError(f"{folder}: holds neither {SCHEMA_FILE} nor {DEFAULTS_FILE}")
     meta_from_folder(folder, "", "", chart)  # fail on bad files before touching the cache
