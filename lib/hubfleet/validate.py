@@ -21,7 +21,7 @@ from filelock import FileLock
 from . import chartschema, parallel, policy, yamlio
 from .chartschema import ChartSchema, coalesce
 from .errors import HubfleetError, KeyPath, Problem, format_keypath
-from .load import Fleet, layer_paths, located, parse_bytes, read_quietly
+from .load import Fleet, layer_paths, located, parse_bytes
 from .model import Hub
 from .render import compose, facts_for, hub_layers, layer_setting, sets
 from .source import Source, state_dir
@@ -42,7 +42,8 @@ def validate_fleet(
             fleet.hub(name)  # raises: unknown hub, with a hint
     problems = [p for p in fleet.problems if _concerns(p, fleet, selected, names is None)]
     checkable = [n for n in selected if n in fleet.hubs and n not in fleet.broken_hubs]
-    layers = _Layers.start(root, fleet, checkable)
+    digests = _FileDigests(fleet.source)  # every file read and hashed once per run
+    layers = _Layers.start(root, fleet, checkable, digests)
 
     chart_problems: list[Problem] = []
     schemas: dict[str, ChartSchema | None] = {}
@@ -62,7 +63,7 @@ def validate_fleet(
                     severity="warning",
                 )
             )
-    hub_problems = _hub_problems(root, fleet, checkable, schemas, layers)
+    hub_problems = _hub_problems(root, fleet, checkable, schemas, layers, digests)
     problems += layers.finish(fleet) + located(chart_problems, fleet.source) + hub_problems
     return list(dict.fromkeys(problems))
 
@@ -121,15 +122,15 @@ class _Layers:
     todo: set[str]  # files whose entry is missing or stale
 
     @classmethod
-    def start(cls, root: Path, fleet: Fleet, names: list[str]) -> _Layers:
+    def start(cls, root: Path, fleet: Fleet, names: list[str], digests: _FileDigests) -> _Layers:
         cache_file = state_dir(root) / "cache" / "layers.json"
         cache = _read_cache(cache_file)
         keys: dict[str, str] = {}
         for file in dict.fromkeys(p for n in names for p in layer_paths(fleet.hubs[n])):
             # An unreadable layer (a folder, a dangling symlink) is each hub's own problem (check_hub).
-            data = read_quietly(fleet.source, file)
-            if data is not None:
-                keys[file] = hashlib.blake2b(code_digest() + b"\0" + data, digest_size=20).hexdigest()
+            digest = digests.of(file)
+            if digest.startswith(_CONTENT):
+                keys[file] = hashlib.blake2b(code_digest() + b"\0" + digest, digest_size=20).hexdigest()
         todo = {f for f, key in keys.items() if cache.get(f, {}).get("key") != key}
         layers = cls(cache_file, cache, keys, todo)
         own = {layer_paths(fleet.hubs[n])[-1] for n in names}
@@ -169,11 +170,15 @@ def _cached_problem(fields: dict[str, Any]) -> Problem:
 
 
 def _hub_problems(
-    root: Path, fleet: Fleet, names: list[str], schemas: dict[str, ChartSchema | None], layers: _Layers
+    root: Path,
+    fleet: Fleet,
+    names: list[str],
+    schemas: dict[str, ChartSchema | None],
+    layers: _Layers,
+    digests: _FileDigests,
 ) -> list[Problem]:
     cache_file = state_dir(root) / "cache" / "validate.json"
-    file_digests: dict[str, bytes] = {}  # shared layers are read and hashed once, not once per hub
-    keys = {n: _digest(fleet, fleet.hubs[n], schemas, file_digests) for n in names}
+    keys = {n: _digest(fleet, fleet.hubs[n], schemas, digests) for n in names}
     cache = _read_cache(cache_file)
     todo = [n for n in names if cache.get(n, {}).get("key") != keys[n]]
     results: dict[str, list[Problem]] = {
@@ -270,29 +275,40 @@ def code_digest() -> bytes:
     return h.digest()
 
 
-def _digest(
-    fleet: Fleet, hub: Hub, schemas: dict[str, ChartSchema | None], file_digests: dict[str, bytes]
-) -> str:
+def _digest(fleet: Fleet, hub: Hub, schemas: dict[str, ChartSchema | None], digests: _FileDigests) -> str:
     h = hashlib.blake2b(digest_size=20)
     h.update(code_digest())
     schema = schemas.get(hub.chart)
     h.update(schema.digest.encode() if schema is not None else b"-")
     cluster = fleet.clusters[hub.cluster]
     for path in (*layer_paths(hub), hub.file, cluster.file, f"hubs/{hub.name}/secrets.yaml"):
-        if path not in file_digests:
-            file_digests[path] = _file_digest(fleet.source, path)
-        h.update(path.encode() + b"\0" + file_digests[path] + b"\0")
+        h.update(path.encode() + b"\0" + digests.of(path) + b"\0")
     return h.hexdigest()
 
 
-def _file_digest(source: Source, path: str) -> bytes:
-    """Of the bytes; `-` when absent; an unreadable file (a folder, a dangling symlink) by its
-    problem, so that no result cached for other content is reused for it."""
-    try:
-        data = source.read(path)
-    except HubfleetError as e:
-        return b"!" + str(e).encode()
-    return b"-" if data is None else hashlib.blake2b(data, digest_size=20).digest()
+_CONTENT = b"="  # a readable file's digest starts with this; `-` absent, `!` unreadable
+
+
+class _FileDigests:
+    """Each file's digest, read and hashed once per run (2000 hubs share their cluster layers)."""
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.memo: dict[str, bytes] = {}
+
+    def of(self, path: str) -> bytes:
+        """`=`+hash of the bytes; `-` when absent; an unreadable file (a folder, a dangling
+        symlink) `!`+its problem, so that no result cached for other content is reused for it."""
+        if path not in self.memo:
+            try:
+                data = self.source.read(path)
+            except HubfleetError as e:
+                self.memo[path] = b"!" + str(e).encode()
+            else:
+                self.memo[path] = (
+                    b"-" if data is None else _CONTENT + hashlib.blake2b(data, digest_size=20).digest()
+                )
+        return self.memo[path]
 
 
 def _read_cache(path: Path) -> dict[str, Any]:
