@@ -1,0 +1,114 @@
+"""A Helm release's state, and what to do about a stuck one: pure, over `helm history -o json`.
+
+Helm keeps one record per revision; the newest one's status is the release's status. A
+revision left `pending-install`/`pending-upgrade`/`pending-rollback` (Helm was killed, or lost
+its connection, mid-operation) blocks every later upgrade with "another operation is in
+progress". `rollout.stuck` says what hubfleet does before upgrading such a release:
+`rollback` (the default) rolls back to the last revision that was deployed, `fail` stops that
+hub with the command to run by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "PENDING",
+    "STUCK_POLICIES",
+    "Recovery",
+    "Revision",
+    "last_good",
+    "parse_history",
+    "plan_recovery",
+    "state_line",
+]
+
+PENDING = ("pending-install", "pending-upgrade", "pending-rollback")
+STUCK_POLICIES = ("rollback", "fail")
+GOOD = ("deployed", "superseded")  # statuses of revisions that were, at some point, live
+
+
+@dataclass(frozen=True)
+class Revision:
+    number: int
+    status: str
+    chart: str = ""
+    description: str = ""
+    updated: str = ""
+
+    @property
+    def pending(self) -> bool:
+        return self.status in PENDING
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What to do before an upgrade: `proceed`, `rollback` to `target`, or `fail` saying why."""
+
+    action: str  # "proceed" | "rollback" | "fail"
+    message: str = ""
+    target: int | None = None
+
+
+def parse_history(text: str) -> tuple[Revision, ...]:
+    """`helm history REL -o json` (oldest first, as Helm prints it) as Revisions; ValueError if not that."""
+    try:
+        doc = json.loads(text or "[]")
+    except json.JSONDecodeError as e:
+        raise ValueError(f"`helm history -o json` printed no JSON ({e.msg})") from None
+    if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
+        raise ValueError("`helm history -o json` printed no list of revisions")
+    try:
+        revs = [
+            Revision(
+                int(r["revision"]),
+                str(r["status"]),
+                str(r.get("chart", "")),
+                str(r.get("description", "")),
+                str(r.get("updated", "")),
+            )
+            for r in doc
+        ]
+    except (KeyError, TypeError, ValueError):
+        raise ValueError("`helm history -o json`: a revision without `revision` and `status`") from None
+    return tuple(sorted(revs, key=lambda r: r.number))
+
+
+def last_good(history: Sequence[Revision]) -> Revision | None:
+    """The revision to roll back to: the newest `deployed` one, else the newest `superseded` one."""
+    for wanted in ("deployed", "superseded"):
+        found = [r for r in history if r.status == wanted]
+        if found:
+            return found[-1]
+    return None
+
+
+def state_line(history: Sequence[Revision]) -> str:
+    """`revision 5 pending-upgrade` / `not installed`: the release's state in a few words."""
+    if not history:
+        return "not installed"
+    last = history[-1]
+    return f"revision {last.number} {last.status}"
+
+
+def plan_recovery(history: Sequence[Revision], policy: str, release: str, namespace: str) -> Recovery:
+    """Before upgrading `release`: go on, roll back a stuck release first, or stop (pure)."""
+    if policy not in STUCK_POLICIES:
+        raise ValueError(f"rollout.stuck must be one of {', '.join(STUCK_POLICIES)}")
+    if not history or not history[-1].pending:
+        return Recovery("proceed")
+    stuck = history[-1]
+    good = last_good(history[:-1])
+    what = f"release {release} is stuck in {stuck.status} (revision {stuck.number})"
+    if good is None:
+        return Recovery(
+            "fail",
+            f"{what} and has no deployed revision to roll back to: check it, then "
+            f"`helm uninstall {release} --namespace {namespace}` and deploy again",
+        )
+    by_hand = f"`helm rollback {release} {good.number} --namespace {namespace}`"
+    if policy == "fail":
+        return Recovery("fail", f"{what}; rollout.stuck is `fail`: recover it with {by_hand}", good.number)
+    return Recovery("rollback", f"{what}: rolled back to revision {good.number} (last deployed)", good.number)
