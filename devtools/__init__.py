@@ -1,0 +1,1 @@
+"""Development tools, not shipped: benchmarks, the synthetic fleet, the workflow lint."""

@@ -1,0 +1,1 @@
+"""hubfleet.adapters"""
