@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import nox
@@ -10,7 +11,7 @@ nox.options.sessions = ["validate", "lint", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
-SHARED_CHART = ROOT.parent / "shared" / "charts" / "jupyterhub-4.4.0"
+SHARED_CHART = Path(os.environ.get("HUBFLEET_SHARED") or ROOT.parent / "shared") / "charts" / "jupyterhub-4.4.0"
 
 
 def _seed_offline_charts(session: nox.Session) -> None:
@@ -32,11 +33,11 @@ def validate(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff on the code, yamllint on the fleet, actionlint on the workflows."""
     session.install("ruff", "yamllint")
-    session.run("ruff", "check", "lib", "tests", "tasks.py", "noxfile.py")
-    session.run("ruff", "format", "--check", "lib", "tests", "tasks.py", "noxfile.py")
+    session.run("ruff", "check", "lib", "devtools", "tests", "tasks.py", "noxfile.py")
+    session.run("ruff", "format", "--check", "lib", "devtools", "tests", "tasks.py", "noxfile.py")
     session.run("yamllint", "--strict", "-c", ".yamllint.yaml", ".")
     session.install("-e", ".")
-    session.run("python", "-m", "hubfleet.lint_workflows", external=True)
+    session.run("python", "-m", "devtools.lint_workflows", external=True)
 
 
 @nox.session
@@ -59,7 +60,7 @@ def tests(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Speed and memory figures against baselines measured in the same run (2000 synthetic hubs)."""
     session.install("-e", ".")
-    session.run("python", "-m", "hubfleet.bench", *session.posargs)
+    session.run("python", "-m", "devtools.bench", *session.posargs)
 
 
 @nox.session(default=False)

@@ -1,6 +1,6 @@
 """hubfleet tasks: `invoke --list`, `invoke --help TASK`.
 
-Each task is a few lines over `hubfleet.commands`; the error boundary turns
+Each task is a few lines over `hubfleet.cli.commands`; the error boundary turns
 expected failures into one line and exit 1.
 """
 
@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from invoke import Collection, Exit, task
 
-from hubfleet.cli import boundary
+from hubfleet.cli.boundary import boundary
 
 
 def _run(command: str, **kwargs) -> None:
     from importlib import import_module
 
-    code = boundary(import_module(f"hubfleet.commands.{command}").run, **kwargs)
+    code = boundary(import_module(f"hubfleet.cli.commands.{command}").run, **kwargs)
     if code:
         raise Exit(code=code)
 
@@ -43,11 +43,12 @@ def validate(c, hub=None, offline=False, deep=False):
         "head": "commit after the change (default: HEAD)",
         "json": "write the plan as JSON to this file",
         "markdown": "write a pull-request comment (tables, diffs, rollout graph) to this file",
+        "matrix": "print the deploy workflow's job matrix for this plan JSON file (one JSON line)",
     }
 )
-def plan(c, base=None, head="HEAD", json=None, markdown=None):
+def plan(c, base=None, head="HEAD", json=None, markdown=None, matrix=None):
     """Show exactly which hubs a change between two commits must deploy, in order."""
-    _run("plan", base=base, head=head, json_out=json, markdown_out=markdown)
+    _run("plan", base=base, head=head, json_out=json, markdown_out=markdown, matrix_of=matrix)
 
 
 @task(

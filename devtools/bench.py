@@ -22,9 +22,9 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from . import synth
-from .runner import run
-from .source import state_dir
+from devtools import synth
+from hubfleet.adapters.runner import run
+from hubfleet.adapters.source import state_dir
 
 __all__ = ["main"]
 
@@ -60,7 +60,7 @@ def _usage(t0: float, **figures: Any) -> dict[str, Any]:
 def _schema_loader(chart: Path | None):
     """Use the seeded chart cache when `hubfleet.charts` can seed; else build the schema here."""
     try:
-        from .charts import seed_cache  # noqa: F401 - its presence means the parent seeded the cache
+        from hubfleet.adapters.charts import seed_cache  # noqa: F401 - its presence means the parent seeded the cache
 
         return None
     except ImportError:
@@ -68,7 +68,7 @@ def _schema_loader(chart: Path | None):
             return lambda _chart: None
         import yaml
 
-        from .chartschema import ChartSchema
+        from hubfleet.core.chartschema import ChartSchema
 
         schema = json.loads((chart / "values.schema.json").read_text())
         defaults = yaml.safe_load((chart / "values.yaml").read_text())
@@ -77,10 +77,10 @@ def _schema_loader(chart: Path | None):
 
 def child_validate(root: Path, chart: Path | None) -> dict[str, Any]:
     t0 = time.perf_counter()
-    from .errors import errors_only
-    from .load import load_fleet
-    from .source import DirSource
-    from .validate import validate_fleet
+    from hubfleet.adapters.source import DirSource
+    from hubfleet.app.load import load_fleet
+    from hubfleet.app.validate import validate_fleet
+    from hubfleet.core.errors import errors_only
 
     fleet = load_fleet(DirSource(root))
     problems = validate_fleet(root, fleet, offline=True, chart_schema=_schema_loader(chart))
@@ -96,9 +96,9 @@ def child_validate(root: Path, chart: Path | None) -> dict[str, Any]:
 
 def child_render(root: Path) -> dict[str, Any]:
     t0 = time.perf_counter()
-    from .load import load_fleet
-    from .renderall import render_fleet, stale_files, write_rendered
-    from .source import DirSource
+    from hubfleet.adapters.source import DirSource
+    from hubfleet.app.load import load_fleet
+    from hubfleet.app.renderall import render_fleet, stale_files, write_rendered
 
     rendered = render_fleet(load_fleet(DirSource(root)))
     written = write_rendered(root, rendered)
@@ -113,8 +113,8 @@ def child_omegaconf(root: Path, sample: int) -> dict[str, Any]:
     """The naive way: OmegaConf.create each layer, merge, to_container(resolve=True), per hub."""
     from omegaconf import OmegaConf
 
-    from .load import layer_paths, load_fleet, read_layer
-    from .source import DirSource
+    from hubfleet.adapters.source import DirSource
+    from hubfleet.app.load import layer_paths, load_fleet, read_layer
 
     fleet = load_fleet(DirSource(root))
     names = _spread(sorted(fleet.hubs), sample)
@@ -141,7 +141,7 @@ def _spread(items: list[str], n: int) -> list[str]:
 
 
 def _child(root: Path, step: str, *extra: str) -> dict[str, Any]:
-    argv = [sys.executable, "-m", "hubfleet.bench", "--child", step, "--root", str(root), *extra]
+    argv = [sys.executable, "-m", "devtools.bench", "--child", step, "--root", str(root), *extra]
     t0 = time.perf_counter()
     done = run(argv, timeout=1800)
     figures = json.loads(done.stdout.strip().splitlines()[-1])
@@ -153,11 +153,11 @@ def _seed(root: Path, chart: Path | None) -> str:
     if chart is None:
         return "chart data absent (no ../shared, no $HUBFLEET_SHARED): values NOT checked against the schema"
     try:
-        from .charts import seed_cache
+        from hubfleet.adapters.charts import seed_cache
     except ImportError:
         return f"schema built from {chart} in each child (hubfleet.charts.seed_cache not available)"
-    from .load import load_fleet
-    from .source import DirSource
+    from hubfleet.adapters.source import DirSource
+    from hubfleet.app.load import load_fleet
 
     fleet = load_fleet(DirSource(root))
     seed_cache(root, fleet.config.charts[fleet.config.default_chart], chart)
@@ -166,7 +166,7 @@ def _seed(root: Path, chart: Path | None) -> str:
 
 def _find_helm(root: Path) -> str | None:
     try:
-        from .tools import find
+        from hubfleet.adapters.tools import find
     except ImportError:
         own = PROJECT / ".hubfleet" / "tools" / "bin" / "helm"
         return str(own) if os.access(own, os.X_OK) else shutil.which("helm")
@@ -198,11 +198,11 @@ def helm_template_per_hub(
 ) -> dict[str, Any] | str:
     if helm is None:
         return "skipped: no helm (HUBFLEET_HELM, PATH or .hubfleet/tools/bin; `invoke setup` installs it)"
-    from .helm import rendered_path, template_argv
-    from .load import load_fleet
-    from .model import Chart
-    from .source import DirSource
-    from .tools import helm_env
+    from hubfleet.adapters.helm import helm_env, template_argv
+    from hubfleet.adapters.source import DirSource
+    from hubfleet.app.load import load_fleet
+    from hubfleet.core import paths
+    from hubfleet.core.model import Chart
 
     folder = _tiny_chart(work / "tiny-chart", chart)
     local = Chart(key="bench", name="jupyterhub", path=str(folder))
@@ -212,14 +212,14 @@ def helm_template_per_hub(
     t0 = time.perf_counter()
     for name in names:
         hub = fleet.hubs[name]
-        argv = template_argv(hub, local, [rendered_path(hub)])
-        run([helm, *argv[1:]], env=env, cwd=root, timeout=120)
+        argv = template_argv(hub, local, [paths.hub(hub.name).rendered], helm=helm)
+        run(argv, env=env, cwd=root, timeout=120)
     return {"per_hub_s": (time.perf_counter() - t0) / len(names), "sampled": len(names), "helm": helm}
 
 
 def plan_figures(root: Path) -> tuple[str, list[tuple[str, Any]]]:
     try:
-        from .bench_plan import bench_plan, bench_rollout
+        from devtools.bench_plan import bench_plan, bench_rollout
     except ImportError:
         return "plan/rollout figures: not available (hubfleet.bench_plan missing)", []
     rows: list[tuple[str, Any]] = []

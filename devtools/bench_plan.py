@@ -14,9 +14,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .model import Rollout
-from .rollout import Result, Target, run_rollout
-from .runner import Runner, run
+from hubfleet.adapters.runner import Runner, run
+from hubfleet.core.model import Rollout
+from hubfleet.core.rollout import Result, Target, run_rollout
 
 __all__ = ["bench_plan", "bench_rollout", "critical_path"]
 
@@ -36,7 +36,7 @@ def bench_plan(fleet_root_with_git: Path, *, repeats: int = 3, runner: Runner = 
     Works on a local clone (hard links; the given repository is not touched).
     `cold` is the first plan in this process, `warm` the best of the next `repeats`.
     """
-    from .commands.plan import compute
+    from hubfleet.app.plan import compute
 
     src = Path(fleet_root_with_git).resolve()
     with tempfile.TemporaryDirectory(prefix="hubfleet-bench-") as tmp:

@@ -12,9 +12,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from .errors import HubfleetError
-from .runner import Runner, run
-from .source import find_root, state_dir
+from hubfleet.adapters.runner import Runner, run
+from hubfleet.adapters.source import find_root, state_dir
+from hubfleet.core.errors import HubfleetError
 
 __all__ = ["ACTIONLINT", "lint", "main"]
 

@@ -15,9 +15,10 @@ import random
 from pathlib import Path
 from typing import Any
 
-from . import yamlio
-from .errors import HubfleetError
-from .runner import Runner, run
+from hubfleet.adapters import yamlio
+from hubfleet.adapters.runner import Runner, run
+from hubfleet.core import paths
+from hubfleet.core.errors import HubfleetError
 
 __all__ = ["PROVIDERS", "cluster_names", "commit", "count_leaves", "generate", "hub_names"]
 
@@ -449,13 +450,15 @@ def generate(
     hubs: list[str] = []
     for i, cluster in enumerate(cluster_names(clusters)):
         provider = PROVIDERS[i % len(PROVIDERS)]
-        _write(root, f"clusters/{cluster}/cluster.yaml", cluster_doc(cluster, provider, i))
-        _write(root, f"clusters/{cluster}/common.values.yaml", cluster_layer(cluster, provider, i))
+        _write(root, paths.cluster(cluster).cluster_yaml, cluster_doc(cluster, provider, i))
+        _write(root, paths.cluster(cluster).layer, cluster_layer(cluster, provider, i))
         for hub in hub_names(cluster, hubs_per_cluster):
             stage = "staging" if hub.endswith("-staging") else "prod"
             head = {"name": hub, "cluster": cluster, "domain": f"{hub}.hubs.example.org"}
-            _write(root, f"hubs/{hub}/hub.yaml", {**head, **({"stage": stage} if stage == "staging" else {})})
-            _write(root, f"hubs/{hub}/values.yaml", hub_layer(hub, cluster, stage, random.Random(hub)))
+            _write(
+                root, paths.hub(hub).hub_yaml, {**head, **({"stage": stage} if stage == "staging" else {})}
+            )
+            _write(root, paths.hub(hub).values, hub_layer(hub, cluster, stage, random.Random(hub)))
             hubs.append(hub)
     if git:
         _render_all(root)
@@ -464,9 +467,9 @@ def generate(
 
 
 def _render_all(root: Path) -> None:
-    from .load import load_fleet
-    from .renderall import render_fleet, write_rendered
-    from .source import DirSource
+    from hubfleet.adapters.source import DirSource
+    from hubfleet.app.load import load_fleet
+    from hubfleet.app.renderall import render_fleet, write_rendered
 
     write_rendered(root, render_fleet(load_fleet(DirSource(root))))
 

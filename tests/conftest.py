@@ -32,7 +32,7 @@ def jupyterhub_chart_dir() -> Path:
 @pytest.fixture(scope="session")
 def jupyterhub_schema(jupyterhub_chart_dir, tmp_path_factory):
     """The real jupyterhub 4.4.0 values schema with its defaults, as Helm validates them."""
-    from hubfleet.chartschema import ChartSchema
+    from hubfleet.core.chartschema import ChartSchema
 
     schema = json.loads((jupyterhub_chart_dir / "values.schema.json").read_text())
     defaults = yaml.safe_load((jupyterhub_chart_dir / "values.yaml").read_text())
@@ -58,9 +58,9 @@ def example_fleet(tmp_path, monkeypatch) -> Path:
 @pytest.fixture
 def seeded_fleet(example_fleet, jupyterhub_chart_dir) -> Path:
     """The example fleet with the jupyterhub chart's schema seeded in its cache (no network)."""
-    from hubfleet.charts import seed_cache
-    from hubfleet.load import load_fleet
-    from hubfleet.source import DirSource
+    from hubfleet.adapters.charts import seed_cache
+    from hubfleet.adapters.source import DirSource
+    from hubfleet.app.load import load_fleet
 
     fleet = load_fleet(DirSource(example_fleet))
     seed_cache(example_fleet, fleet.config.charts["jupyterhub"], jupyterhub_chart_dir)

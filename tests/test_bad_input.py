@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from hubfleet.cli import boundary
-from hubfleet.commands import render as render_cmd
-from hubfleet.commands import validate as validate_cmd
+from hubfleet.cli.boundary import boundary
+from hubfleet.cli.commands import render as render_cmd
+from hubfleet.cli.commands import validate as validate_cmd
 
 
 def _tree_digest(root: Path) -> str:

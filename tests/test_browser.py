@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hubfleet.runner import run
+from hubfleet.adapters.runner import run
 
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -58,7 +58,7 @@ const [hub, user, shot, profile, executablePath] = process.argv.slice(2);
 def playwright_core() -> Path:
     if shutil.which("npm") is None:
         pytest.skip("npm is not installed (apt-get install -y npm)")
-    from hubfleet.localhub.install import ensure_npm_package
+    from hubfleet.local.install import ensure_npm_package
 
     return ensure_npm_package(REPO, "playwright-core")
 

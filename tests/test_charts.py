@@ -8,11 +8,11 @@ import json
 import pytest
 
 from helpers.chartrepo import SCHEMA, free_port_url, write_chart
-from hubfleet import charts
-from hubfleet.charts import cache_key, chart_dir, chart_meta, folder_digest, seed_cache
-from hubfleet.errors import HubfleetError
-from hubfleet.model import Chart
-from hubfleet.runner import run
+from hubfleet.adapters import charts
+from hubfleet.adapters.charts import cache_key, chart_dir, chart_meta, folder_digest, seed_cache
+from hubfleet.adapters.runner import run
+from hubfleet.core.errors import HubfleetError
+from hubfleet.core.model import Chart
 
 pytestmark = pytest.mark.slow
 

@@ -9,19 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from hubfleet import runner
-from hubfleet.cli import boundary
-from hubfleet.commands import deploy as deploy_cmd
-from hubfleet.commands import health as health_cmd
-from hubfleet.commands import plan as plan_cmd
-from hubfleet.commands import render as render_cmd
-from hubfleet.commands import replicate as replicate_cmd
-from hubfleet.commands import stop as stop_cmd
-from hubfleet.commands import validate as validate_cmd
-from hubfleet.errors import HubfleetError
-from hubfleet.load import load_fleet
-from hubfleet.localhub import launch
-from hubfleet.source import DirSource
+from hubfleet.adapters import runner
+from hubfleet.adapters.source import DirSource
+from hubfleet.app.load import load_fleet
+from hubfleet.cli.boundary import boundary
+from hubfleet.cli.commands import deploy as deploy_cmd
+from hubfleet.cli.commands import health as health_cmd
+from hubfleet.cli.commands import plan as plan_cmd
+from hubfleet.cli.commands import render as render_cmd
+from hubfleet.cli.commands import replicate as replicate_cmd
+from hubfleet.cli.commands import stop as stop_cmd
+from hubfleet.cli.commands import validate as validate_cmd
+from hubfleet.core.errors import HubfleetError
+from hubfleet.local import launch
 
 
 def _err(capsys) -> str:

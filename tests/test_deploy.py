@@ -7,12 +7,13 @@ import yaml
 
 from helpers.fleetbuild import SECRET, render_all
 from helpers.standin import records
-from hubfleet import deploy, k8s_validate
-from hubfleet.commands import deploy as deploy_cmd
-from hubfleet.errors import HubfleetError
-from hubfleet.load import load_fleet
-from hubfleet.runner import run
-from hubfleet.source import DirSource
+from hubfleet.adapters.runner import run
+from hubfleet.adapters.source import DirSource
+from hubfleet.app import deep as k8s_validate
+from hubfleet.app import deploy
+from hubfleet.app.load import load_fleet
+from hubfleet.cli.commands import deploy as deploy_cmd
+from hubfleet.core.errors import HubfleetError
 
 pytestmark = pytest.mark.slow
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from hubfleet.errors import HubfleetError
-from hubfleet.gitsource import GitSource, digest, folder_digest
-from hubfleet.source import DirSource
+from hubfleet.adapters.gitsource import GitSource, digest, folder_digest
+from hubfleet.adapters.source import DirSource
+from hubfleet.core.errors import HubfleetError
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

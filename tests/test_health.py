@@ -12,9 +12,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hubfleet import health, runner
-from hubfleet.errors import HubfleetError
-from hubfleet.localhub import process
+from hubfleet.adapters import hubapi as health
+from hubfleet.adapters import runner
+from hubfleet.core.errors import HubfleetError
+from hubfleet.local import process
 
 
 class FakeSocket:
@@ -185,7 +186,7 @@ def test_kernel_that_cannot_start_fails_at_step_kernel(local_hub, tmp_path_facto
 @pytest.mark.slow
 @needs_hub
 def test_health_command_on_a_hub_that_is_not_running(tmp_path, monkeypatch):
-    from hubfleet.commands import health as command
+    from hubfleet.cli.commands import health as command
 
     monkeypatch.setenv("HUBFLEET_STATE", str(tmp_path))  # no local hub state at all
     with pytest.raises(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hubfleet.localhub.config import (
+from hubfleet.local.config import (
     HEALTH_SERVICE,
     MARKER,
     LocalConfigError,

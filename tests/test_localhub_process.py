@@ -17,12 +17,12 @@ import httpx
 import pytest
 import yaml
 
-from hubfleet.errors import HubfleetError
-from hubfleet.load import load_fleet
-from hubfleet.localhub import process
-from hubfleet.localhub.install import ensure_chp
-from hubfleet.providers import local
-from hubfleet.source import DirSource
+from hubfleet.adapters.source import DirSource
+from hubfleet.app.load import load_fleet
+from hubfleet.core.errors import HubfleetError
+from hubfleet.local import process
+from hubfleet.local import provider as local
+from hubfleet.local.install import ensure_chp
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -102,7 +102,7 @@ def test_deploy_unchanged_change_restart_and_stop(tmp_path, chp_on_path, monkeyp
     assert not again.changed
     assert process.read_pid(local.hub_state(tmp_path, "a") / "hub.pid") == pid
 
-    from hubfleet.commands import health as health_command
+    from hubfleet.cli.commands import health as health_command
 
     monkeypatch.chdir(tmp_path)
     assert health_command.run(hub="a") == 0  # `invoke health --hub a`: every step, for real
@@ -186,7 +186,7 @@ def test_missing_rendered_file(tmp_path, chp_on_path):
 
 
 def test_stop_command(tmp_path, chp_on_path, monkeypatch, capsys):
-    from hubfleet.commands import stop
+    from hubfleet.cli.commands import stop
 
     make_fleet(tmp_path, {"a": (process.free_port(), BASE)})
     monkeypatch.chdir(tmp_path)
@@ -199,7 +199,7 @@ def test_stop_command(tmp_path, chp_on_path, monkeypatch, capsys):
 def test_stop_ends_servers_and_orphans_of_a_killed_hub(tmp_path, chp_on_path):
     import signal
 
-    from hubfleet import health
+    from hubfleet.adapters import hubapi as health
 
     make_fleet(tmp_path, {"a": (process.free_port(), BASE)})
     fleet = load_fleet(DirSource(tmp_path))
@@ -247,7 +247,7 @@ def test_local_values_merge_the_decrypted_secrets(tmp_path, sops_env):
 
 
 def test_chart_defaults_come_from_the_cached_chart(tmp_path, monkeypatch):
-    from hubfleet.charts import seed_cache
+    from hubfleet.adapters.charts import seed_cache
 
     monkeypatch.setenv("HUBFLEET_STATE", str(tmp_path / "state"))
     make_fleet(tmp_path, {"a": (8000, {})})
@@ -262,7 +262,7 @@ def test_chart_defaults_come_from_the_cached_chart(tmp_path, monkeypatch):
 
 
 def test_remote_health_endpoint_takes_the_token_from_secrets(tmp_path, sops_env):
-    from hubfleet.health import hub_endpoint
+    from hubfleet.app.health import hub_endpoint
 
     make_fleet(tmp_path, {})
     fleet = load_fleet(DirSource(tmp_path))

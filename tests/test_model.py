@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from hubfleet import model, schemas, yamlio
-from hubfleet.errors import HubfleetError
-from hubfleet.load import load_fleet
-from hubfleet.source import MappingSource
+from hubfleet.adapters import yamlio
+from hubfleet.adapters.source import MappingSource
+from hubfleet.app.load import load_fleet
+from hubfleet.core import model, schemas
+from hubfleet.core.errors import HubfleetError
 
 FLEET = b"charts:\n  jupyterhub: {repo: 'https://hub.jupyter.org/helm-chart/', version: 4.4.0}\ndefault_chart: jupyterhub\n"
 

@@ -7,12 +7,12 @@ import dataclasses
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from hubfleet.commands.plan import compare
-from hubfleet.load import load_fleet
-from hubfleet.model import Canary
-from hubfleet.plan import BROKEN, HubInput, canary_first, needs_render, plan, value_changes
-from hubfleet.render import render_hub
-from hubfleet.source import MappingSource
+from hubfleet.adapters.source import MappingSource
+from hubfleet.app.load import load_fleet
+from hubfleet.app.plan import compare
+from hubfleet.app.render import render_hub
+from hubfleet.core.model import Canary
+from hubfleet.core.plan import BROKEN, HubInput, canary_first, needs_render, plan, value_changes
 
 CHART = ("repo", "https://x/", "jupyterhub", "4.4.0", "")
 

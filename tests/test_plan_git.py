@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from hubfleet.commands import plan as plan_cmd
-from hubfleet.errors import HubfleetError
-from hubfleet.planreport import markdown
+from hubfleet.app import plan as plan_app
+from hubfleet.cli.commands import plan as plan_cmd
+from hubfleet.cli.reports import markdown
+from hubfleet.core.errors import HubfleetError
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
@@ -77,7 +78,7 @@ class Repo:
         return self.git("rev-parse", "HEAD")
 
     def plan(self, base: str, head: str = "HEAD"):
-        result, fleet = plan_cmd.compute(self.root, base, head)
+        result, fleet = plan_app.compute(self.root, base, head)
         return result, fleet
 
     def planned(self, base: str, head: str = "HEAD") -> dict[str, list[str]]:

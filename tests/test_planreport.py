@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from hubfleet.errors import HubfleetError
-from hubfleet.model import Canary, Rollout
-from hubfleet.plan import Plan, PlannedHub, Removed
-from hubfleet.planreport import markdown, mermaid, read_plan_json, write_json
+from hubfleet.app.plan import read_plan_json, write_json
+from hubfleet.cli.reports import markdown, mermaid
+from hubfleet.core.errors import HubfleetError
+from hubfleet.core.model import Canary, Rollout
+from hubfleet.core.plan import Plan, PlannedHub, Removed
 
 A, B = "a" * 40, "b" * 40
 

@@ -10,9 +10,9 @@ import pytest
 
 from helpers.fleetbuild import SECRET
 from helpers.standin import make_standin, records
-from hubfleet import providers
-from hubfleet.errors import HubfleetError
-from hubfleet.model import Cluster
+from hubfleet.adapters import providers
+from hubfleet.core.errors import HubfleetError
+from hubfleet.core.model import Cluster
 
 GKE = {"project": "p1", "location": "europe-west1", "cluster": "c1"}
 EKS = {"region": "eu-west-1", "cluster": "c1", "role_arn": "arn:aws:iam::1:role/d"}

@@ -16,17 +16,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hubfleet import policy, yamlio
-from hubfleet.chartschema import coalesce
-from hubfleet.cli import boundary
-from hubfleet.commands import render as render_cmd
-from hubfleet.commands import validate as validate_cmd
-from hubfleet.errors import HubfleetError, Problem, errors_only
-from hubfleet.load import load_fleet
-from hubfleet.model import Cluster, Hub
-from hubfleet.render import Facts, compose, render_hub, text
-from hubfleet.source import DirSource
-from hubfleet.validate import validate_fleet
+from hubfleet.adapters import yamlio
+from hubfleet.adapters.source import DirSource
+from hubfleet.app.load import load_fleet
+from hubfleet.app.render import render_hub, text
+from hubfleet.app.validate import validate_fleet
+from hubfleet.cli.boundary import boundary
+from hubfleet.cli.commands import render as render_cmd
+from hubfleet.cli.commands import validate as validate_cmd
+from hubfleet.core import policy
+from hubfleet.core.chartschema import coalesce
+from hubfleet.core.compose import compose
+from hubfleet.core.errors import HubfleetError, Problem, errors_only
+from hubfleet.core.model import Cluster, Hub
+from hubfleet.core.resolve import Facts
 
 FIXTURE = Path(__file__).parent / "fixtures" / "real-fleet"
 HUBS = {
@@ -41,7 +44,7 @@ AWS_LAYER = "clusters/2i2c-aws-us/common.values.yaml"
 @pytest.fixture
 def real_fleet(tmp_path, monkeypatch, jupyterhub_chart_dir) -> Path:
     """A copy of the fixture fleet as the working directory, both charts' schemas available offline."""
-    from hubfleet.charts import seed_cache
+    from hubfleet.adapters.charts import seed_cache
 
     root = tmp_path / "real-fleet"
     shutil.copytree(FIXTURE, root)

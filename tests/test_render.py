@@ -7,9 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from omegaconf import OmegaConf
 
-from hubfleet.errors import HubfleetError
-from hubfleet.render import Facts, compose, merge
-from hubfleet.resolve import _resolve_with_omegaconf, resolve
+from hubfleet.core.compose import compose
+from hubfleet.core.errors import HubfleetError
+from hubfleet.core.resolve import Facts, _resolve_with_omegaconf, resolve
+from hubfleet.core.tree import merge
 
 FACTS = Facts(
     {"name": "uni-staging", "domain": "staging.uni.example", "namespace": "uni-ns", "stage": "staging"},

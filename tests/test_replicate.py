@@ -9,12 +9,12 @@ import pytest
 
 from helpers.fleetbuild import SECRET
 from helpers.standin import make_standin, records
-from hubfleet import deploy, replicate
-from hubfleet.commands import replicate as replicate_cmd
-from hubfleet.errors import HubfleetError
-from hubfleet.load import load_fleet
-from hubfleet.model import Chart, Hub
-from hubfleet.source import DirSource
+from hubfleet.adapters.source import DirSource
+from hubfleet.app import deploy, replicate
+from hubfleet.app.load import load_fleet
+from hubfleet.cli.commands import replicate as replicate_cmd
+from hubfleet.core.errors import HubfleetError
+from hubfleet.core.model import Chart, Hub
 
 pytestmark = pytest.mark.slow
 

@@ -9,9 +9,9 @@ import time
 import pytest
 from rich.console import Console
 
-from hubfleet import rollout
-from hubfleet.model import Canary, Rollout
-from hubfleet.rollout import Result, Target, run_rollout
+from hubfleet.core import rollout
+from hubfleet.core.model import Canary, Rollout
+from hubfleet.core.rollout import Result, Target, run_rollout
 
 
 def quiet() -> Console:
@@ -227,12 +227,12 @@ def test_through_deploy_hub_with_a_recording_helm_stand_in(deploy_env, monkeypat
     """The real deploy adapter, `helm upgrade` replaced by the recording stand-in: a failing
     staging release stops that cluster's prod hub; a plan file drives `invoke deploy --plan`."""
     from helpers.standin import records
-    from hubfleet.commands import deploy as deploy_cmd
-    from hubfleet.deploy import deploy_hub
-    from hubfleet.load import load_fleet
-    from hubfleet.plan import Plan, PlannedHub
-    from hubfleet.planreport import write_json
-    from hubfleet.source import DirSource
+    from hubfleet.adapters.source import DirSource
+    from hubfleet.app.deploy import deploy_hub
+    from hubfleet.app.load import load_fleet
+    from hubfleet.app.plan import write_json
+    from hubfleet.cli.commands import deploy as deploy_cmd
+    from hubfleet.core.plan import Plan, PlannedHub
 
     fleet = load_fleet(DirSource(deploy_env.root))
     targets = [Target("alpha", "k1", "staging"), Target("beta", "k1", "prod")]

@@ -8,10 +8,10 @@ import pytest
 import yaml
 
 from helpers.fleetbuild import SECRET
-from hubfleet import secrets
-from hubfleet.commands import secrets as secrets_cmd
-from hubfleet.errors import HubfleetError
-from hubfleet.runner import CommandError, Completed
+from hubfleet.adapters import sops as secrets
+from hubfleet.adapters.runner import CommandError, Completed
+from hubfleet.cli.commands import secrets as secrets_cmd
+from hubfleet.core.errors import HubfleetError
 
 ENCRYPTED = {
     "token": "ENC[AES256_GCM,data:abc,iv:x,tag:y,type:str]",

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from hubfleet.chartschema import ChartSchema
-from hubfleet.load import load_fleet
-from hubfleet.source import DirSource
-from hubfleet.validate import validate_fleet
+from hubfleet.adapters.source import DirSource
+from hubfleet.app.load import load_fleet
+from hubfleet.app.validate import validate_fleet
+from hubfleet.core.chartschema import ChartSchema
 
 INNER_SCHEMA = {
     "type": "object",

@@ -15,12 +15,15 @@ from pathlib import Path
 import cerberus
 import pytest
 import yaml
+from devtools import synth
 
-from hubfleet import model, parallel, render, resolve, schemas, synth, validate
-from hubfleet.errors import HubfleetError
-from hubfleet.load import load_fleet
-from hubfleet.renderall import render_fleet, stale_files
-from hubfleet.source import DirSource
+from hubfleet.adapters import parallel
+from hubfleet.adapters.source import DirSource
+from hubfleet.app import render, validate
+from hubfleet.app.load import load_fleet
+from hubfleet.app.renderall import render_fleet, stale_files
+from hubfleet.core import compose, model, resolve, schemas, tree
+from hubfleet.core.errors import HubfleetError
 
 
 @pytest.fixture
@@ -77,9 +80,9 @@ def test_fast_resolver_matches_omegaconf_on_generated_layers(small_fleet):
     fleet = load_fleet(DirSource(small_fleet))
     for hub in fleet.hubs.values():
         layers = render.hub_layers(fleet, hub)
-        facts = render.facts_for(fleet, hub)
-        slow = resolve._resolve_with_omegaconf(render.merge([data for _, data in layers]), facts)
-        assert render.compose(layers, facts) == slow, hub.name
+        facts = compose.facts_for(fleet, hub)
+        slow = resolve._resolve_with_omegaconf(tree.merge([data for _, data in layers]), facts)
+        assert compose.compose(layers, facts) == slow, hub.name
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -208,7 +211,7 @@ def test_cached_validate_reports_the_same_problems(
 
 @pytest.mark.slow
 def test_bench_runs_end_to_end_on_a_tiny_fleet(tmp_path, capsys):
-    from hubfleet import bench
+    from devtools import bench
 
     assert (
         bench.main(

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from hubfleet import tools
-from hubfleet.errors import HubfleetError
-from hubfleet.runner import Completed
+from hubfleet.adapters import helm, tools
+from hubfleet.adapters.runner import Completed
+from hubfleet.core.errors import HubfleetError
 
 
 def _exe(path: Path) -> Path:
@@ -43,7 +43,7 @@ def test_cli_not_found_is_none(tmp_path):
 
 def test_helm_env_is_isolated_under_state(tmp_path, monkeypatch):
     monkeypatch.setenv("HUBFLEET_STATE", str(tmp_path / "state"))
-    env = tools.helm_env(tmp_path, {"PATH": "/bin", "HELM_REPOSITORY_CONFIG": "/home/u/repos.yaml"})
+    env = helm.helm_env(tmp_path, {"PATH": "/bin", "HELM_REPOSITORY_CONFIG": "/home/u/repos.yaml"})
     helm_vars = {k: v for k, v in env.items() if k.startswith("HELM_")}
     assert set(helm_vars) >= {
         "HELM_CACHE_HOME",

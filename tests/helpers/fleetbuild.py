@@ -23,9 +23,9 @@ def write(root: Path, rel: str, text: str) -> None:
 
 
 def render_all(root: Path) -> None:
-    from hubfleet.load import load_fleet
-    from hubfleet.render import render_hub
-    from hubfleet.source import DirSource
+    from hubfleet.adapters.source import DirSource
+    from hubfleet.app.load import load_fleet
+    from hubfleet.app.render import render_hub
 
     fleet = load_fleet(DirSource(root))
     assert not [p for p in fleet.problems if p.severity == "error"], fleet.problems

@@ -13,8 +13,8 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="session")
 def helm_bin() -> Path:
     """Real helm: $HUBFLEET_HELM, PATH, or installed by hubfleet.tools under this checkout's state."""
-    from hubfleet import tools
-    from hubfleet.errors import HubfleetError
+    from hubfleet.adapters import tools
+    from hubfleet.core.errors import HubfleetError
 
     try:
         return Path(tools.helm(REPO))
@@ -24,7 +24,7 @@ def helm_bin() -> Path:
 
 @pytest.fixture(scope="session")
 def sops_bin() -> Path:
-    from hubfleet import tools
+    from hubfleet.adapters import tools
 
     found = tools.find("sops", REPO)
     if found is None:

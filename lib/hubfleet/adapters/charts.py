@@ -23,11 +23,11 @@ from typing import Any
 
 from filelock import FileLock
 
-from . import tools, yamlio
-from .errors import HubfleetError
-from .model import Chart
-from .runner import CommandError, Runner, run
-from .source import state_dir
+from hubfleet.adapters import helm, yamlio
+from hubfleet.adapters.runner import CommandError, Runner, run
+from hubfleet.adapters.source import state_dir
+from hubfleet.core.errors import HubfleetError
+from hubfleet.core.model import Chart
 
 __all__ = ["ChartMeta", "cache_entry", "chart_dir", "chart_meta", "ensure_dependencies", "seed_cache"]
 
@@ -188,13 +188,6 @@ def _publish(entry: Path, build) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _pull_argv(helm: str, chart: Chart, dest: Path) -> list[str]:
-    version = ["--version", chart.version] if chart.version else []
-    if chart.kind == "oci":
-        return [helm, "pull", chart.ref, *version, "--destination", str(dest)]
-    return [helm, "pull", "--repo", chart.repo or "", chart.name, *version, "--destination", str(dest)]
-
-
 def _untar_chart(archive: Path, into: Path) -> None:
     with tarfile.open(archive) as tar:
         tar.extractall(into / "x", filter="data")
@@ -206,11 +199,9 @@ def _untar_chart(archive: Path, into: Path) -> None:
 
 
 def _pull(root: Path, chart: Chart, entry: Path, runner: Runner) -> None:
-    helm = tools.helm(root, runner=runner)
-
     def build(tmp: Path) -> None:
         try:
-            runner(_pull_argv(helm, chart, tmp), env=tools.helm_env(root), timeout=300)
+            helm.pull(root, chart, tmp, runner=runner)
         except CommandError as e:
             raise chart_error(
                 chart,
@@ -305,12 +296,10 @@ def ensure_dependencies(root: Path, chart: Chart, *, runner: Runner = run) -> li
     """`helm dependency build <path>` (from the fleet root) when the folder needs it; the argv run."""
     if chart.kind != "path" or not needs_dependency_build(_path_folder(root, chart)):
         return None
-    argv = [tools.helm(root, runner=runner), "dependency", "build", chart.path or ""]
     try:
-        runner(argv, env=tools.helm_env(root), cwd=root, timeout=300)
+        return helm.dependency_build(root, chart, runner=runner)
     except CommandError as e:
         raise chart_error(chart, "path", f"`helm dependency build` failed: {e}") from None
-    return argv
 
 
 def seed_cache(root: Path, chart: Chart, folder: Path) -> Path:

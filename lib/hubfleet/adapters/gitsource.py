@@ -19,9 +19,10 @@ import weakref
 from collections.abc import Iterable
 from pathlib import Path
 
-from .errors import HubfleetError
-from .runner import CommandError, Runner, run, spawn
-from .source import ListedSource, Source
+from hubfleet.adapters.runner import CommandError, Runner, run, spawn
+from hubfleet.adapters.source import ListedSource, Source
+from hubfleet.core import paths
+from hubfleet.core.errors import HubfleetError
 
 __all__ = ["GitSource", "digest", "folder_digest", "git", "resolve_rev"]
 
@@ -160,8 +161,8 @@ class GitSource(ListedSource):
 
     def _loader_files(self) -> list[str]:
         wanted = ["fleet.yaml"]
-        wanted += [f"clusters/{c}/cluster.yaml" for c in self.subdirs("clusters")]
-        wanted += [f"hubs/{h}/hub.yaml" for h in self.subdirs("hubs")]
+        wanted += [paths.cluster(c).cluster_yaml for c in self.subdirs(paths.CLUSTERS)]
+        wanted += [paths.hub(h).hub_yaml for h in self.subdirs(paths.HUBS)]
         return wanted
 
     def close(self) -> None:

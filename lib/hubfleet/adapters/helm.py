@@ -1,48 +1,125 @@
-"""Helm commands as data: the exact argv the contract documents, built by pure functions.
+"""Helm, the one adapter: every helm verb hubfleet uses, its argv, and running it.
 
-The deployer, `invoke replicate`'s deploy.sh and the rendered file's header all
-use these builders, so the three can never disagree.
+Two layers in one module, as helmfile's `helmexec` has them:
+- argv builders (pure, `*_argv`): the exact commands the contract documents. The
+  deployer, `invoke replicate`'s deploy.sh and the rendered file's header all use
+  them, so the three can never disagree. Each takes `helm=` (default `"helm"`, as a
+  user types it); the verbs pass the executable that `tools` finds.
+- verbs (`repo_add`, `pull`, `dependency_build`, `template`, `upgrade`, `status`,
+  `history`, `rollback`, `get_values`, `get_manifest`, `list_releases`, `uninstall`):
+  run one builder's argv through the one runner, in Helm's isolated home (`helm_env`).
 """
 
 from __future__ import annotations
 
+import os
 import shlex
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
-from .model import Chart, Hub
+from hubfleet.adapters import tools
+from hubfleet.adapters.runner import CommandError, Completed, Runner, run
+from hubfleet.adapters.source import state_dir
+from hubfleet.core import paths
+from hubfleet.core.errors import HubfleetError
+from hubfleet.core.model import Chart, Hub
 
+__all__ = [
+    "SECRETS_PLACEHOLDER",
+    "dependency_build",
+    "dependency_build_argv",
+    "deploy_argv",
+    "get_manifest",
+    "get_manifest_argv",
+    "get_values",
+    "get_values_argv",
+    "header_commands",
+    "helm_env",
+    "history",
+    "history_argv",
+    "list_releases",
+    "list_releases_argv",
+    "prepare_argvs",
+    "pull",
+    "pull_argv",
+    "repo_add",
+    "repo_add_argv",
+    "rollback",
+    "rollback_argv",
+    "shell",
+    "status",
+    "status_argv",
+    "template",
+    "template_argv",
+    "uninstall",
+    "uninstall_argv",
+    "upgrade",
+    "upgrade_argv",
+]
+
+HELM = "helm"  # argv[0] as a user types it (header, deploy.sh, dry run)
 SECRETS_PLACEHOLDER = "<decrypted secrets.yaml>"
 
 
-def rendered_path(hub: Hub) -> str:
-    return f"hubs/{hub.name}/rendered.values.yaml"
+# --- the environment -------------------------------------------------------------------
 
 
-def secrets_path(hub: Hub) -> str:
-    return f"hubs/{hub.name}/secrets.yaml"
+def helm_env(root: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """An environment in which helm reads and writes only `<state>/helm/`, never the user's setup."""
+    home = state_dir(root) / "helm"
+    env = dict(os.environ if base is None else base)
+    env.update(
+        HELM_CACHE_HOME=str(home / "cache"),
+        HELM_CONFIG_HOME=str(home / "config"),
+        HELM_DATA_HOME=str(home / "data"),
+        HELM_REPOSITORY_CONFIG=str(home / "config" / "repositories.yaml"),
+        HELM_REPOSITORY_CACHE=str(home / "cache" / "repository"),
+        HELM_REGISTRY_CONFIG=str(home / "config" / "registry" / "config.json"),
+    )
+    return env
 
 
-def repo_add_argv(chart: Chart) -> list[str] | None:
+# --- argv builders (pure) ----------------------------------------------------------------
+
+
+def shell(argv: Sequence[str]) -> str:
+    return shlex.join(argv)
+
+
+def repo_add_argv(chart: Chart, *, helm: str = HELM) -> list[str] | None:
     """`helm repo add` for http(s) repository charts; OCI and folders need none."""
     if chart.kind != "repo":
         return None
-    return ["helm", "repo", "add", chart.key, chart.repo or "", "--force-update"]
+    return [helm, "repo", "add", chart.key, chart.repo or "", "--force-update"]
 
 
-def prepare_argvs(chart: Chart) -> list[list[str]]:
+def dependency_build_argv(chart: Chart, *, helm: str = HELM) -> list[str]:
+    """`helm dependency build <path>` of a chart folder (run from the fleet root)."""
+    return [helm, "dependency", "build", chart.path or ""]
+
+
+def prepare_argvs(chart: Chart, *, helm: str = HELM) -> list[list[str]]:
     """What runs before the upgrade: `helm repo add` (repository charts) or `helm dependency build`
     (chart folders). The header, the dry run and replicate's deploy.sh all show these."""
-    add = repo_add_argv(chart)
+    add = repo_add_argv(chart, helm=helm)
     if add:
         return [add]
     if chart.kind == "path":
-        return [["helm", "dependency", "build", chart.path or ""]]
+        return [dependency_build_argv(chart, helm=helm)]
     return []
 
 
-def upgrade_argv(hub: Hub, chart: Chart, values: Sequence[str]) -> list[str]:
+def pull_argv(chart: Chart, dest: Path, *, helm: str = HELM) -> list[str]:
+    """`helm pull` of a repository or OCI chart into `dest` (one .tgz)."""
+    version = ["--version", chart.version] if chart.version else []
+    if chart.kind == "oci":
+        return [helm, "pull", chart.ref, *version, "--destination", str(dest)]
+    return [helm, "pull", "--repo", chart.repo or "", chart.name, *version, "--destination", str(dest)]
+
+
+def upgrade_argv(hub: Hub, chart: Chart, values: Sequence[str], *, helm: str = HELM) -> list[str]:
     """The contract's one command (credentials, --timeout and --wait are appended by the deployer)."""
-    argv = ["helm", "upgrade", "--cleanup-on-fail", "--install", hub.release, chart.ref]
+    argv = [helm, "upgrade", "--cleanup-on-fail", "--install", hub.release, chart.ref]
     if chart.version:
         argv += ["--version", chart.version]
     argv += ["--namespace", hub.namespace, "--create-namespace"]
@@ -51,9 +128,34 @@ def upgrade_argv(hub: Hub, chart: Chart, values: Sequence[str]) -> list[str]:
     return argv
 
 
-def template_argv(hub: Hub, chart: Chart, values: Sequence[str]) -> list[str]:
-    """`helm template` with the same chart, version, release, namespace and values."""
-    argv = ["helm", "template", hub.release, chart.ref]
+def deploy_argv(
+    hub: Hub,
+    chart: Chart,
+    values: Sequence[str],
+    timeout: int,
+    wait: bool,
+    credentials: Sequence[str] = (),
+    *,
+    helm: str = HELM,
+) -> list[str]:
+    """What the deployer runs: the contract's command, `--timeout`, `--wait` if asked, credentials last.
+
+    Credentials go last so `deploy.sh "$@"` (replicate) yields the very same argv.
+    """
+    argv = [*upgrade_argv(hub, chart, values, helm=helm), "--timeout", f"{timeout}s"]
+    if wait:
+        argv.append("--wait")
+    return [*argv, *credentials]
+
+
+def template_argv(
+    hub: Hub, chart: Chart, values: Sequence[str], *, chart_ref: str | None = None, helm: str = HELM
+) -> list[str]:
+    """`helm template` with the same chart, version, release, namespace and values.
+
+    `chart_ref`: a local chart folder to template instead of `chart.ref` (the cached pull).
+    """
+    argv = [helm, "template", hub.release, chart_ref or chart.ref]
     if chart.version:
         argv += ["--version", chart.version]
     argv += ["--namespace", hub.namespace]
@@ -62,29 +164,286 @@ def template_argv(hub: Hub, chart: Chart, values: Sequence[str]) -> list[str]:
     return argv
 
 
-def shell(argv: Sequence[str]) -> str:
-    return shlex.join(argv)
-
-
 def header_commands(hub: Hub, chart: Chart, has_secrets: bool) -> list[str]:
     """The plain-Helm lines in a rendered file's header, runnable from the fleet root."""
     lines = [shell(argv) for argv in prepare_argvs(chart)]
-    values = [rendered_path(hub)]
-    cmd = shell(upgrade_argv(hub, chart, values))
+    cmd = shell(upgrade_argv(hub, chart, [paths.hub(hub.name).rendered]))
     if has_secrets:
-        cmd += f" --values <(sops --decrypt {shlex.quote(secrets_path(hub))})"
+        cmd += f" --values <(sops --decrypt {shlex.quote(paths.hub(hub.name).secrets)})"
     lines.append(cmd)
     return lines
 
 
-def deploy_argv(
-    hub: Hub, chart: Chart, values: Sequence[str], timeout: int, wait: bool, credentials: Sequence[str] = ()
-) -> list[str]:
-    """What the deployer runs: the contract's command, `--timeout`, `--wait` if asked, credentials last.
+def _release_argv(verb: Sequence[str], release: str, namespace: str, helm: str) -> list[str]:
+    return [helm, *verb, release, "--namespace", namespace]
 
-    Credentials go last so `deploy.sh "$@"` (replicate) yields the very same argv.
-    """
-    argv = [*upgrade_argv(hub, chart, values), "--timeout", f"{timeout}s"]
+
+def status_argv(release: str, namespace: str, *, helm: str = HELM) -> list[str]:
+    """`helm status` of a release, as JSON."""
+    return [*_release_argv(["status"], release, namespace, helm), "--output", "json"]
+
+
+def history_argv(release: str, namespace: str, *, max_revisions: int = 10, helm: str = HELM) -> list[str]:
+    """`helm history` of a release (newest `max_revisions`), as JSON."""
+    argv = _release_argv(["history"], release, namespace, helm)
+    return [*argv, "--max", str(max_revisions), "--output", "json"]
+
+
+def rollback_argv(
+    release: str,
+    namespace: str,
+    revision: int | None = None,
+    *,
+    timeout: int | None = None,
+    wait: bool = False,
+    helm: str = HELM,
+) -> list[str]:
+    """`helm rollback` to `revision` (None: the previous one)."""
+    argv = [helm, "rollback", release, *([str(revision)] if revision is not None else [])]
+    argv += ["--namespace", namespace]
+    if timeout is not None:
+        argv += ["--timeout", f"{timeout}s"]
     if wait:
         argv.append("--wait")
-    return [*argv, *credentials]
+    return argv
+
+
+def get_values_argv(
+    release: str, namespace: str, *, revision: int | None = None, all_values: bool = False, helm: str = HELM
+) -> list[str]:
+    """`helm get values` (the user-supplied values; `all_values`: coalesced with the chart's), JSON."""
+    argv = [*_release_argv(["get", "values"], release, namespace, helm), "--output", "json"]
+    if all_values:
+        argv.append("--all")
+    if revision is not None:
+        argv += ["--revision", str(revision)]
+    return argv
+
+
+def get_manifest_argv(
+    release: str, namespace: str, *, revision: int | None = None, helm: str = HELM
+) -> list[str]:
+    """`helm get manifest`: the manifests of a deployed release."""
+    argv = _release_argv(["get", "manifest"], release, namespace, helm)
+    return [*argv, *(["--revision", str(revision)] if revision is not None else [])]
+
+
+def list_releases_argv(namespace: str | None = None, *, helm: str = HELM) -> list[str]:
+    """`helm list` of one namespace (None: every namespace), every state, as JSON."""
+    scope = ["--namespace", namespace] if namespace else ["--all-namespaces"]
+    return [helm, "list", *scope, "--all", "--output", "json"]
+
+
+def uninstall_argv(
+    release: str, namespace: str, *, keep_history: bool = False, wait: bool = False, helm: str = HELM
+) -> list[str]:
+    """`helm uninstall` of a release (never run by a plan: removed hubs are only reported)."""
+    argv = _release_argv(["uninstall"], release, namespace, helm)
+    if keep_history:
+        argv.append("--keep-history")
+    if wait:
+        argv.append("--wait")
+    return argv
+
+
+# --- verbs (run through the one runner, in the isolated home) --------------------------------
+
+
+def _exe(root: Path, runner: Runner) -> str:
+    return tools.helm(root, runner=runner)
+
+
+def _run(
+    root: Path,
+    argv: Sequence[str],
+    *,
+    runner: Runner,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 300,
+    **kw,
+) -> Completed:
+    return runner(list(argv), env={**helm_env(root), **(env or {})}, timeout=timeout, **kw)
+
+
+def repo_add(root: Path, chart: Chart, *, runner: Runner = run) -> list[str] | None:
+    """`helm repo add <key> <url> --force-update` (repository charts only); the argv run."""
+    argv = repo_add_argv(chart, helm=_exe(root, runner))
+    if argv is None:
+        return None
+    try:
+        _run(root, argv, runner=runner, timeout=120)
+    except CommandError as e:
+        raise HubfleetError(
+            f"fleet.yaml: charts.{chart.key}: cannot reach chart repository {chart.repo}: {e}"
+        ) from None
+    return argv
+
+
+def pull(root: Path, chart: Chart, dest: Path, *, runner: Runner = run) -> Completed:
+    """`helm pull` into `dest`; raises CommandError (the chart cache words the error)."""
+    return _run(root, pull_argv(chart, dest, helm=_exe(root, runner)), runner=runner)
+
+
+def dependency_build(root: Path, chart: Chart, *, runner: Runner = run) -> list[str]:
+    """`helm dependency build` of a chart folder, from the fleet root; the argv run. Raises CommandError."""
+    argv = dependency_build_argv(chart, helm=_exe(root, runner))
+    _run(root, argv, runner=runner, cwd=root)
+    return argv
+
+
+def template(
+    root: Path,
+    hub: Hub,
+    chart: Chart,
+    values: Sequence[str],
+    *,
+    chart_folder: Path,
+    runner: Runner = run,
+    mask: Sequence[str] = (),
+) -> Completed:
+    """The manifests Helm makes for this hub from `chart_folder` (the cached chart); no cluster contacted."""
+    argv = template_argv(hub, chart, values, chart_ref=str(chart_folder), helm=_exe(root, runner))
+    try:
+        return _run(root, argv, runner=runner, cwd=root, mask=mask)
+    except CommandError as e:
+        raise HubfleetError(f"{paths.hub(hub.name).folder}: `helm template` failed: {e}") from None
+
+
+def upgrade(
+    root: Path,
+    hub: Hub,
+    chart: Chart,
+    values: Sequence[str],
+    *,
+    timeout: int,
+    wait: bool,
+    credentials: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    grace: float = 0,
+    runner: Runner = run,
+    mask: Sequence[str] = (),
+) -> Completed:
+    """`helm upgrade --install` (the contract's command), killed `grace` s past `timeout`; check=False."""
+    argv = deploy_argv(hub, chart, values, timeout, wait, credentials, helm=_exe(root, runner))
+    return _run(root, argv, runner=runner, env=env, cwd=root, timeout=timeout + grace, check=False, mask=mask)
+
+
+def _release_verb(
+    root: Path,
+    argv: Sequence[str],
+    credentials: Sequence[str],
+    env: Mapping[str, str] | None,
+    runner: Runner,
+    timeout: float = 120,
+) -> Completed:
+    return _run(root, [*argv, *credentials], runner=runner, env=env, cwd=root, timeout=timeout)
+
+
+def status(
+    root: Path,
+    release: str,
+    namespace: str,
+    *,
+    credentials: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    runner: Runner = run,
+) -> Completed:
+    """`helm status --output json`; raises CommandError (e.g. no such release)."""
+    return _release_verb(
+        root, status_argv(release, namespace, helm=_exe(root, runner)), credentials, env, runner
+    )
+
+
+def history(
+    root: Path,
+    release: str,
+    namespace: str,
+    *,
+    max_revisions: int = 10,
+    credentials: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    runner: Runner = run,
+) -> Completed:
+    """`helm history --output json` (newest `max_revisions`)."""
+    argv = history_argv(release, namespace, max_revisions=max_revisions, helm=_exe(root, runner))
+    return _release_verb(root, argv, credentials, env, runner)
+
+
+def rollback(
+    root: Path,
+    release: str,
+    namespace: str,
+    revision: int | None = None,
+    *,
+    timeout: int | None = None,
+    wait: bool = False,
+    credentials: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    runner: Runner = run,
+) -> Completed:
+    """`helm rollback` to `revision` (None: the previous one)."""
+    argv = rollback_argv(release, namespace, revision, timeout=timeout, wait=wait, helm=_exe(root, runner))
+    return _release_verb(root, argv, credentials, env, runner, timeout=(timeout or 300) + 30)
+
+
+def get_values(
+    root: Path,
+    release: str,
+    namespace: str,
+    *,
+    revision: int | None = None,
+    all_values: bool = False,
+    credentials: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    runner: Runner = run,
+) -> Completed:
+    """`helm get values --output json`."""
+    argv = get_values_argv(
+        release, namespace, revision=revision, all_values=all_values, helm=_exe(root, runner)
+    )
+    return _release_verb(root, argv, credentials, env, runner)
+
+
+def get_manifest(
+    root: Path,
+    release: str,
+    namespace: str,
+    *,
+    revision: int | None = None,
+    credentials: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    runner: Runner = run,
+) -> Completed:
+    """`helm get manifest`."""
+    argv = get_manifest_argv(release, namespace, revision=revision, helm=_exe(root, runner))
+    return _release_verb(root, argv, credentials, env, runner)
+
+
+def list_releases(
+    root: Path,
+    namespace: str | None = None,
+    *,
+    credentials: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    runner: Runner = run,
+) -> Completed:
+    """`helm list --output json` of a namespace (None: all namespaces)."""
+    return _release_verb(
+        root, list_releases_argv(namespace, helm=_exe(root, runner)), credentials, env, runner
+    )
+
+
+def uninstall(
+    root: Path,
+    release: str,
+    namespace: str,
+    *,
+    keep_history: bool = False,
+    wait: bool = False,
+    credentials: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    runner: Runner = run,
+) -> Completed:
+    """`helm uninstall`."""
+    argv = uninstall_argv(release, namespace, keep_history=keep_history, wait=wait, helm=_exe(root, runner))
+    return _release_verb(root, argv, credentials, env, runner, timeout=600)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from .errors import HubfleetError
+from hubfleet.core.errors import HubfleetError
 
 
 @dataclass(frozen=True)

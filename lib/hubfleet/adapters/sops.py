@@ -17,9 +17,10 @@ from typing import Any
 
 import yaml
 
-from . import tools
-from .errors import HubfleetError
-from .runner import CommandError, Runner, run
+from hubfleet.adapters import tools
+from hubfleet.adapters.runner import CommandError, Runner, run
+from hubfleet.core import paths
+from hubfleet.core.errors import HubfleetError
 
 __all__ = ["decrypt_file", "decrypted", "is_encrypted", "private_dir", "secret_strings"]
 
@@ -123,7 +124,7 @@ def decrypted(root: Path, hub: str, *, runner: Runner = run) -> Iterator[Path | 
 def decrypted_with_mask(
     root: Path, hub: str, *, runner: Runner = run
 ) -> Iterator[tuple[Path | None, list[str]]]:
-    path = root / "hubs" / hub / "secrets.yaml"
+    path = root / paths.hub(hub).secrets
     if not path.is_file():
         yield None, []
         return

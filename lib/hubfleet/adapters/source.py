@@ -9,27 +9,10 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Protocol
 
-from .errors import HubfleetError
-
-FLEET_FILE = "fleet.yaml"
-
-
-class Source(Protocol):
-    label: str
-
-    def read(self, path: str) -> bytes | None:
-        """Bytes of the file at `path` (posix, relative to the fleet root), None if absent."""
-        ...
-
-    def subdirs(self, path: str) -> list[str]:
-        """Names of the folders directly under `path`, sorted."""
-        ...
-
-    def files_under(self, path: str) -> Iterator[str]:
-        """Every file below folder `path`, relative to the fleet root, sorted."""
-        ...
+from hubfleet.core.errors import HubfleetError
+from hubfleet.core.model import Source  # noqa: F401 - the protocol lives with the model (a Fleet holds one)
+from hubfleet.core.paths import FLEET_FILE
 
 
 class DirSource:

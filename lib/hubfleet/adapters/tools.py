@@ -22,9 +22,9 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from .errors import HubfleetError
-from .runner import CommandError, Runner, run
-from .source import state_dir
+from hubfleet.adapters.runner import CommandError, Runner, run
+from hubfleet.adapters.source import state_dir
+from hubfleet.core.errors import HubfleetError
 
 __all__ = [
     "HELM_WHEEL",
@@ -33,7 +33,6 @@ __all__ = [
     "find",
     "find_cli",
     "helm",
-    "helm_env",
     "sops_argv",
     "tools_bin",
 ]
@@ -114,21 +113,6 @@ def sops_argv(root: Path, *, runner: Runner = run) -> list[str]:
     """sops, always without its network version check (CI has no internet)."""
     found = find("sops", root) or ensure_sops(root, runner=runner)
     return [str(found), "--disable-version-check"]
-
-
-def helm_env(root: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """An environment in which helm reads and writes only `<state>/helm/`, never the user's setup."""
-    home = state_dir(root) / "helm"
-    env = dict(os.environ if base is None else base)
-    env.update(
-        HELM_CACHE_HOME=str(home / "cache"),
-        HELM_CONFIG_HOME=str(home / "config"),
-        HELM_DATA_HOME=str(home / "data"),
-        HELM_REPOSITORY_CONFIG=str(home / "config" / "repositories.yaml"),
-        HELM_REPOSITORY_CACHE=str(home / "cache" / "repository"),
-        HELM_REGISTRY_CONFIG=str(home / "config" / "registry" / "config.json"),
-    )
-    return env
 
 
 # --- installing ---------------------------------------------------------------------

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from .errors import HubfleetError, KeyPath
+from hubfleet.core.errors import HubfleetError, KeyPath
 
 try:  # the C bindings ship in PyYAML's wheels; keep a slow fallback for odd builds
     from yaml import CSafeDumper as _BaseDumper

@@ -14,10 +14,11 @@ from typing import Any
 
 import yaml
 
-from . import helm, helmrun
-from .errors import HubfleetError, Problem
-from .load import Fleet
-from .runner import Runner, run
+from hubfleet.adapters import charts, helm
+from hubfleet.adapters.runner import Runner, run
+from hubfleet.core import paths
+from hubfleet.core.errors import HubfleetError, Problem
+from hubfleet.core.model import Fleet
 
 __all__ = ["check_manifests", "deep_check"]
 
@@ -55,11 +56,13 @@ def check_manifests(docs: Iterable[Any], file: str, version: str | None = None) 
 def deep_check(root: Path, fleet: Fleet, hub_name: str, runner: Runner = run) -> list[Problem]:
     """Template the hub (rendered values, its chart) and check every manifest."""
     hub = fleet.hub(hub_name)
-    file = helm.rendered_path(hub)
+    file = paths.hub(hub.name).rendered
     if fleet.cluster_of(hub).is_local:
         return []
     try:
-        done = helmrun.template(root, hub, fleet.chart_of(hub), [file], runner=runner)
+        chart = fleet.chart_of(hub)
+        folder = charts.chart_dir(root, chart, runner=runner)
+        done = helm.template(root, hub, chart, [file], chart_folder=folder, runner=runner)
         docs = list(yaml.safe_load_all(done.stdout))
     except HubfleetError as e:
         return [Problem(file, str(e))]

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import yaml
 
-from . import charts, helm, helmrun, providers, secrets, tools
-from .errors import HubfleetError
-from .load import Fleet
-from .model import Chart, Cluster, Hub
-from .rollout import Result
-from .runner import CommandError, Runner, mask_secrets, run
+from hubfleet.adapters import charts, helm, providers
+from hubfleet.adapters import sops as secrets
+from hubfleet.adapters.runner import CommandError, Runner, mask_secrets, run
+from hubfleet.core import paths
+from hubfleet.core.errors import HubfleetError
+from hubfleet.core.model import Chart, Cluster, Fleet, Hub
+from hubfleet.core.rollout import Result
 
 __all__ = ["GRACE", "deploy_hub", "dry_run_commands", "redact_manifests"]
 
@@ -60,21 +61,21 @@ def _local(
     if dry_run:
         echo(f"# {hub.name}: on local cluster {hub.cluster}: no Helm; deploy starts JupyterHub here")
         return Result(hub.name, True, "dry run: nothing started", time.monotonic() - start)
-    from .providers import local
+    from hubfleet.local import provider as local
 
     return local.deploy(root, fleet, hub)
 
 
 def check_rendered(root: Path, fleet: Fleet, hub: Hub) -> None:
     """Deploy what is committed, and only if it is what the layers render to."""
-    from .render import render_hub
+    from hubfleet.app.render import render_hub
 
-    path = root / helm.rendered_path(hub)
+    path = root / paths.hub(hub.name).rendered
     if not path.is_file():
-        raise HubfleetError(f"{helm.rendered_path(hub)}: missing: run `invoke render --hub {hub.name}`")
+        raise HubfleetError(f"{paths.hub(hub.name).rendered}: missing: run `invoke render --hub {hub.name}`")
     if path.read_text(encoding="utf-8") != render_hub(fleet, hub).text:
         raise HubfleetError(
-            f"{helm.rendered_path(hub)}: stale (the layers render differently): run `invoke render`"
+            f"{paths.hub(hub.name).rendered}: stale (the layers render differently): run `invoke render`"
         )
 
 
@@ -82,22 +83,25 @@ def release(root: Path, fleet: Fleet, hub: Hub, cluster: Cluster, *, runner: Run
     """Run `helm upgrade` for the hub; None on success, else the (masked) reason."""
     chart = fleet.chart_of(hub)
     rollout = fleet.config.rollout
-    helmrun.repo_add(root, chart, runner=runner)
+    helm.repo_add(root, chart, runner=runner)
     charts.ensure_dependencies(root, chart, runner=runner)
     with (
         providers.credentials(cluster, root, runner) as creds,
         secrets.decrypted_with_mask(root, hub.name, runner=runner) as (clear, mask),
     ):
-        values = [helm.rendered_path(hub), *([str(clear)] if clear else [])]
-        argv = helm.deploy_argv(hub, chart, values, rollout.timeout, rollout.wait, creds.flags)
-        env = {**tools.helm_env(root), **creds.env}
+        values = [paths.hub(hub.name).rendered, *([str(clear)] if clear else [])]
         try:
-            done = runner(
-                helmrun.resolved(root, argv, runner=runner),
-                env=env,
-                cwd=root,
-                timeout=rollout.timeout + GRACE,
-                check=False,
+            done = helm.upgrade(
+                root,
+                hub,
+                chart,
+                values,
+                timeout=rollout.timeout,
+                wait=rollout.wait,
+                credentials=creds.flags,
+                env=creds.env,
+                grace=GRACE,
+                runner=runner,
                 mask=mask,
             )
         except CommandError as e:  # timed out: the runner killed helm's process group
@@ -117,17 +121,19 @@ def dry_run_commands(fleet: Fleet, hub: Hub, has_secrets: bool) -> list[str]:
     cluster = fleet.cluster_of(hub)
     rollout = fleet.config.rollout
     lines = [
-        helm.shell(argv) + ("  # if needed" if argv[1] == "dependency" else "")
+        helm.shell(argv) + ("  # if needed" if argv == helm.dependency_build_argv(chart) else "")
         for argv in helm.prepare_argvs(chart)
     ]
-    values = [helm.rendered_path(hub)] + ([f"<decrypted {helm.secrets_path(hub)}>"] if has_secrets else [])
+    values = [paths.hub(hub.name).rendered] + (
+        [f"<decrypted {paths.hub(hub.name).secrets}>"] if has_secrets else []
+    )
     creds = providers.describe(cluster)
     lines.append(helm.shell(helm.deploy_argv(hub, chart, values, rollout.timeout, rollout.wait, creds)))
     return lines
 
 
 def dry_run_head(root: Path, fleet: Fleet, hub: Hub) -> str:
-    has_secrets = (root / helm.secrets_path(hub)).is_file()
+    has_secrets = (root / paths.hub(hub.name).secrets).is_file()
     out = [f"# {hub.name} on cluster {hub.cluster}: `invoke deploy` would run:"]
     return "\n".join(out + dry_run_commands(fleet, hub, has_secrets))
 
@@ -135,7 +141,7 @@ def dry_run_head(root: Path, fleet: Fleet, hub: Hub) -> str:
 def dry_run_manifests(root: Path, fleet: Fleet, hub: Hub, *, runner: Runner = run) -> str:
     """The manifests real Helm templates from the real chart, Secrets redacted."""
     chart = fleet.chart_of(hub)
-    has_secrets = (root / helm.secrets_path(hub)).is_file()
+    has_secrets = (root / paths.hub(hub.name).secrets).is_file()
     out: list[str] = []
     with contextlib.ExitStack() as stack:
         clear, mask = None, []
@@ -144,8 +150,9 @@ def dry_run_manifests(root: Path, fleet: Fleet, hub: Hub, *, runner: Runner = ru
                 clear, mask = stack.enter_context(secrets.decrypted_with_mask(root, hub.name, runner=runner))
             except HubfleetError as e:
                 out.append(f"# warning: templating without secrets: {e}")
-        values = [helm.rendered_path(hub), *([str(clear)] if clear else [])]
-        done = helmrun.template(root, hub, chart, values, runner=runner, mask=mask)
+        values = [paths.hub(hub.name).rendered, *([str(clear)] if clear else [])]
+        folder = charts.chart_dir(root, chart, runner=runner)
+        done = helm.template(root, hub, chart, values, chart_folder=folder, runner=runner, mask=mask)
         out.append(f"# helm template {hub.release} ({_chart_label(chart)}): manifests follow")
         out.append(redact_manifests(done.stdout, mask).rstrip("\n"))
     return "\n".join(out) + "\n"

@@ -7,60 +7,21 @@ never hides the problems of the others.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from . import model, schemas, yamlio
-from .errors import HubfleetError, Problem, did_you_mean, errors_only
-from .model import Cluster, FleetConfig, Hub
-from .source import FLEET_FILE, Source
-
-FLEET_LAYER = "clusters/common.values.yaml"
-
-
-@dataclass(frozen=True)
-class Fleet:
-    config: FleetConfig
-    clusters: Mapping[str, Cluster]
-    hubs: Mapping[str, Hub]
-    source: Source
-    problems: tuple[Problem, ...] = ()
-    # Hubs whose own files were fine but that break a rule across files.
-    broken_hubs: frozenset[str] = field(default_factory=frozenset)
-
-    def hub(self, name: str) -> Hub:
-        """The hub `name`; a folder whose hub.yaml does not load raises its own problems."""
-        if name not in self.hubs:
-            own = [p for p in errors_only(self.problems) if p.file.startswith(f"hubs/{name}/")]
-            if name in self.broken_hubs and own:
-                raise HubfleetError(str(own[0]), problems=own)
-            known = [*self.hubs, *self.broken_hubs]
-            raise HubfleetError(f"no hub `{name}` in hubs/{did_you_mean(name, known)}")
-        return self.hubs[name]
-
-    def cluster_of(self, hub: Hub) -> Cluster:
-        """The hub's cluster; a hub naming a missing cluster raises its located problem."""
-        if hub.cluster not in self.clusters:
-            hint = did_you_mean(hub.cluster, self.clusters)
-            line = yamlio.locate(self.source.read(hub.file) or b"", ("cluster",))
-            raise HubfleetError.at(
-                hub.file, f"no cluster `{hub.cluster}` in clusters/{hint}", ("cluster",), line
-            )
-        return self.clusters[hub.cluster]
-
-    @property
-    def hub_names(self) -> list[str]:
-        """Every hub folder, loadable or not, sorted."""
-        return sorted({*self.hubs, *self.broken_hubs})
-
-    def chart_of(self, hub: Hub) -> model.Chart:
-        return self.config.charts[hub.chart]
+from hubfleet.adapters import yamlio
+from hubfleet.adapters.source import DirSource, Source, find_root
+from hubfleet.core import model, paths, schemas
+from hubfleet.core.errors import HubfleetError, Problem, did_you_mean, errors_only
+from hubfleet.core.model import Cluster, Fleet, FleetConfig, Hub
+from hubfleet.core.paths import FLEET_FILE
 
 
 def layer_paths(hub: Hub) -> tuple[str, str, str]:
     """The values layers of a hub, lowest first (the contract's order)."""
-    return (FLEET_LAYER, f"clusters/{hub.cluster}/common.values.yaml", f"hubs/{hub.name}/values.yaml")
+    return paths.layers(hub.name, hub.cluster)
 
 
 @lru_cache(maxsize=8192)
@@ -110,6 +71,14 @@ def read_quietly(source: Source, path: str) -> bytes | None:
         return None
 
 
+def load_work_tree(start: Path | None = None) -> tuple[Path, Fleet]:
+    """The fleet of the working tree around `start` (default: the working directory).
+
+    Every command loads through this one function."""
+    root = find_root(start)
+    return root, load_fleet(DirSource(root))
+
+
 def load_fleet(source: Source) -> Fleet:
     """Load fleet.yaml, every cluster and every hub; raise only if fleet.yaml itself is unusable."""
     problems: list[Problem] = []
@@ -123,8 +92,8 @@ def load_fleet(source: Source) -> Fleet:
     config = model.parse_fleet_config(doc)
 
     clusters: dict[str, Cluster] = {}
-    for folder in source.subdirs("clusters"):
-        path = f"clusters/{folder}/cluster.yaml"
+    for folder in source.subdirs(paths.CLUSTERS):
+        path = paths.cluster(folder).cluster_yaml
         cdoc = _read_doc(source, path, problems)
         if cdoc is None:
             continue
@@ -136,8 +105,8 @@ def load_fleet(source: Source) -> Fleet:
 
     hubs: dict[str, Hub] = {}
     broken: set[str] = set()
-    for folder in source.subdirs("hubs"):
-        path = f"hubs/{folder}/hub.yaml"
+    for folder in source.subdirs(paths.HUBS):
+        path = paths.hub(folder).hub_yaml
         hdoc = _read_doc(source, path, problems)
         if hdoc is None:
             broken.add(folder)

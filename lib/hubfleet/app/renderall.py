@@ -10,16 +10,12 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import parallel
-from .errors import HubfleetError, Problem, ProblemsError, errors_only
-from .load import Fleet, load_fleet, located
-from .render import Rendered, render_hub
-from .source import DirSource, find_root
-
-
-def load_work_tree(start: Path | None = None) -> tuple[Path, Fleet]:
-    root = find_root(start)
-    return root, load_fleet(DirSource(root))
+from hubfleet.adapters import parallel
+from hubfleet.app.load import located
+from hubfleet.app.render import Rendered, render_hub
+from hubfleet.core import paths
+from hubfleet.core.errors import HubfleetError, Problem, ProblemsError, errors_only
+from hubfleet.core.model import Fleet
 
 
 def select_hubs(fleet: Fleet, names: Sequence[str] | None) -> list[str]:
@@ -53,7 +49,7 @@ def _render_many(names: list[str]) -> tuple[list[Rendered], list[Problem]]:
         try:
             out.append(render_hub(fleet, fleet.hubs[name]))
         except HubfleetError as e:
-            problems.extend(e.problems or [Problem(f"hubs/{name}", str(e))])
+            problems.extend(e.problems or [Problem(paths.hub(name).folder, str(e))])
     return out, problems
 
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from . import helm
-from .errors import HubfleetError, os_problem
-from .load import Fleet
-from .model import Chart, Hub
+from hubfleet.adapters import helm
+from hubfleet.core import paths
+from hubfleet.core.errors import HubfleetError, os_problem
+from hubfleet.core.model import Chart, Fleet, Hub
 
 __all__ = ["deploy_script", "readme", "write_replica"]
 
@@ -110,11 +110,13 @@ def write_replica(root: Path, fleet: Fleet, hub_name: str, out: Path) -> list[Pa
         )
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
         raise HubfleetError(f"{out}: exists and is not empty: choose a new folder for --out")
-    rendered = root / helm.rendered_path(hub)
+    rendered = root / paths.hub(hub.name).rendered
     if not rendered.is_file():
-        raise HubfleetError(f"{helm.rendered_path(hub)}: missing: run `invoke render --hub {hub.name}` first")
+        raise HubfleetError(
+            f"{paths.hub(hub.name).rendered}: missing: run `invoke render --hub {hub.name}` first"
+        )
     chart = fleet.chart_of(hub)
-    secrets = root / helm.secrets_path(hub)
+    secrets = root / paths.hub(hub.name).secrets
     has_secrets = secrets.is_file()
     try:
         out.mkdir(parents=True, exist_ok=True)

@@ -18,13 +18,16 @@ from typing import Any
 
 from filelock import FileLock
 
-from . import chartschema, parallel, policy, yamlio
-from .chartschema import ChartSchema, coalesce
-from .errors import HubfleetError, KeyPath, Problem, format_keypath
-from .load import Fleet, layer_paths, located, parse_bytes
-from .model import Hub
-from .render import compose, facts_for, hub_layers, layer_setting, sets
-from .source import Source, state_dir
+from hubfleet.adapters import parallel, yamlio
+from hubfleet.adapters.source import Source, state_dir
+from hubfleet.app.load import layer_paths, located, parse_bytes
+from hubfleet.app.render import hub_layers
+from hubfleet.core import chartschema, paths, policy
+from hubfleet.core.chartschema import ChartSchema
+from hubfleet.core.compose import compose, facts_for, layer_setting
+from hubfleet.core.errors import HubfleetError, KeyPath, Problem, format_keypath
+from hubfleet.core.model import Fleet, Hub
+from hubfleet.core.tree import coalesce, sets
 
 
 def validate_fleet(
@@ -72,7 +75,7 @@ def deep_problems(root: Path, fleet: Fleet, names: Sequence[str] | None = None) 
     """`--deep`: `helm template` each hub (both cores: helm runs outside the GIL) and check manifests."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from .k8s_validate import deep_check
+    from hubfleet.app.deep import deep_check
 
     selected = [n for n in (names or sorted(fleet.hubs)) if n not in fleet.broken_hubs]
     with ThreadPoolExecutor(max(2, os.cpu_count() or 2)) as pool:
@@ -84,11 +87,11 @@ def _deep_one(root: Path, fleet: Fleet, name: str, deep_check: Callable[..., lis
     try:
         return deep_check(root, fleet, name)
     except HubfleetError as e:
-        return list(e.problems) or [Problem(f"hubs/{name}/hub.yaml", f"--deep: {e}", hub=name)]
+        return list(e.problems) or [Problem(paths.hub(name).hub_yaml, f"--deep: {e}", hub=name)]
 
 
 def chart_schema_for(root: Path, chart: Any, *, offline: bool) -> ChartSchema | None:
-    from .charts import chart_meta
+    from hubfleet.adapters.charts import chart_meta
 
     meta = chart_meta(root, chart, offline=offline)
     if meta is None or (meta.schema is None and not any(sub.schema for sub in meta.subcharts)):
@@ -99,11 +102,11 @@ def chart_schema_for(root: Path, chart: Any, *, offline: bool) -> ChartSchema | 
 
 
 def _concerns(p: Problem, fleet: Fleet, selected: list[str], everything: bool) -> bool:
-    if everything or p.file == "fleet.yaml" or p.hub in selected:
+    if everything or p.file == paths.FLEET_FILE or p.hub in selected:
         return True
     clusters = {fleet.hubs[n].cluster for n in selected if n in fleet.hubs}
-    return any(p.file.startswith(f"hubs/{n}/") for n in selected) or any(
-        p.file.startswith(f"clusters/{c}/") for c in clusters
+    return any(paths.hub(n).owns(p.file) for n in selected) or any(
+        p.file.startswith(paths.cluster(c).folder + "/") for c in clusters
     )
 
 
@@ -222,7 +225,7 @@ def check_hub(fleet: Fleet, name: str, schema: ChartSchema | None) -> list[Probl
         return located(list(e.problems), fleet.source)
 
     def file_of(keypath: KeyPath) -> str:
-        return layer_setting(layers, keypath) if layers else f"hubs/{name}/values.yaml"
+        return layer_setting(layers, keypath) if layers else paths.hub(name).values
 
     out: list[Problem] = []
     if schema is not None:
@@ -241,9 +244,9 @@ def check_hub(fleet: Fleet, name: str, schema: ChartSchema | None) -> list[Probl
 
 
 def _secrets_problems(fleet: Fleet, hub: Hub, values: dict, schema: ChartSchema | None) -> list[Problem]:
-    from .secrets import is_encrypted
+    from hubfleet.adapters.sops import is_encrypted
 
-    file = f"hubs/{hub.name}/secrets.yaml"
+    file = paths.hub(hub.name).secrets
     try:
         data = fleet.source.read(file)
         if data is None:
@@ -281,7 +284,7 @@ def _digest(fleet: Fleet, hub: Hub, schemas: dict[str, ChartSchema | None], dige
     schema = schemas.get(hub.chart)
     h.update(schema.digest.encode() if schema is not None else b"-")
     cluster = fleet.clusters[hub.cluster]
-    for path in (*layer_paths(hub), hub.file, cluster.file, f"hubs/{hub.name}/secrets.yaml"):
+    for path in (*layer_paths(hub), hub.file, cluster.file, paths.hub(hub.name).secrets):
         h.update(path.encode() + b"\0" + digests.of(path) + b"\0")
     return h.hexdigest()
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from rich.console import Console
 
-from .errors import HubfleetError, Problem
+from hubfleet.core.errors import HubfleetError, Problem
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -48,7 +48,7 @@ def boundary(fn: Callable[..., int | None], /, **kwargs: Any) -> int:
 
 
 def _crash_log() -> Path:
-    from .source import find_root, state_dir
+    from hubfleet.adapters.source import find_root, state_dir
 
     try:
         folder = state_dir(find_root()) / "logs"

@@ -8,20 +8,18 @@ graph of the rollout order. `read_plan_json` is what `invoke deploy --plan` read
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from rich.table import Table
 
-from . import yamlio
-from .errors import HubfleetError, Problem, ProblemsError, os_problem
-from .model import Rollout
-from .plan import Plan, PlannedHub, Removed, canary_first, order_key
+from hubfleet.adapters import yamlio
+from hubfleet.core import paths
+from hubfleet.core.model import Rollout
+from hubfleet.core.plan import Plan, PlannedHub, canary_first
 
-__all__ = ["console_table", "markdown", "read_plan_json", "write_json"]
+__all__ = ["ci_matrix", "console_table", "markdown", "mermaid"]
 
 COMMENT_LIMIT = 60_000  # GitHub refuses comments over 65,536 characters
 MAX_GRAPH_PROD = 6  # prod hubs drawn one by one per cluster before they fold into one node
@@ -41,87 +39,6 @@ def console_table(plan: Plan) -> Table:
     for r in plan.removed:
         table.add_row(r.cluster, "", r.name, "[yellow]removed from the repo (left installed)")
     return table
-
-
-# --- JSON ------------------------------------------------------------------------------------
-
-
-def write_json(plan: Plan, path: Path) -> None:
-    write_output(path, json.dumps(plan.to_json(), indent=2) + "\n")
-
-
-def write_output(path: Path, text: str) -> None:
-    """Write a file the user named (--json, --markdown); a bad path is one line, not a crash."""
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as e:
-        raise os_problem(path, "write", e) from None
-
-
-_TOP = {"base": str, "head": str, "hubs": list, "removed": list}
-_HUB = {"name": str, "cluster": str, "stage": str, "reasons": list}
-_REMOVED = {"name": str, "cluster": str}
-
-
-def read_plan_json(path: str | Path) -> Plan:
-    """Read and check a plan file (from `invoke plan --json`); every problem is one located line."""
-    file = str(path)
-    try:
-        doc = json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise HubfleetError(f"{file}: no such plan file (make one with `invoke plan --json FILE`)") from None
-    except (UnicodeDecodeError, IsADirectoryError) as e:
-        raise HubfleetError(f"{file}: cannot read plan file: {e}") from None
-    except json.JSONDecodeError as e:
-        raise HubfleetError.at(file, f"not JSON: {e.msg}", line=e.lineno) from None
-    problems = _shape(doc, _TOP, (), file)
-    if problems:
-        raise ProblemsError(problems)
-    for key in ("base", "head"):
-        if not SHA.match(doc[key]):
-            problems.append(Problem(file, f"must be a full commit SHA (got {doc[key]!r})", (key,)))
-    hubs, removed, seen = [], [], set()
-    for i, item in enumerate(doc["hubs"]):
-        found = _shape(item, _HUB, ("hubs", i), file)
-        if not found and item["stage"] not in ("staging", "prod"):
-            found.append(
-                Problem(file, f"must be staging or prod (got {item['stage']!r})", ("hubs", i, "stage"))
-            )
-        if not found and not all(isinstance(r, str) for r in item["reasons"]):
-            found.append(Problem(file, "must be a list of strings", ("hubs", i, "reasons")))
-        if not found and item["name"] in seen:
-            found.append(Problem(file, f"hub {item['name']} is listed twice", ("hubs", i, "name")))
-        problems += found
-        if not found:
-            seen.add(item["name"])
-            hubs.append(PlannedHub(item["name"], item["cluster"], item["stage"], tuple(item["reasons"])))
-    for i, item in enumerate(doc["removed"]):
-        found = _shape(item, _REMOVED, ("removed", i), file)
-        problems += found
-        if not found:
-            removed.append(Removed(item["name"], item["cluster"]))
-    if problems:
-        raise ProblemsError(problems)
-    hubs.sort(key=lambda h: order_key(h.cluster, h.stage, h.name))
-    return Plan(doc["base"], doc["head"], tuple(hubs), tuple(removed))
-
-
-def _shape(doc: Any, fields: Mapping[str, type], where: tuple, file: str) -> list[Problem]:
-    """Exactly these keys, each of its type (no extra keys: the contract's shape is exact)."""
-    if not isinstance(doc, dict):
-        return [Problem(file, f"must be an object with keys {', '.join(fields)}", where)]
-    out = [Problem(file, "required key is missing", (*where, k)) for k in fields if k not in doc]
-    out += [
-        Problem(file, f"unknown key; allowed: {', '.join(fields)}", (*where, k))
-        for k in doc
-        if k not in fields
-    ]
-    for key, kind in fields.items():
-        value = doc.get(key)
-        if key in doc and (not isinstance(value, kind) or (kind is str and not value)):
-            what = "a non-empty string" if kind is str else f"a {'list' if kind is list else kind.__name__}"
-            out.append(Problem(file, f"must be {what} (got {value!r})", (*where, key)))
-    return out
 
 
 # --- Markdown --------------------------------------------------------------------------------
@@ -180,7 +97,7 @@ def _diff_block(h: PlannedHub) -> str:
     after = yamlio.dump(dict(h.after)).splitlines(keepends=True) if h.after is not None else []
     if h.after is None or before == after:
         return ""
-    path = f"hubs/{h.name}/rendered.values.yaml"
+    path = paths.hub(h.name).rendered
     diff = "".join(difflib.unified_diff(before, after, f"base/{path}", f"head/{path}", n=3))
     fence = "```"
     while fence in diff:
@@ -256,31 +173,3 @@ def ci_matrix(plan: Plan, providers: Mapping[str, str]) -> dict[str, Any]:
         if providers.get(c) != "local"
     ]
     return {"include": include}
-
-
-def main(argv: list[str]) -> int:
-    """`python -m hubfleet.planreport matrix PLAN.json`: the deploy matrix as one JSON line."""
-    import sys
-
-    from .cli import boundary
-
-    if len(argv) != 2 or argv[0] != "matrix":
-        print("usage: python -m hubfleet.planreport matrix PLAN.json", file=sys.stderr)
-        return 2
-
-    def matrix() -> int:
-        from .load import load_fleet
-        from .source import DirSource, find_root
-
-        fleet = load_fleet(DirSource(find_root()))
-        providers = {name: c.provider for name, c in fleet.clusters.items()}
-        print(json.dumps(ci_matrix(read_plan_json(argv[1]), providers)))
-        return 0
-
-    return boundary(matrix)
-
-
-if __name__ == "__main__":
-    import sys
-
-    raise SystemExit(main(sys.argv[1:]))

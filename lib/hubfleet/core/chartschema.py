@@ -18,23 +18,11 @@ from typing import TYPE_CHECKING, Any
 
 import fastjsonschema
 
-from .errors import KeyPath, did_you_mean
+from hubfleet.core.errors import KeyPath, did_you_mean
+from hubfleet.core.tree import coalesce
 
 if TYPE_CHECKING:  # jsonschema costs ~1 s to import (rfc3987 grammar): only failing documents need it
     import jsonschema
-
-
-def coalesce(defaults: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
-    """Helm's coalescing: maps merge, anything else from values wins, null deletes a default."""
-    out = dict(defaults)
-    for key, value in values.items():
-        if value is None:
-            out.pop(key, None)
-        elif isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
-            out[key] = coalesce(out[key], value)
-        else:
-            out[key] = value
-    return out
 
 
 @dataclass(frozen=True)
@@ -215,7 +203,7 @@ def secret_key_errors(
     schema: ChartSchema, rendered: Mapping[str, Any], secrets: Mapping[str, Any]
 ) -> list[SchemaError]:
     """Schema errors that the secrets file adds: its keys are checked, its ENC[...] leaves cannot be."""
-    from .render import leaves, merge
+    from hubfleet.core.tree import leaves, merge
 
     plain = strip_sops(secrets)
     encrypted = {path for path, _ in leaves(plain)}

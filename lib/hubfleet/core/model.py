@@ -6,15 +6,15 @@ Pure: these functions take mappings already read from YAML and never touch files
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 import cerberus
 
-from . import schemas
-from .errors import KeyPath, Problem, did_you_mean
+from hubfleet.core import paths, schemas
+from hubfleet.core.errors import HubfleetError, KeyPath, Problem, did_you_mean, errors_only
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,7 @@ class Hub:
 
     @property
     def folder(self) -> str:
-        return f"hubs/{self.name}"
+        return paths.hub(self.name).folder
 
     @property
     def release(self) -> str:
@@ -344,3 +344,64 @@ def hub_problems(doc: Mapping[str, Any], file: str, folder: str) -> list[Problem
     if doc.get("name") != folder:
         return [Problem(file, f"name must equal its folder `{folder}`", ("name",))]
     return []
+
+
+class Source(Protocol):
+    """Where a fleet's files are read from (a folder, a git commit, a mapping): `hubfleet.adapters.source`."""
+
+    label: str
+
+    def read(self, path: str) -> bytes | None:
+        """Bytes of the file at `path` (posix, relative to the fleet root), None if absent."""
+        ...
+
+    def subdirs(self, path: str) -> list[str]:
+        """Names of the folders directly under `path`, sorted."""
+        ...
+
+    def files_under(self, path: str) -> Iterator[str]:
+        """Every file below folder `path`, relative to the fleet root, sorted."""
+        ...
+
+
+@dataclass(frozen=True)
+class Fleet:
+    """A loaded fleet: its settings, clusters and hubs, the problems found loading it, and its Source."""
+
+    config: FleetConfig
+    clusters: Mapping[str, Cluster]
+    hubs: Mapping[str, Hub]
+    source: Source
+    problems: tuple[Problem, ...] = ()
+    # Hubs whose own files were fine but that break a rule across files.
+    broken_hubs: frozenset[str] = field(default_factory=frozenset)
+
+    def hub(self, name: str) -> Hub:
+        """The hub `name`; a folder whose hub.yaml does not load raises its own problems."""
+        if name not in self.hubs:
+            own = [p for p in errors_only(self.problems) if paths.hub(name).owns(p.file)]
+            if name in self.broken_hubs and own:
+                raise HubfleetError(str(own[0]), problems=own)
+            known = [*self.hubs, *self.broken_hubs]
+            raise HubfleetError(f"no hub `{name}` in {paths.HUBS}/{did_you_mean(name, known)}")
+        return self.hubs[name]
+
+    def cluster_of(self, hub: Hub) -> Cluster:
+        """The hub's cluster; a hub naming a missing cluster raises its problem, located at load time."""
+        if hub.cluster not in self.clusters:
+            for p in self.problems:
+                if p.file == hub.file and p.keypath == ("cluster",):
+                    raise HubfleetError(str(p), problems=[p])
+            hint = did_you_mean(hub.cluster, self.clusters)
+            raise HubfleetError.at(
+                hub.file, f"no cluster `{hub.cluster}` in {paths.CLUSTERS}/{hint}", ("cluster",)
+            )
+        return self.clusters[hub.cluster]
+
+    @property
+    def hub_names(self) -> list[str]:
+        """Every hub folder, loadable or not, sorted."""
+        return sorted({*self.hubs, *self.broken_hubs})
+
+    def chart_of(self, hub: Hub) -> Chart:
+        return self.config.charts[hub.chart]

@@ -9,12 +9,14 @@ bytes are all equal (`raw`) is unchanged without rendering (`needs_render`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import KeyPath, format_keypath
-from .model import Canary
+from hubfleet.core import paths
+from hubfleet.core.errors import KeyPath, Problem, ProblemsError, format_keypath
+from hubfleet.core.model import Canary
 
 __all__ = [
     "BROKEN",
@@ -27,7 +29,7 @@ __all__ = [
     "needs_render",
     "order_key",
     "plan",
-    "read_plan_json",
+    "plan_from_json",
     "value_changes",
 ]
 
@@ -175,7 +177,7 @@ def _chart_reason(was: HubInput, now: HubInput) -> str:
 
 
 def _secrets_reason(was: str | None, now: str | None, hub: str) -> str:
-    path = f"hubs/{hub}/secrets.yaml"
+    path = paths.hub(hub).secrets
     if was is None:
         return f"{path} added"
     if now is None:
@@ -202,8 +204,61 @@ def value_changes(a: Any, b: Any, path: KeyPath = ()) -> list[str]:
     return [] if a == b else [format_keypath(path) or "(root)"]
 
 
-def read_plan_json(path: Any) -> Plan:
-    """Read and check a plan file (I/O lives in planreport; re-exported for `invoke deploy --plan`)."""
-    from .planreport import read_plan_json as read
+# --- the contract's JSON -----------------------------------------------------------------
 
-    return read(path)
+SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+_TOP = {"base": str, "head": str, "hubs": list, "removed": list}
+_HUB = {"name": str, "cluster": str, "stage": str, "reasons": list}
+_REMOVED = {"name": str, "cluster": str}
+
+
+def plan_from_json(doc: Any, file: str) -> Plan:
+    """A Plan from the contract's JSON shape (parsed), checked; every problem is one located line."""
+    problems = _shape(doc, _TOP, (), file)
+    if problems:
+        raise ProblemsError(problems)
+    for key in ("base", "head"):
+        if not SHA.match(doc[key]):
+            problems.append(Problem(file, f"must be a full commit SHA (got {doc[key]!r})", (key,)))
+    hubs, removed, seen = [], [], set()
+    for i, item in enumerate(doc["hubs"]):
+        found = _shape(item, _HUB, ("hubs", i), file)
+        if not found and item["stage"] not in ("staging", "prod"):
+            found.append(
+                Problem(file, f"must be staging or prod (got {item['stage']!r})", ("hubs", i, "stage"))
+            )
+        if not found and not all(isinstance(r, str) for r in item["reasons"]):
+            found.append(Problem(file, "must be a list of strings", ("hubs", i, "reasons")))
+        if not found and item["name"] in seen:
+            found.append(Problem(file, f"hub {item['name']} is listed twice", ("hubs", i, "name")))
+        problems += found
+        if not found:
+            seen.add(item["name"])
+            hubs.append(PlannedHub(item["name"], item["cluster"], item["stage"], tuple(item["reasons"])))
+    for i, item in enumerate(doc["removed"]):
+        found = _shape(item, _REMOVED, ("removed", i), file)
+        problems += found
+        if not found:
+            removed.append(Removed(item["name"], item["cluster"]))
+    if problems:
+        raise ProblemsError(problems)
+    hubs.sort(key=lambda h: order_key(h.cluster, h.stage, h.name))
+    return Plan(doc["base"], doc["head"], tuple(hubs), tuple(removed))
+
+
+def _shape(doc: Any, fields: Mapping[str, type], where: tuple, file: str) -> list[Problem]:
+    """Exactly these keys, each of its type (no extra keys: the contract's shape is exact)."""
+    if not isinstance(doc, dict):
+        return [Problem(file, f"must be an object with keys {', '.join(fields)}", where)]
+    out = [Problem(file, "required key is missing", (*where, k)) for k in fields if k not in doc]
+    out += [
+        Problem(file, f"unknown key; allowed: {', '.join(fields)}", (*where, k))
+        for k in doc
+        if k not in fields
+    ]
+    for key, kind in fields.items():
+        value = doc.get(key)
+        if key in doc and (not isinstance(value, kind) or (kind is str and not value)):
+            what = "a non-empty string" if kind is str else f"a {'list' if kind is list else kind.__name__}"
+            out.append(Problem(file, f"must be {what} (got {value!r})", (*where, key)))
+    return out

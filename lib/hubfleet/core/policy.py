@@ -8,9 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .errors import KeyPath, Problem
-from .model import Cluster, Hub
-from .render import leaves
+from hubfleet.core.errors import KeyPath, Problem
+from hubfleet.core.model import Cluster, Hub
+from hubfleet.core.tree import leaves
 
 # Whole key names (case and `_`/`-` folded) that carry a secret. Whole names only:
 # `token_url`, `secretName`, `client_id` or `password_reset_url` are not secrets.

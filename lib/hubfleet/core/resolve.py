@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import KeyPath, did_you_mean, format_keypath
+from hubfleet.core.errors import KeyPath, did_you_mean, format_keypath
 
 MISSING = "???"  # OmegaConf's mandatory-missing marker: a later ??? keeps the earlier value
 

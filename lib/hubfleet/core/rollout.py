@@ -27,8 +27,7 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from .model import Rollout
-from .runner import interrupted
+from hubfleet.core.model import Rollout
 
 __all__ = ["GRACE", "HubOutcome", "Result", "RolloutReport", "Target", "run_rollout"]
 
@@ -119,6 +118,7 @@ class _Run:
     health: Call | None
     settings: Rollout
     slots: threading.BoundedSemaphore
+    interrupted: threading.Event  # set on Ctrl-C: the shell's runner stops running commands
     lock: threading.Lock = field(default_factory=threading.Lock)
     outcomes: dict[str, HubOutcome] = field(default_factory=dict)
     status: dict[str, str] = field(default_factory=dict)
@@ -219,15 +219,21 @@ def run_rollout(
     *,
     canary_first: bool = False,
     console: Console | None = None,
+    interrupted: threading.Event | None = None,
 ) -> RolloutReport:
-    """Deploy `targets` in the contract's order; every hub ends ok, failed or skipped."""
+    """Deploy `targets` in the contract's order; every hub ends ok, failed or skipped.
+
+    `interrupted`: set on Ctrl-C so that running releases stop (the shell passes the
+    runner's event, `hubfleet.adapters.runner.interrupted`); cleared at the start.
+    """
+    interrupted = interrupted if interrupted is not None else threading.Event()
     console = console or Console(highlight=False)
     names = [t.hub for t in targets]
     if len(set(names)) != len(names):
         raise ValueError("a hub is targeted twice")
     groups = _by_cluster(targets)
     interrupted.clear()
-    run = _Run(deploy, health, settings, threading.BoundedSemaphore(settings.max_parallel))
+    run = _Run(deploy, health, settings, threading.BoundedSemaphore(settings.max_parallel), interrupted)
     run.status = {c: "waiting" for c in groups}
     run.totals = {c: len(hubs) for c, hubs in groups.items()}
     start = time.monotonic()
@@ -264,7 +270,7 @@ def _run_waves(run: _Run, groups: dict[str, list[Target]], plan: list[list[str]]
                         live.update(_status_table(run))
             except KeyboardInterrupt:
                 run.cancelled.set()  # start nothing new
-                interrupted.set()  # running releases stop: helm killed, a starting local hub stopped
+                run.interrupted.set()  # running releases stop: helm killed, a starting local hub stopped
                 raise
             for f in futures:
                 f.result()  # a bug in the engine itself surfaces here, not silently

@@ -15,9 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..chartschema import coalesce
-from ..errors import KeyPath, did_you_mean
-from ..health import HEALTH_SCOPES, HEALTH_SERVICE
+from hubfleet.adapters.hubapi import HEALTH_SCOPES, HEALTH_SERVICE
+from hubfleet.core.errors import KeyPath, did_you_mean
+from hubfleet.core.tree import coalesce
 
 # Rendered values hold only the fleet's layers; Helm coalesces them over the chart's own
 # defaults, so the local hub does too. Those of the chart the hub names are used when cached

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from ..errors import HubfleetError
-from ..runner import Runner, run
-from ..source import state_dir
+from hubfleet.adapters.runner import Runner, run
+from hubfleet.adapters.source import state_dir
+from hubfleet.core.errors import HubfleetError
 
 CHP = "configurable-http-proxy"
 CHP_VERSION = "^4.6"  # JupyterHub 5/6 speak to 4.x

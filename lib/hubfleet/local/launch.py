@@ -21,10 +21,11 @@ from typing import Any
 import httpx
 from filelock import FileLock
 
-from ..errors import HubfleetError
-from ..runner import check_interrupted
-from . import process
-from .config import (
+from hubfleet.adapters.hubapi import hub_url
+from hubfleet.adapters.runner import check_interrupted
+from hubfleet.core.errors import HubfleetError
+from hubfleet.local import process
+from hubfleet.local.config import (
     AUTHENTICATOR_PACKAGES,
     LOCAL_AUTHENTICATORS,
     MARKER,
@@ -81,12 +82,6 @@ def _ports(state: Path, running: bool, port: int) -> tuple[int, int]:
     proxy_api = process.free_port(avoid=[port, hub_api])
     path.write_text(json.dumps({"hub_api": hub_api, "proxy_api": proxy_api}))
     return hub_api, proxy_api
-
-
-def hub_url(port: int | None, values: Mapping[str, Any], *, host: str = "http://127.0.0.1") -> str:
-    """The hub's public URL with its base URL (`hub.baseUrl`), ending in `/`."""
-    base = "/".join(p for p in str((values.get("hub") or {}).get("baseUrl") or "/").split("/") if p)
-    return f"{host}{f':{port}' if port else ''}/" + (f"{base}/" if base else "")
 
 
 def up(

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import psutil
 
-from ..runner import spawn
-from .config import MARKER
+from hubfleet.adapters.runner import spawn
+from hubfleet.local.config import MARKER
 
 _children: dict[int, subprocess.Popen] = {}  # hubs this process started, reaped on stop
 

@@ -2,7 +2,7 @@
 
 `invoke deploy` calls `deploy`, `invoke stop` calls `stop`. The hub gets its
 committed `rendered.values.yaml` plus its decrypted `secrets.yaml`, exactly what
-Helm would get, mapped to JupyterHub by `hubfleet.localhub.config`.
+Helm would get, mapped to JupyterHub by `hubfleet.local.config`.
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import helm, yamlio
-from ..errors import HubfleetError
-from ..load import Fleet
-from ..localhub import launch
-from ..localhub.config import LocalConfigError
-from ..localhub.install import ensure_chp
-from ..model import Hub
-from ..render import merge
-from ..rollout import Result
-from ..source import state_dir
+from hubfleet.adapters import yamlio
+from hubfleet.adapters.source import state_dir
+from hubfleet.core import paths
+from hubfleet.core.errors import HubfleetError
+from hubfleet.core.model import Fleet, Hub
+from hubfleet.core.rollout import Result
+from hubfleet.core.tree import merge
+from hubfleet.local import launch
+from hubfleet.local.config import LocalConfigError
+from hubfleet.local.install import ensure_chp
 
 __all__ = ["LocalResult", "chart_defaults", "deploy", "hub_state", "local_values", "stop"]
 
@@ -40,23 +40,23 @@ def hub_state(root: Path, hub: str) -> Path:
 
 def local_values(root: Path, hub: Hub) -> dict[str, Any]:
     """The committed rendered values, with the decrypted secrets merged over them."""
-    rel = helm.rendered_path(hub)
+    rel = paths.hub(hub.name).rendered
     path = root / rel
     if not path.is_file():
         raise HubfleetError(f"{rel}: missing: run `invoke render --hub {hub.name}` first")
     values = yamlio.parse(path.read_bytes(), rel, allow_empty=True)
-    secret_file = root / helm.secrets_path(hub)
+    secret_file = root / paths.hub(hub.name).secrets
     if secret_file.is_file():
-        from .. import secrets
+        from hubfleet.adapters import sops as secrets
 
         clear = secrets.decrypt_file(root, secret_file)
-        values = merge([values, yamlio.parse(clear, helm.secrets_path(hub), allow_empty=True)])
+        values = merge([values, yamlio.parse(clear, paths.hub(hub.name).secrets, allow_empty=True)])
     return values
 
 
 def chart_defaults(root: Path, fleet: Fleet, hub: Hub) -> dict[str, Any] | None:
     """The defaults of the chart the hub names, if cached (no network); else None."""
-    from ..charts import chart_meta
+    from hubfleet.adapters.charts import chart_meta
 
     meta = chart_meta(root, fleet.chart_of(hub), offline=True)
     return meta.defaults if meta is not None else None
@@ -79,10 +79,10 @@ def deploy(root: Path, fleet: Fleet, hub: Hub, *, echo=print) -> LocalResult:
             chart_defaults=chart_defaults(root, fleet, hub),
         )
     except LocalConfigError as e:
-        raise HubfleetError.at(helm.rendered_path(hub), e.message, e.keypath) from None
+        raise HubfleetError.at(paths.hub(hub.name).rendered, e.message, e.keypath) from None
     if running.not_applied:
         echo(
-            f"warning: {helm.rendered_path(hub)}: not applied locally (Kubernetes only): "
+            f"warning: {paths.hub(hub.name).rendered}: not applied locally (Kubernetes only): "
             + ", ".join(running.not_applied)
         )
     what = "started" if running.changed else "already running with this config"

@@ -37,7 +37,7 @@ class LocalHub:
     users: list[str] = field(default_factory=list)
 
     def create_user(self, name: str | None = None) -> str:
-        from . import health
+        from hubfleet.adapters import hubapi as health
 
         name = name or f"test-{secrets.token_hex(3)}"
         health.create_user(self.api, name)
@@ -45,22 +45,22 @@ class LocalHub:
         return name
 
     def start_server(self, user: str, *, timeout: float = 90) -> None:
-        from . import health
+        from hubfleet.adapters import hubapi as health
 
         health.start_server(self.api, user, timeout=timeout)
 
     def run_code(self, user: str, code: str, *, timeout: float = 60) -> str:
-        from . import health
+        from hubfleet.adapters import hubapi as health
 
         return health.run_code(self.url, self.token, user, code, timeout=timeout)
 
     def stop_server(self, user: str) -> None:
-        from . import health
+        from hubfleet.adapters import hubapi as health
 
         health.stop_server(self.api, user)
 
     def delete_user(self, user: str) -> None:
-        from . import health
+        from hubfleet.adapters import hubapi as health
 
         health.delete_user(self.api, user)
 
@@ -69,7 +69,7 @@ class LocalHub:
         return (self.state / "hub.log").read_text(errors="replace")
 
     def stop(self) -> None:
-        from .localhub import launch
+        from hubfleet.local import launch
 
         self.api.close()
         launch.down(self.state)
@@ -77,22 +77,22 @@ class LocalHub:
 
 @pytest.fixture(scope="session")
 def fleet_root(pytestconfig: pytest.Config) -> Path:
-    from .source import find_root
+    from hubfleet.adapters.source import find_root
 
     return find_root(Path(pytestconfig.rootpath))
 
 
 @pytest.fixture(scope="session")
 def fleet(fleet_root: Path) -> Any:
-    from .load import load_fleet
-    from .source import DirSource
+    from hubfleet.adapters.source import DirSource
+    from hubfleet.app.load import load_fleet
 
     return load_fleet(DirSource(fleet_root))
 
 
 @pytest.fixture(scope="session")
 def rendered_values(fleet: Any) -> Callable[[str], dict[str, Any]]:
-    from .render import render_hub
+    from hubfleet.app.render import render_hub
 
     def values(hub: str) -> dict[str, Any]:
         return render_hub(fleet, fleet.hub(hub)).values
@@ -109,10 +109,10 @@ def _local_hub_pool(
 ) -> Iterator[Callable[..., LocalHub]]:
     import httpx
 
-    from .localhub import launch, process
-    from .localhub.install import ensure_chp
-    from .providers.local import chart_defaults
-    from .render import merge
+    from hubfleet.core.tree import merge
+    from hubfleet.local import launch, process
+    from hubfleet.local.install import ensure_chp
+    from hubfleet.local.provider import chart_defaults
 
     pool: dict[str, LocalHub] = {}
     chp = ensure_chp(fleet_root)
@@ -172,7 +172,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """The session-end orphan check: no process of a hub started here may outlive the run."""
     if not _started:
         return
-    from .localhub import process
+    from hubfleet.local import process
 
     left = {str(s): [p.pid for p in process.processes_of(s)] for s in _started}
     left = {s: pids for s, pids in left.items() if pids}

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 
-from ..errors import HubfleetError
-from ..model import Cluster
-from ..runner import CommandError, Runner, run
-from ..tools import find_cli
+from hubfleet.adapters.runner import CommandError, Runner, run
+from hubfleet.adapters.tools import find_cli
+from hubfleet.core.errors import HubfleetError
+from hubfleet.core.model import Cluster
 
 __all__ = ["KUBERNETES", "CredentialArgs", "cloud_kubeconfig", "credentials", "describe", "need_cli"]
 
@@ -77,7 +77,7 @@ def cloud_kubeconfig(
 
     `make_argv(kubeconfig_path, cli)` is the provider's own command.
     """
-    from ..secrets import private_dir
+    from hubfleet.adapters.sops import private_dir
 
     cli = need_cli(cli_name, cluster)
     with private_dir() as folder:

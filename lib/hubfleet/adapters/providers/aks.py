@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from ..model import Cluster
-from ..runner import Runner, run
-from . import cloud_kubeconfig, describe_cloud
+from hubfleet.adapters.providers import cloud_kubeconfig, describe_cloud
+from hubfleet.adapters.runner import Runner, run
+from hubfleet.core.model import Cluster
 
 
 def argv(cluster: Cluster, kubeconfig: str, cli: str = "az") -> list[str]:

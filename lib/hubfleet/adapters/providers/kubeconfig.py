@@ -6,15 +6,16 @@ import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from ..model import Cluster
-from ..runner import Runner, run
-from ..secrets import decrypted_to_temp
-from . import CredentialArgs
+from hubfleet.adapters.providers import CredentialArgs
+from hubfleet.adapters.runner import Runner, run
+from hubfleet.adapters.sops import decrypted_to_temp
+from hubfleet.core import paths
+from hubfleet.core.model import Cluster
 
 
 def cluster_file(cluster: Cluster, root: Path) -> Path | None:
     name = cluster.settings.get("file")
-    return root / "clusters" / cluster.name / name if name else None
+    return root / paths.cluster(cluster.name).folder / name if name else None
 
 
 def describe(cluster: Cluster) -> list[str]:
@@ -32,7 +33,7 @@ def credentials(cluster: Cluster, root: Path, runner: Runner = run) -> Iterator[
         yield CredentialArgs(flags)
         return
     if not path.is_file():
-        from ..errors import HubfleetError
+        from hubfleet.core.errors import HubfleetError
 
         raise HubfleetError.at(cluster.file, f"no file {path.relative_to(root)}", ("kubeconfig", "file"))
     with decrypted_to_temp(root, path, runner=runner) as (clear, _mask):

@@ -6,12 +6,12 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from ..cli import console
-from ..errors import HubfleetError, did_you_mean
-from ..load import Fleet, load_fleet
-from ..plan import canary_first as plan_canary_first
-from ..plan import read_plan_json
-from ..source import DirSource, find_root
+from hubfleet.app.load import load_work_tree
+from hubfleet.app.plan import read_plan_json
+from hubfleet.cli.boundary import console
+from hubfleet.core.errors import HubfleetError, did_you_mean
+from hubfleet.core.model import Fleet
+from hubfleet.core.plan import canary_first as plan_canary_first
 
 
 def run(
@@ -21,11 +21,11 @@ def run(
     dry_run: bool = False,
     no_health: bool = False,
 ) -> int:
-    from .. import rollout
-    from ..deploy import deploy_hub
+    from hubfleet.adapters import runner
+    from hubfleet.app.deploy import deploy_hub
+    from hubfleet.core import rollout
 
-    root = find_root()
-    fleet = load_fleet(DirSource(root))
+    root, fleet = load_work_tree()
     planned = read_plan_json(plan).hubs if plan else None
     plan_hubs = [vars(h) for h in planned] if planned is not None else None
     names = select(fleet, hub=hub, cluster=cluster, plan_hubs=plan_hubs)
@@ -52,6 +52,7 @@ def run(
         settings,
         canary_first=canary_first,
         console=console,
+        interrupted=runner.interrupted,
     )
     return 0 if report.ok else 1
 
@@ -108,6 +109,6 @@ def _check_plan_matches(fleet: Fleet, plan_hubs: list[Mapping[str, str]]) -> Non
 
 def _health(root: Path, fleet: Fleet) -> Callable[[str], Any] | None:
     """The health check run after each staging hub (hubfleet.health)."""
-    from ..health import health_for_hub
+    from hubfleet.app.health import health_for_hub
 
     return lambda name: health_for_hub(root, fleet, name)

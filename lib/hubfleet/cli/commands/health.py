@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ..cli import console, err_console
-from ..health import check, hub_endpoint
-from ..renderall import load_work_tree
+from hubfleet.adapters.hubapi import check
+from hubfleet.app.health import hub_endpoint
+from hubfleet.app.load import load_work_tree
+from hubfleet.cli.boundary import console, err_console
 
 
 def run(hub: str) -> int:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ..cli import console
-from ..errors import HubfleetError
-from ..renderall import load_work_tree, render_fleet, stale_files, write_rendered
+from hubfleet.app.load import load_work_tree
+from hubfleet.app.renderall import render_fleet, stale_files, write_rendered
+from hubfleet.cli.boundary import console
+from hubfleet.core.errors import HubfleetError
 
 
 def run(hub: str | None = None, check: bool = False) -> int:

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..cli import console
-from ..load import load_fleet
-from ..replicate import write_replica
-from ..source import DirSource, find_root
+from hubfleet.app.load import load_work_tree
+from hubfleet.app.replicate import write_replica
+from hubfleet.cli.boundary import console
 
 
 def run(hub: str, out: str) -> int:
-    root = find_root()
-    fleet = load_fleet(DirSource(root))
+    root, fleet = load_work_tree()
     target = Path(out).resolve()
     files = write_replica(root, fleet, hub, target)
     console.print(f"wrote {len(files)} files to {target}:", markup=False)

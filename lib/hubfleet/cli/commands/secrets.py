@@ -9,21 +9,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import helm, tools
-from ..cli import console
-from ..errors import HubfleetError
-from ..load import load_fleet
-from ..runner import Runner
-from ..runner import run as run_command
-from ..secrets import is_encrypted
-from ..source import DirSource, find_root
+from hubfleet.adapters import tools
+from hubfleet.adapters.runner import Runner
+from hubfleet.adapters.runner import run as run_command
+from hubfleet.adapters.sops import is_encrypted
+from hubfleet.adapters.source import find_root
+from hubfleet.app.load import load_work_tree
+from hubfleet.cli.boundary import console
+from hubfleet.core import paths
+from hubfleet.core.errors import HubfleetError
 
 
 def edit_argv(root: Path, hub: str, *, runner: Runner = run_command) -> list[str]:
     """sops' edit command for the hub's file, after checking it can work."""
-    fleet = load_fleet(DirSource(root))
+    _, fleet = load_work_tree(root)
     target = fleet.hub(hub)
-    rel = helm.secrets_path(target)
+    rel = paths.hub(target.name).secrets
     path = root / rel
     if path.is_file() and not is_encrypted(path.read_bytes()):
         raise HubfleetError(f"{rel}: is not sops-encrypted: run `sops --encrypt --in-place {rel}` first")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .. import charts, tools
-from ..cli import console
-from ..errors import HubfleetError
-from ..load import load_fleet
-from ..source import DirSource, find_root
+from hubfleet.adapters import charts, tools
+from hubfleet.adapters.source import find_root
+from hubfleet.app.load import load_work_tree
+from hubfleet.cli.boundary import console
+from hubfleet.core.errors import HubfleetError
 
 
 def run(seed: str | None = None) -> int:
@@ -22,7 +22,7 @@ def run(seed: str | None = None) -> int:
     _chp(root)
     if seed:
         key, _, folder = seed.partition("=")
-        fleet = load_fleet(DirSource(root))
+        _, fleet = load_work_tree(root)
         if key not in fleet.config.charts or not folder:
             raise HubfleetError(
                 f"--seed-chart {seed}: use KEY=DIR with KEY one of: {', '.join(fleet.config.charts)}"
@@ -34,7 +34,7 @@ def run(seed: str | None = None) -> int:
 
 def _chp(root: Path) -> None:
     """configurable-http-proxy, the proxy of local hubs."""
-    from ..localhub.install import ensure_chp
+    from hubfleet.local.install import ensure_chp
 
     got = ensure_chp(root)
     console.print(f"configurable-http-proxy: {got}", markup=False)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..cli import console
-from ..errors import HubfleetError
-from ..providers import local
-from ..renderall import load_work_tree
+from hubfleet.app.load import load_work_tree
+from hubfleet.cli.boundary import console
+from hubfleet.core.errors import HubfleetError
+from hubfleet.local import provider as local
 
 
 def run(hub: str) -> int:

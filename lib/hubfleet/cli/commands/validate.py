@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..cli import console, print_problems
-from ..errors import errors_only
-from ..renderall import load_work_tree
-from ..validate import deep_problems, validate_fleet
+from hubfleet.app.load import load_work_tree
+from hubfleet.app.validate import deep_problems, validate_fleet
+from hubfleet.cli.boundary import console, print_problems
+from hubfleet.core.errors import errors_only
 
 
 def run(hub: str | None = None, offline: bool = False, deep: bool = False) -> int:
