@@ -11,7 +11,8 @@ nox.options.sessions = ["validate", "lint", "tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
-SHARED_CHART = Path(os.environ.get("HUBFLEET_SHARED") or ROOT.parent / "shared") / "charts" / "jupyterhub-4.4.0"
+SHARED = Path(os.environ.get("HUBFLEET_SHARED") or ROOT.parent / "shared")  # as tests/conftest.py
+SHARED_CHART = SHARED / "charts" / "jupyterhub-4.4.0"
 
 
 def _seed_offline_charts(session: nox.Session) -> None:
