@@ -8,7 +8,7 @@ import json
 import pytest
 
 from helpers.chartrepo import SCHEMA, free_port_url, write_chart
-from hubfleet.adapters import charts
+from hubfleet.adapters import charts, helm
 from hubfleet.adapters.charts import cache_key, chart_dir, chart_meta, folder_digest, seed_cache
 from hubfleet.adapters.runner import run
 from hubfleet.core.errors import HubfleetError
@@ -135,7 +135,7 @@ def test_not_a_chart_folder(state):
 
 
 def test_pull_argv_for_oci():
-    argv = charts._pull_argv("helm", Chart("z", "jupyterhub", "oci://ghcr.io/org/charts", "1.2.3"), "/d")
+    argv = helm.pull_argv(Chart("z", "jupyterhub", "oci://ghcr.io/org/charts", "1.2.3"), "/d")
     assert argv == [
         "helm",
         "pull",
