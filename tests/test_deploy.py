@@ -49,8 +49,7 @@ def test_exact_upgrade_argv_with_secrets(deploy_env):
         "ctx-k1",
     ]
     assert call["values"][secrets_file] == f"secretToken: {SECRET}\n"
-    assert call["modes"][secrets_file] == "0o600"
-    assert not secrets_file.startswith(str(deploy_env.root))
+    assert secrets_file.startswith("/dev/fd/")  # an in-memory file, never a path on disk
     # real helm ran `repo add`, in hubfleet's own Helm home only
     repos = yaml.safe_load((deploy_env.root.parent / "state/helm/config/repositories.yaml").read_text())
     assert [(r["name"], r["url"]) for r in repos["repositories"]] == [
@@ -109,14 +108,14 @@ def test_interrupt_during_helm_removes_secrets(deploy_env):
 
     def interrupted(argv, **kw):
         if "upgrade" in argv:
-            seen.append([a for a in argv if "secrets" in a and not a.startswith("hubs/")])
-            assert deploy_env.leftovers() != []  # the clear file exists during the call...
+            seen.append([a for a in argv if a.startswith("/dev/fd/")])
+            assert deploy_env.leftovers() == []  # in memory during the call...
             raise KeyboardInterrupt
         return run(argv, **kw)
 
     with pytest.raises(KeyboardInterrupt):
         deploy.deploy_hub(deploy_env.root, fleet_of(deploy_env), "alpha", runner=interrupted)
-    assert seen and deploy_env.leftovers() == []  # ...and is gone after Ctrl-C
+    assert seen[0] and deploy_env.leftovers() == []  # ...and after Ctrl-C
 
 
 def test_missing_age_key_deploys_nothing(deploy_env, monkeypatch, tmp_path):

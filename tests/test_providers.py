@@ -123,7 +123,7 @@ def test_kubeconfig_context_only():
 
 
 @pytest.mark.slow
-def test_kubeconfig_file_is_decrypted_privately_and_removed(deploy_env):
+def test_kubeconfig_file_is_decrypted_in_memory_and_masked(deploy_env):
     from helpers.realtools import sops_encrypt
 
     folder = deploy_env.root / "clusters" / "k1"
@@ -138,9 +138,11 @@ def test_kubeconfig_file_is_decrypted_privately_and_removed(deploy_env):
     )
     with providers.credentials(c, deploy_env.root) as creds:
         assert creds.flags[:3] == ["--kube-context", "ctx", "--kubeconfig"]
-        clear = Path(creds.flags[3])
-        assert SECRET in clear.read_text() and stat.S_IMODE(clear.stat().st_mode) == 0o600
-    assert not clear.exists() and deploy_env.leftovers() == []
+        assert creds.flags[3] == f"/dev/fd/{creds.fds[0]}"
+        assert SECRET in Path(creds.flags[3]).read_text() and SECRET in creds.mask
+        assert deploy_env.leftovers() == []  # never on disk, even while in use
+    with pytest.raises(OSError):
+        os.fstat(creds.fds[0])
 
 
 def test_kubeconfig_file_missing(tmp_path):

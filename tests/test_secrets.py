@@ -1,8 +1,9 @@
-"""hubfleet.secrets: real sops with age keys; clear text only in a private temp file, always removed."""
+"""hubfleet.secrets: real sops with age keys; clear text only in memory (/dev/fd/N), never on disk."""
 
 from __future__ import annotations
 
-import stat
+import os
+from pathlib import Path
 
 import pytest
 import yaml
@@ -51,24 +52,26 @@ def test_secret_strings_are_leaves_long_enough_to_mask():
 
 
 @pytest.mark.slow
-def test_decrypted_is_private_and_removed(deploy_env):
+def test_decrypted_is_in_memory_only(deploy_env):
     deploy_env.add_secrets("alpha")
-    with secrets.decrypted(deploy_env.root, "alpha") as path:
-        assert path is not None and SECRET in path.read_text()
-        assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
-        assert not path.is_relative_to(deploy_env.root)
-        assert deploy_env.leftovers() == [path]
-    assert not path.exists() and deploy_env.leftovers() == []
+    with secrets.decrypted(deploy_env.root, "alpha") as mem:
+        assert mem is not None and mem.path == f"/dev/fd/{mem.fd}"
+        assert SECRET in Path(mem.path).read_text()
+        assert os.readlink(f"/proc/self/fd/{mem.fd}").startswith("/memfd:")
+        assert deploy_env.leftovers() == []  # no file anywhere, even while in use
+    with pytest.raises(OSError):
+        os.fstat(mem.fd)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
 def test_removed_when_the_body_fails(deploy_env, error):
     deploy_env.add_secrets("alpha")
-    with pytest.raises(error), secrets.decrypted(deploy_env.root, "alpha") as path:
+    with pytest.raises(error), secrets.decrypted(deploy_env.root, "alpha") as mem:
         raise error()
-    assert path is not None and not path.exists() and deploy_env.leftovers() == []
+    assert mem is not None and deploy_env.leftovers() == []
+    with pytest.raises(OSError):
+        os.fstat(mem.fd)
 
 
 @pytest.mark.slow
@@ -160,4 +163,4 @@ def test_creation_rules_encrypt_a_hub_file_for_real(deploy_env):
     )
     assert secrets.is_encrypted(path.read_bytes()) and SECRET not in path.read_text()
     with secrets.decrypted(deploy_env.root, "alpha") as clear:
-        assert clear is not None and f"secretToken: {SECRET}" in clear.read_text()
+        assert clear is not None and f"secretToken: {SECRET}" in Path(clear.path).read_text()

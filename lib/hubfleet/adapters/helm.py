@@ -260,8 +260,11 @@ def _run(
     runner: Runner,
     env: Mapping[str, str] | None = None,
     timeout: float = 300,
+    pass_fds: Sequence[int] = (),
     **kw,
 ) -> Completed:
+    if pass_fds:  # in-memory files (decrypted values, kubeconfig) named as /dev/fd/N in argv
+        kw["pass_fds"] = tuple(pass_fds)
     return runner(list(argv), env={**helm_env(root), **(env or {})}, timeout=timeout, **kw)
 
 
@@ -300,11 +303,12 @@ def template(
     chart_folder: Path,
     runner: Runner = run,
     mask: Sequence[str] = (),
+    pass_fds: Sequence[int] = (),
 ) -> Completed:
     """The manifests Helm makes for this hub from `chart_folder` (the cached chart); no cluster contacted."""
     argv = template_argv(hub, chart, values, chart_ref=str(chart_folder), helm=_exe(root, runner))
     try:
-        return _run(root, argv, runner=runner, cwd=root, mask=mask)
+        return _run(root, argv, runner=runner, cwd=root, mask=mask, pass_fds=pass_fds)
     except CommandError as e:
         raise HubfleetError(f"{paths.hub(hub.name).folder}: `helm template` failed: {e}") from None
 
@@ -322,10 +326,23 @@ def upgrade(
     grace: float = 0,
     runner: Runner = run,
     mask: Sequence[str] = (),
+    pass_fds: Sequence[int] = (),
 ) -> Completed:
-    """`helm upgrade --install` (the contract's command), killed `grace` s past `timeout`; check=False."""
+    """`helm upgrade --install` (the contract's command), killed `grace` s past `timeout`; check=False.
+
+    `pass_fds`: the in-memory files that `values` and `credentials` name as /dev/fd/N."""
     argv = deploy_argv(hub, chart, values, timeout, wait, credentials, helm=_exe(root, runner))
-    return _run(root, argv, runner=runner, env=env, cwd=root, timeout=timeout + grace, check=False, mask=mask)
+    return _run(
+        root,
+        argv,
+        runner=runner,
+        env=env,
+        cwd=root,
+        timeout=timeout + grace,
+        check=False,
+        mask=mask,
+        pass_fds=pass_fds,
+    )
 
 
 def _release_verb(

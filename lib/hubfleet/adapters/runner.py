@@ -4,14 +4,21 @@ Argv lists only, never a shell string. Failures raise `CommandError` showing the
 command, exit code and output, with secrets masked. Each command runs in its own
 process group so a timeout or Ctrl-C kills helm and everything it started.
 Tests swap `run` for a recording fake by passing `runner=`.
+
+SIGTERM and SIGHUP (`install_signal_handlers`, by the error boundary) act like Ctrl-C: every
+running command's process group is killed and every cleanup runs. On Linux a command also
+dies with us (`PR_SET_PDEATHSIG`), so even SIGKILL of hubfleet leaves no helm running.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -51,6 +58,40 @@ class Interrupted(HubfleetError):
         super().__init__("interrupted (Ctrl-C)")
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: handled as Ctrl-C is (children killed, cleanups run), named for the exit."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    interrupted.set()  # worker threads: `run` kills its command's group within _POLL s
+    raise Terminated(signum)
+
+
+def install_signal_handlers() -> None:
+    """SIGTERM/SIGHUP end hubfleet as Ctrl-C does (main thread only; a no-op elsewhere)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child, between fork and exec
+    _PRCTL(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+_PR_SET_PDEATHSIG = 1
+try:  # Linux: a command gets SIGKILL when the thread that started it dies (SIGKILL of hubfleet too)
+    import ctypes
+
+    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
+except (ImportError, OSError, AttributeError):  # pragma: no cover
+    _PRCTL = None
+
+
 def check_interrupted() -> None:
     """Raise `Interrupted` once Ctrl-C was pressed (call between steps of long work)."""
     if interrupted.is_set():
@@ -69,13 +110,36 @@ class Runner(Protocol):
         check: bool = True,
         mask: Sequence[str] = (),
         interactive: bool = False,
+        pass_fds: Sequence[int] = (),
     ) -> Completed: ...
 
 
+MASK = "*****"
+
+
+def secret_forms(secret: str) -> list[str]:
+    """Pure: the ways a tool may print `secret`: as is, JSON-escaped, and base64 (standard and
+    URL-safe) at each of the three alignments it can have inside a longer encoded text."""
+    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
+    raw = secret.encode()
+    for shift in range(3):
+        encoded = base64.b64encode(b"\0" * shift + raw).decode()
+        # the characters made of the secret's bits only: not the prefix's, not what follows
+        core = encoded[-(-8 * shift // 6) : 8 * (shift + len(raw)) // 6]
+        for text in (core, core.replace("+", "-").replace("/", "_")):
+            if len(text) >= 6:
+                forms.add(text)
+    return sorted((f for f in forms if len(f) >= 4), key=len, reverse=True)
+
+
 def mask_secrets(text: str, secrets: Sequence[str]) -> str:
+    """Every form (`secret_forms`) of every secret of 4 characters or more replaced by *****."""
+    if not secrets:
+        return text
     for s in secrets:
         if s and len(s) >= 4:
-            text = text.replace(s, "*****")
+            for form in secret_forms(s):
+                text = text.replace(form, MASK)
     return text
 
 
@@ -89,11 +153,13 @@ def run(
     check: bool = True,
     mask: Sequence[str] = (),
     interactive: bool = False,
+    pass_fds: Sequence[int] = (),
 ) -> Completed:
     """Run `argv`; kill its whole process group on timeout or interrupt.
 
     `interactive` hands the terminal to the command (an editor through `sops`): no
-    capture, same session, so the user's keys and Ctrl-C reach it.
+    capture, same session, so the user's keys and Ctrl-C reach it. `pass_fds`: descriptors
+    the command inherits (in-memory files it reads as /dev/fd/N).
     """
     argv = [os.fspath(a) for a in argv]
     if interactive:
@@ -109,6 +175,8 @@ def run(
             cwd=cwd,
             text=text,
             start_new_session=True,
+            pass_fds=tuple(pass_fds),
+            preexec_fn=_die_with_parent if _PRCTL is not None else None,
         )
     except FileNotFoundError as e:
         raise HubfleetError(f"`{argv[0]}` not found: install it or set its HUBFLEET_* variable") from e

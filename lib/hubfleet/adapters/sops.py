@@ -1,8 +1,9 @@
-"""sops adapter: decrypt a committed file to a private temp file for one Helm call.
+"""sops adapter: decrypt a committed file into memory for one Helm call.
 
-The clear text never lands in the repository: it goes to a 0600 file in a fresh
-0700 folder under the system temp dir, removed on every way out (success, error,
-timeout, Ctrl-C). Leaf strings of decrypted data serve as the runner's `mask=`.
+The clear text never reaches any filesystem: sops writes it to a pipe, and Helm reads it
+from an anonymous in-memory file (`adapters.memfile`: `/dev/fd/N`, passed to the command with
+`pass_fds=`), which the kernel frees on every way out, SIGKILL included. Leaf strings of the
+decrypted data serve as the runner's `mask=`.
 """
 
 from __future__ import annotations
@@ -18,11 +19,21 @@ from typing import Any
 import yaml
 
 from hubfleet.adapters import tools
+from hubfleet.adapters.memfile import MemFile, memfile
 from hubfleet.adapters.runner import CommandError, Runner, run
 from hubfleet.core import paths
 from hubfleet.core.errors import HubfleetError
 
-__all__ = ["decrypt_file", "decrypted", "is_encrypted", "private_dir", "secret_strings"]
+__all__ = [
+    "MemFile",
+    "decrypt_file",
+    "decrypted",
+    "decrypted_in_memory",
+    "decrypted_with_mask",
+    "is_encrypted",
+    "private_dir",
+    "secret_strings",
+]
 
 # Key groups a sops file can name its recipients under.
 RECIPIENT_KEYS = ("age", "pgp", "kms", "gcp_kms", "azure_kv", "hc_vault", "key_groups")
@@ -72,14 +83,6 @@ def private_dir() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def write_private(folder: Path, name: str, data: bytes) -> Path:
-    path = folder / name
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(data)
-    return path
-
-
 def decrypt_file(root: Path, path: Path, *, runner: Runner = run) -> bytes:
     """The clear bytes of a sops file (held in memory only), or a clear error."""
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
@@ -106,27 +109,29 @@ def load_secret_strings(clear: bytes) -> list[str]:
 
 
 @contextlib.contextmanager
-def decrypted_to_temp(root: Path, path: Path, *, runner: Runner = run) -> Iterator[tuple[Path, list[str]]]:
-    """(0600 temp file holding the clear text, its strings to mask), removed on exit."""
+def decrypted_in_memory(
+    root: Path, path: Path, *, runner: Runner = run
+) -> Iterator[tuple[MemFile, list[str]]]:
+    """(in-memory file holding the clear text, its strings to mask); closed on exit."""
     clear = decrypt_file(root, path, runner=runner)
-    with private_dir() as folder:
-        yield write_private(folder, path.name, clear), load_secret_strings(clear)
+    with memfile(clear, path.name) as mem:
+        yield mem, load_secret_strings(clear)
 
 
 @contextlib.contextmanager
-def decrypted(root: Path, hub: str, *, runner: Runner = run) -> Iterator[Path | None]:
-    """`hubs/<hub>/secrets.yaml` decrypted to a private temp file, or None if the hub has none."""
-    with decrypted_with_mask(root, hub, runner=runner) as (path, _mask):
-        yield path
+def decrypted(root: Path, hub: str, *, runner: Runner = run) -> Iterator[MemFile | None]:
+    """`hubs/<hub>/secrets.yaml` decrypted into memory, or None if the hub has none."""
+    with decrypted_with_mask(root, hub, runner=runner) as (mem, _mask):
+        yield mem
 
 
 @contextlib.contextmanager
 def decrypted_with_mask(
     root: Path, hub: str, *, runner: Runner = run
-) -> Iterator[tuple[Path | None, list[str]]]:
+) -> Iterator[tuple[MemFile | None, list[str]]]:
     path = root / paths.hub(hub).secrets
     if not path.is_file():
         yield None, []
         return
-    with decrypted_to_temp(root, path, runner=runner) as found:
+    with decrypted_in_memory(root, path, runner=runner) as found:
         yield found

@@ -89,7 +89,8 @@ def release(root: Path, fleet: Fleet, hub: Hub, cluster: Cluster, *, runner: Run
         providers.credentials(cluster, root, runner) as creds,
         secrets.decrypted_with_mask(root, hub.name, runner=runner) as (clear, mask),
     ):
-        values = [paths.hub(hub.name).rendered, *([str(clear)] if clear else [])]
+        values = [paths.hub(hub.name).rendered, *([clear.path] if clear else [])]
+        mask = [*mask, *creds.mask]
         try:
             done = helm.upgrade(
                 root,
@@ -103,6 +104,7 @@ def release(root: Path, fleet: Fleet, hub: Hub, cluster: Cluster, *, runner: Run
                 grace=GRACE,
                 runner=runner,
                 mask=mask,
+                pass_fds=[*creds.fds, *([clear.fd] if clear else [])],
             )
         except CommandError as e:  # timed out: the runner killed helm's process group
             return str(e)
@@ -150,9 +152,18 @@ def dry_run_manifests(root: Path, fleet: Fleet, hub: Hub, *, runner: Runner = ru
                 clear, mask = stack.enter_context(secrets.decrypted_with_mask(root, hub.name, runner=runner))
             except HubfleetError as e:
                 out.append(f"# warning: templating without secrets: {e}")
-        values = [paths.hub(hub.name).rendered, *([str(clear)] if clear else [])]
+        values = [paths.hub(hub.name).rendered, *([clear.path] if clear else [])]
         folder = charts.chart_dir(root, chart, runner=runner)
-        done = helm.template(root, hub, chart, values, chart_folder=folder, runner=runner, mask=mask)
+        done = helm.template(
+            root,
+            hub,
+            chart,
+            values,
+            chart_folder=folder,
+            runner=runner,
+            mask=mask,
+            pass_fds=[clear.fd] if clear else [],
+        )
         out.append(f"# helm template {hub.release} ({_chart_label(chart)}): manifests follow")
         out.append(redact_manifests(done.stdout, mask).rstrip("\n"))
     return "\n".join(out) + "\n"

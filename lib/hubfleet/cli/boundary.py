@@ -1,6 +1,7 @@
 """The one error boundary (pre-commit's error_handler, pypa/build's _handle_build_error).
 
-Expected errors print one line each and exit 1; Ctrl-C exits 130; anything
+Expected errors print one line each and exit 1; Ctrl-C exits 130, SIGTERM 143 and SIGHUP 129
+(each after every command hubfleet started was killed and every cleanup ran); anything
 unexpected exits 3 with the traceback written to a log file, never the screen.
 """
 
@@ -28,6 +29,9 @@ def print_problems(problems: Iterable[Problem]) -> None:
 
 def boundary(fn: Callable[..., int | None], /, **kwargs: Any) -> int:
     """Run one command; turn every outcome into an exit code."""
+    from hubfleet.adapters.runner import Terminated, install_signal_handlers
+
+    install_signal_handlers()
     try:
         return fn(**kwargs) or 0
     except HubfleetError as e:
@@ -36,6 +40,9 @@ def boundary(fn: Callable[..., int | None], /, **kwargs: Any) -> int:
         else:
             err_console.print(f"error: {e}", style="red", markup=False)
         return 1
+    except Terminated as e:
+        err_console.print(f"terminated ({e}): the commands it started were stopped", style="red")
+        return 128 + e.signum
     except KeyboardInterrupt:
         err_console.print("interrupted", style="red")
         return 130

@@ -30,6 +30,8 @@ KUBERNETES = ("kubeconfig", "gke", "eks", "aks")
 class CredentialArgs:
     flags: list[str]
     env: Mapping[str, str] = field(default_factory=dict)
+    fds: tuple[int, ...] = ()  # in-memory files the flags name as /dev/fd/N (pass them on)
+    mask: tuple[str, ...] = ()  # decrypted credential strings: masked in every message
 
 
 def credentials(cluster: Cluster, root: Path, runner: Runner = run) -> contextlib.AbstractContextManager:

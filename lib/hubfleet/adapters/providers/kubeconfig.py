@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hubfleet.adapters.providers import CredentialArgs
 from hubfleet.adapters.runner import Runner, run
-from hubfleet.adapters.sops import decrypted_to_temp
+from hubfleet.adapters.sops import decrypted_in_memory
 from hubfleet.core import paths
 from hubfleet.core.model import Cluster
 
@@ -36,5 +36,5 @@ def credentials(cluster: Cluster, root: Path, runner: Runner = run) -> Iterator[
         from hubfleet.core.errors import HubfleetError
 
         raise HubfleetError.at(cluster.file, f"no file {path.relative_to(root)}", ("kubeconfig", "file"))
-    with decrypted_to_temp(root, path, runner=runner) as (clear, _mask):
-        yield CredentialArgs([*flags, "--kubeconfig", str(clear)])
+    with decrypted_in_memory(root, path, runner=runner) as (clear, mask):
+        yield CredentialArgs([*flags, "--kubeconfig", clear.path], fds=(clear.fd,), mask=tuple(mask))
