@@ -77,7 +77,7 @@ def test_a_broken_fleet_yaml_stops_loading_with_its_line():
 
 def test_yaml_reads_like_helm_and_locates_keys():
     doc = yamlio.parse(b"a:\n  when: 2024-01-01\n  tag: 2024.11.11\n  on: yes\n", "f")
-    assert doc == {"a": {"when": "2024-01-01", "tag": "2024.11.11", True: True}}
+    assert doc == {"a": {"when": "2024-01-01", "tag": "2024.11.11", "true": True}}  # Helm: key `on` is "true"
     assert yamlio.line_of("a:\n  b:\n    - x\n    - y: 1\n", ("a", "b", 1, "y")) == 4
     assert yamlio.dump({"code": "a\nb\n"}) == "code: |\n  a\n  b\n"
 

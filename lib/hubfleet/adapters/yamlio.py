@@ -1,4 +1,8 @@
-"""YAML in and out: PyYAML's C loader/dumper (10x the pure ones), located errors.
+"""YAML in and out: PyYAML's C parser read and written as Helm reads (`helmyaml`), located errors.
+
+Values are read exactly as Helm reads them (`2222:22` stays text, `1e3` is a number, `.nan` is
+refused, `1` and `'1'` are one key); what `dump` writes Helm reads back unchanged. Limits are
+one clear line each: nesting depth (`MAX_DEPTH`), aliases that expand past `MAX_EXPANDED`.
 
 Lines are found lazily (`line_of`) by composing the node tree only when a
 problem needs one, so the fast path never pays for marks.
@@ -13,74 +17,12 @@ import yaml
 
 from hubfleet.core.errors import HubfleetError, KeyPath
 
-try:  # the C bindings ship in PyYAML's wheels; keep a slow fallback for odd builds
-    from yaml import CSafeDumper as _BaseDumper
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover
-    from yaml import SafeDumper as _BaseDumper  # type: ignore[assignment]
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+from hubfleet.adapters.helmyaml import Dumper as _Dumper
+from hubfleet.adapters.helmyaml import KeyProblem, ValueProblem
+from hubfleet.adapters.helmyaml import Loader as _Loader
+from hubfleet.adapters.helmyaml import StrictLoader as _StrictLoader
 
-
-class _Loader(_BaseLoader):  # type: ignore[misc,valid-type]
-    """Safe loader that reads values as Helm does: `2024-01-01` stays a string.
-
-    Helm's YAML (go-yaml into interface{}) never makes timestamps; PyYAML would.
-    """
-
-
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
-class KeyProblem(yaml.MarkedYAMLError):
-    """A mapping key YAML would drop: a duplicate (or one that is not a plain value)."""
-
-
-def _check_keys(loader: yaml.SafeLoader, node: yaml.MappingNode) -> None:
-    """Duplicate keys: YAML keeps the last one silently, dropping a whole block."""
-    seen: dict[Any, int] = {}
-    for key_node, _ in node.value:
-        if key_node.tag == _MERGE_TAG:
-            continue
-        line = key_node.start_mark.line + 1
-        if not isinstance(key_node, yaml.ScalarNode):
-            raise KeyProblem(
-                problem="a key must be text, not a list or mapping", problem_mark=key_node.start_mark
-            )
-        key = loader.construct_object(key_node)
-        if key in seen:
-            raise KeyProblem(
-                problem=f"key `{key_node.value}` is repeated (first on line {seen[key]}): "
-                "YAML keeps only the last; merge the two",
-                problem_mark=key_node.start_mark,
-            )
-        seen[key] = line
-
-
-class _StrictLoader(_Loader):
-    """Our own files: every mapping's keys are checked (`_check_keys`)."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        if isinstance(node, yaml.MappingNode):
-            _check_keys(self, node)
-        return super().construct_mapping(node, deep=deep)
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
-}
-
-
-class _Dumper(_BaseDumper):  # type: ignore[misc,valid-type]
-    """Multi-line strings (hub.extraConfig) as `|` blocks, so reviews read as code."""
-
-
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str)
+MAX_DEPTH = 64  # nested mappings/lists: real values stay under 20; Python's stack ends near 300
 
 
 def decode(data: bytes, file: str) -> str:
@@ -100,13 +42,29 @@ def parse(data: bytes | str, file: str, *, allow_empty: bool = False, strict: bo
     text = decode(data, file) if isinstance(data, bytes) else data
     try:
         docs = list(yaml.load_all(text, Loader=_StrictLoader if strict else _Loader))
-    except KeyProblem as e:
+    except (KeyProblem, ValueProblem) as e:
         line = e.problem_mark.line + 1 if e.problem_mark else None
         raise HubfleetError.at(file, str(e.problem), line=line) from None
+    except yaml.reader.ReaderError as e:
+        line = text[: e.position].count("\n") + 1
+        what = f"U+{e.character:04X}" if isinstance(e.character, int) else repr(e.character)
+        raise HubfleetError.at(
+            file, f"character {what} (a control character) is not allowed in YAML: remove it", line=line
+        ) from None
+    except RecursionError:
+        raise HubfleetError.at(file, f"nested deeper than {MAX_DEPTH} levels: flatten it") from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line = mark.line + 1 if mark else None
         what = (e.problem or "syntax error").strip()
+        if "nesting depth" in what:  # libyaml's own limit (1000)
+            raise HubfleetError.at(
+                file, f"nested deeper than {MAX_DEPTH} levels: flatten it", line=line
+            ) from None
+        if "recursive node" in what:
+            raise HubfleetError.at(
+                file, "a YAML alias (*name) refers to a value that contains it: remove the loop", line=line
+            ) from None
         if "unknown escape" in what:
             what += (
                 ' (inside "double quotes" a backslash needs doubling: "\\\\${HOME}"; or use single quotes)'
@@ -118,6 +76,8 @@ def parse(data: bytes | str, file: str, *, allow_empty: bool = False, strict: bo
         raise HubfleetError.at(file, f"YAML error: {e}") from None
     if len(docs) > 1:
         raise HubfleetError.at(file, "holds several YAML documents (`---`): keep one")
+    if docs and _may_be_deep(text):
+        _check_depth(docs[0], file)
     if "*" in text and docs:
         _check_aliases(docs[0], file)
     value = docs[0] if docs else None
@@ -129,6 +89,24 @@ def parse(data: bytes | str, file: str, *, allow_empty: bool = False, strict: bo
         kind = type(value).__name__.replace("list", "a list").replace("str", "a string")
         raise HubfleetError.at(file, f"holds {kind}, not a mapping (key: value) at the top", line=1)
     return value
+
+
+def _may_be_deep(text: str) -> bool:
+    """Cheap: can `text` nest past MAX_DEPTH at all? (flow brackets, or that much indentation)"""
+    return text.count("[") + text.count("{") >= MAX_DEPTH or " " * MAX_DEPTH in text
+
+
+def _check_depth(doc: Any, file: str) -> None:
+    """Deeper than MAX_DEPTH is refused before any work recurses over it (merge, resolve, dump)."""
+    todo = [(doc, 1)]
+    while todo:
+        node, depth = todo.pop()
+        if depth > MAX_DEPTH:
+            raise HubfleetError.at(file, f"nested deeper than {MAX_DEPTH} levels: flatten it")
+        if isinstance(node, dict):
+            todo.extend((v, depth + 1) for v in node.values() if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            todo.extend((v, depth + 1) for v in node if isinstance(v, dict | list))
 
 
 MAX_EXPANDED = 1_000_000  # values after aliases expand ("billion laughs" stops here)
