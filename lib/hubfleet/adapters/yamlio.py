@@ -15,12 +15,11 @@ from typing import Any
 
 import yaml
 
-from hubfleet.core.errors import HubfleetError, KeyPath
-
 from hubfleet.adapters.helmyaml import Dumper as _Dumper
 from hubfleet.adapters.helmyaml import KeyProblem, ValueProblem
 from hubfleet.adapters.helmyaml import Loader as _Loader
 from hubfleet.adapters.helmyaml import StrictLoader as _StrictLoader
+from hubfleet.core.errors import HubfleetError, KeyPath
 
 MAX_DEPTH = 64  # nested mappings/lists: real values stay under 20; Python's stack ends near 300
 
