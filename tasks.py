@@ -57,12 +57,35 @@ def plan(c, base=None, head="HEAD", json=None, markdown=None, matrix=None):
         "cluster": "deploy every hub of this cluster (with --plan: only that cluster's part)",
         "plan": "deploy the hubs of a plan JSON file from `invoke plan --json`",
         "dry_run": "contact no cluster: print the commands and the manifests `helm template` makes",
-        "no_health": "skip the health check after each staging hub",
+        "no_health": "skip the health checks (staging, canary checks and prod)",
+        "prune": "also uninstall the hubs the plan lists as removed (namespaces kept)",
+        "delete_namespaces": "with --prune: delete their namespaces too, unless another hub uses one",
+        "summary": "append the results as Markdown to this file (CI: $GITHUB_STEP_SUMMARY)",
     }
 )
-def deploy(c, hub=None, cluster=None, plan=None, dry_run=False, no_health=False):
+def deploy(
+    c,
+    hub=None,
+    cluster=None,
+    plan=None,
+    dry_run=False,
+    no_health=False,
+    prune=False,
+    delete_namespaces=False,
+    summary=None,
+):
     """Deploy hubs with `helm upgrade --install`: staging, health check, then prod."""
-    _run("deploy", hub=hub, cluster=cluster, plan=plan, dry_run=dry_run, no_health=no_health)
+    _run(
+        "deploy",
+        hub=hub,
+        cluster=cluster,
+        plan=plan,
+        dry_run=dry_run,
+        no_health=no_health,
+        prune=prune,
+        delete_namespaces=delete_namespaces,
+        summary=summary,
+    )
 
 
 @task(help={"hub": "the hub to copy", "out": "folder to write (created; must be empty)"})

@@ -71,3 +71,4 @@ def seeded_fleet(example_fleet, jupyterhub_chart_dir) -> Path:
 from helpers.chartrepo import chart_repo  # noqa: E402, F401
 from helpers.fleetbuild import deploy_env  # noqa: E402, F401
 from helpers.realtools import age_key, helm_bin, sops_bin  # noqa: E402, F401
+from helpers.standinfleet import standin_fleet  # noqa: E402, F401

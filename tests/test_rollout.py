@@ -65,7 +65,9 @@ def test_all_ok_and_staging_before_prod_per_cluster():
     deploy, health = StandIn(delay=0.01), StandIn()
     report = run_rollout(fleet(), deploy, health, Rollout(), console=quiet())
     assert report.ok
-    assert sorted(health.calls) == ["a-staging", "b-staging", "c-staging"]
+    # every hub is health-checked (rollout.health.prod is on by default), staging first
+    assert sorted(health.calls) == sorted(t.hub for t in fleet())
+    assert all(health.calls.index(f"{c}-staging") < health.calls.index(f"{c}-p0") for c in "abc")
     for c in "abc":
         staged_end = deploy.times[f"{c}-staging"][1]
         assert all(deploy.times[f"{c}-p{i}"][0] >= staged_end for i in range(2))

@@ -4,7 +4,8 @@ The stand-in is a small executable that appends one JSON line per call to a log:
 its argv, the content and mode of every `--values` file (read while the call
 runs, when temp files still exist), and KUBECONFIG. Environment knobs:
 STANDIN_FAIL=1 exit 1 (stderr: STANDIN_STDERR), STANDIN_SLEEP=seconds,
-STANDIN_REAL=<real helm>: hand every call but `upgrade` to the real helm.
+STANDIN_REAL=<real helm>: hand every call but `upgrade` to the real helm. It keeps no release
+state (`history` says "not found"); hubfleet.testing.standins.helm is the stand-in that does.
 Cloud CLIs: writes the kubeconfig they are asked for (`--kubeconfig`, `--file`, $KUBECONFIG).
 """
 
@@ -18,6 +19,9 @@ SCRIPT = r"""#!{python}
 import json, os, stat, sys, time
 argv = sys.argv[1:]
 real = os.environ.get("STANDIN_REAL")
+if argv[:1] == ["history"]:  # keeps no releases: every release is new to it
+    sys.stderr.write("Error: release: not found\n")
+    sys.exit(1)
 if real and (not argv or argv[0] != "upgrade"):
     os.execv(real, [real, *argv])
 values = {{}}

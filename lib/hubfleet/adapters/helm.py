@@ -58,6 +58,8 @@ __all__ = [
 ]
 
 HELM = "helm"  # argv[0] as a user types it (header, deploy.sh, dry run)
+# Helm 3's rollback-on-failure flag (Helm 4 renames it --rollback-on-failure); hubfleet pins Helm 3.18.
+ATOMIC = "--atomic"
 SECRETS_PLACEHOLDER = "<decrypted secrets.yaml>"
 
 
@@ -136,15 +138,19 @@ def deploy_argv(
     wait: bool,
     credentials: Sequence[str] = (),
     *,
+    atomic: bool = False,
     helm: str = HELM,
 ) -> list[str]:
-    """What the deployer runs: the contract's command, `--timeout`, `--wait` if asked, credentials last.
+    """What the deployer runs: the contract's command, `--timeout`, `--wait` if asked, Helm's own
+    rollback-on-failure flag if asked (`--atomic` in Helm 3; it implies `--wait`), credentials last.
 
     Credentials go last so `deploy.sh "$@"` (replicate) yields the very same argv.
     """
     argv = [*upgrade_argv(hub, chart, values, helm=helm), "--timeout", f"{timeout}s"]
     if wait:
         argv.append("--wait")
+    if atomic:
+        argv.append(ATOMIC)
     return [*argv, *credentials]
 
 
@@ -324,14 +330,18 @@ def upgrade(
     credentials: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     grace: float = 0,
+    term_grace: float = 0,
+    atomic: bool = False,
     runner: Runner = run,
     mask: Sequence[str] = (),
     pass_fds: Sequence[int] = (),
 ) -> Completed:
-    """`helm upgrade --install` (the contract's command), killed `grace` s past `timeout`; check=False.
+    """`helm upgrade --install` (the contract's command); check=False.
 
+    Stopped `grace` s past Helm's own `timeout`: SIGTERM, then SIGKILL `term_grace` s later.
     `pass_fds`: the in-memory files that `values` and `credentials` name as /dev/fd/N."""
-    argv = deploy_argv(hub, chart, values, timeout, wait, credentials, helm=_exe(root, runner))
+    argv = deploy_argv(hub, chart, values, timeout, wait, credentials, atomic=atomic, helm=_exe(root, runner))
+    stop = {"term_grace": term_grace} if term_grace else {}
     return _run(
         root,
         argv,
@@ -342,6 +352,7 @@ def upgrade(
         check=False,
         mask=mask,
         pass_fds=pass_fds,
+        **stop,
     )
 
 
@@ -352,8 +363,20 @@ def _release_verb(
     env: Mapping[str, str] | None,
     runner: Runner,
     timeout: float = 120,
+    cleanup: bool = False,
+    pass_fds: Sequence[int] = (),
 ) -> Completed:
-    return _run(root, [*argv, *credentials], runner=runner, env=env, cwd=root, timeout=timeout)
+    extra = {"cleanup": True} if cleanup else {}
+    return _run(
+        root,
+        [*argv, *credentials],
+        runner=runner,
+        env=env,
+        cwd=root,
+        timeout=timeout,
+        pass_fds=pass_fds,
+        **extra,
+    )
 
 
 def status(
@@ -364,10 +387,16 @@ def status(
     credentials: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     runner: Runner = run,
+    pass_fds: Sequence[int] = (),
 ) -> Completed:
     """`helm status --output json`; raises CommandError (e.g. no such release)."""
     return _release_verb(
-        root, status_argv(release, namespace, helm=_exe(root, runner)), credentials, env, runner
+        root,
+        status_argv(release, namespace, helm=_exe(root, runner)),
+        credentials,
+        env,
+        runner,
+        pass_fds=pass_fds,
     )
 
 
@@ -380,10 +409,12 @@ def history(
     credentials: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     runner: Runner = run,
+    pass_fds: Sequence[int] = (),
+    cleanup: bool = False,
 ) -> Completed:
-    """`helm history --output json` (newest `max_revisions`)."""
+    """`helm history --output json` (newest `max_revisions`); `cleanup`: runs even after Ctrl-C."""
     argv = history_argv(release, namespace, max_revisions=max_revisions, helm=_exe(root, runner))
-    return _release_verb(root, argv, credentials, env, runner)
+    return _release_verb(root, argv, credentials, env, runner, cleanup=cleanup, pass_fds=pass_fds)
 
 
 def rollback(
@@ -397,10 +428,21 @@ def rollback(
     credentials: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     runner: Runner = run,
+    pass_fds: Sequence[int] = (),
+    cleanup: bool = False,
 ) -> Completed:
-    """`helm rollback` to `revision` (None: the previous one)."""
+    """`helm rollback` to `revision` (None: the previous one); `cleanup`: runs even after Ctrl-C."""
     argv = rollback_argv(release, namespace, revision, timeout=timeout, wait=wait, helm=_exe(root, runner))
-    return _release_verb(root, argv, credentials, env, runner, timeout=(timeout or 300) + 30)
+    return _release_verb(
+        root,
+        argv,
+        credentials,
+        env,
+        runner,
+        timeout=(timeout or 300) + 30,
+        cleanup=cleanup,
+        pass_fds=pass_fds,
+    )
 
 
 def get_values(
@@ -413,12 +455,13 @@ def get_values(
     credentials: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     runner: Runner = run,
+    pass_fds: Sequence[int] = (),
 ) -> Completed:
     """`helm get values --output json`."""
     argv = get_values_argv(
         release, namespace, revision=revision, all_values=all_values, helm=_exe(root, runner)
     )
-    return _release_verb(root, argv, credentials, env, runner)
+    return _release_verb(root, argv, credentials, env, runner, pass_fds=pass_fds)
 
 
 def get_manifest(
@@ -430,10 +473,11 @@ def get_manifest(
     credentials: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     runner: Runner = run,
+    pass_fds: Sequence[int] = (),
 ) -> Completed:
     """`helm get manifest`."""
     argv = get_manifest_argv(release, namespace, revision=revision, helm=_exe(root, runner))
-    return _release_verb(root, argv, credentials, env, runner)
+    return _release_verb(root, argv, credentials, env, runner, pass_fds=pass_fds)
 
 
 def list_releases(
@@ -443,10 +487,16 @@ def list_releases(
     credentials: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     runner: Runner = run,
+    pass_fds: Sequence[int] = (),
 ) -> Completed:
     """`helm list --output json` of a namespace (None: all namespaces)."""
     return _release_verb(
-        root, list_releases_argv(namespace, helm=_exe(root, runner)), credentials, env, runner
+        root,
+        list_releases_argv(namespace, helm=_exe(root, runner)),
+        credentials,
+        env,
+        runner,
+        pass_fds=pass_fds,
     )
 
 
@@ -460,7 +510,8 @@ def uninstall(
     credentials: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     runner: Runner = run,
+    pass_fds: Sequence[int] = (),
 ) -> Completed:
     """`helm uninstall`."""
     argv = uninstall_argv(release, namespace, keep_history=keep_history, wait=wait, helm=_exe(root, runner))
-    return _release_verb(root, argv, credentials, env, runner, timeout=600)
+    return _release_verb(root, argv, credentials, env, runner, timeout=600, pass_fds=pass_fds)

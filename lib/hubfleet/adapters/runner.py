@@ -44,6 +44,7 @@ class CommandError(HubfleetError):
         detail = " | ".join(mask_secrets(line, mask) for line in tail)
         cmd = " ".join(completed.argv[:3])
         reason = why or f"exit {completed.returncode}"
+        self.why = reason
         super().__init__(f"`{cmd} ...` failed ({reason}): {detail}".rstrip(": "))
 
 
@@ -111,6 +112,8 @@ class Runner(Protocol):
         mask: Sequence[str] = (),
         interactive: bool = False,
         pass_fds: Sequence[int] = (),
+        term_grace: float = 0,
+        cleanup: bool = False,
     ) -> Completed: ...
 
 
@@ -154,8 +157,15 @@ def run(
     mask: Sequence[str] = (),
     interactive: bool = False,
     pass_fds: Sequence[int] = (),
+    term_grace: float = 0,
+    cleanup: bool = False,
 ) -> Completed:
-    """Run `argv`; kill its whole process group on timeout or interrupt.
+    """Run `argv`; stop its whole process group on timeout or interrupt.
+
+    `term_grace`: stop with SIGTERM first and allow that many seconds before SIGKILL (Helm,
+    told SIGTERM, records its release `failed` instead of leaving it `pending-*`); 0 kills at
+    once. `cleanup`: a command that must run even after Ctrl-C (a rollback of what an
+    interrupted command left), within its own `timeout`.
 
     `interactive` hands the terminal to the command (an editor through `sops`): no
     capture, same session, so the user's keys and Ctrl-C reach it. `pass_fds`: descriptors
@@ -183,15 +193,13 @@ def run(
     except PermissionError as e:
         raise HubfleetError(f"`{argv[0]}` is not executable") from e
     try:
-        out, err = _communicate(proc, input, timeout)
+        out, err = _communicate(proc, input, timeout, watch=not cleanup)
     except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        out, err = proc.communicate()
-        done = Completed(tuple(argv), -9, _s(out), _s(err))
-        raise CommandError(done, why=f"timed out after {timeout:g}s, killed", mask=mask) from None
+        how, out, err = _stop(proc, term_grace)
+        done = Completed(tuple(argv), proc.returncode, _s(out), _s(err))
+        raise CommandError(done, why=f"timed out after {timeout:g}s, {how}", mask=mask) from None
     except BaseException:  # Ctrl-C, here or in the main thread: never leave helm running
-        _kill_group(proc)
-        proc.wait()
+        _stop(proc, term_grace)
         raise
     done = Completed(tuple(argv), proc.returncode, _s(out), _s(err))
     if check and proc.returncode != 0:
@@ -200,12 +208,13 @@ def run(
 
 
 def _communicate(
-    proc: subprocess.Popen, input: str | bytes | None, timeout: float | None
+    proc: subprocess.Popen, input: str | bytes | None, timeout: float | None, *, watch: bool = True
 ) -> tuple[str | bytes | None, str | bytes | None]:
     """`proc.communicate`, looking at `interrupted` every `_POLL` s (retrying loses no output)."""
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
-        check_interrupted()
+        if watch:
+            check_interrupted()
         left = None if deadline is None else deadline - time.monotonic()
         try:
             return proc.communicate(
@@ -271,6 +280,21 @@ def _s(data: str | bytes | None) -> str:
     return data if isinstance(data, str) else data.decode("utf-8", "replace")
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_group(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
+        os.killpg(proc.pid, sig)
+
+
+def _stop(proc: subprocess.Popen, grace: float) -> tuple[str, str | bytes | None, str | bytes | None]:
+    """Stop the process group: SIGTERM and up to `grace` s to exit, then SIGKILL. Says which it took."""
+    if grace > 0:
+        _kill_group(proc, signal.SIGTERM)
+        try:
+            out, err = proc.communicate(timeout=grace)
+            _kill_group(proc)  # whatever it left behind in its group
+            return "stopped by SIGTERM", out, err
+        except subprocess.TimeoutExpired:
+            pass
+    _kill_group(proc)
+    out, err = proc.communicate()
+    return (f"not stopped by SIGTERM within {grace:g}s, killed" if grace > 0 else "killed"), out, err

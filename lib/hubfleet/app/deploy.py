@@ -17,7 +17,8 @@ import yaml
 
 from hubfleet.adapters import charts, helm, providers
 from hubfleet.adapters import sops as secrets
-from hubfleet.adapters.runner import CommandError, Runner, mask_secrets, run
+from hubfleet.adapters.runner import CommandError, Interrupted, Runner, mask_secrets, run
+from hubfleet.app.releases import ReleaseOnCluster
 from hubfleet.core import paths
 from hubfleet.core.errors import HubfleetError
 from hubfleet.core.model import Chart, Cluster, Fleet, Hub
@@ -25,7 +26,8 @@ from hubfleet.core.rollout import Result
 
 __all__ = ["GRACE", "deploy_hub", "dry_run_commands", "redact_manifests"]
 
-GRACE = 20  # seconds the runner waits past Helm's own --timeout before killing it
+GRACE = 20  # seconds the runner waits past Helm's own --timeout before stopping it
+TERM_GRACE = 30  # seconds between SIGTERM (Helm records the release failed) and SIGKILL
 
 
 def deploy_hub(
@@ -49,8 +51,8 @@ def deploy_hub(
             echo(dry_run_head(root, fleet, hub))
             echo(dry_run_manifests(root, fleet, hub, runner=runner))
             return Result(hub_name, True, "dry run: nothing deployed", time.monotonic() - start)
-        message = release(root, fleet, hub, cluster, runner=runner)
-        return Result(hub_name, message is None, message or "deployed", time.monotonic() - start)
+        ok, message = release(root, fleet, hub, cluster, runner=runner)
+        return Result(hub_name, ok, message, time.monotonic() - start)
     except HubfleetError as e:
         return Result(hub_name, False, str(e), time.monotonic() - start)
 
@@ -79,39 +81,53 @@ def check_rendered(root: Path, fleet: Fleet, hub: Hub) -> None:
         )
 
 
-def release(root: Path, fleet: Fleet, hub: Hub, cluster: Cluster, *, runner: Runner = run) -> str | None:
-    """Run `helm upgrade` for the hub; None on success, else the (masked) reason."""
+def release(
+    root: Path, fleet: Fleet, hub: Hub, cluster: Cluster, *, runner: Runner = run
+) -> tuple[bool, str]:
+    """Run `helm upgrade` for the hub: (ok, what happened, masked).
+
+    First the release's state: a release stuck in `pending-*` is recovered by `rollout.stuck`.
+    After a failure or a timeout, the state Helm left is part of the message.
+    """
     chart = fleet.chart_of(hub)
     rollout = fleet.config.rollout
     helm.repo_add(root, chart, runner=runner)
     charts.ensure_dependencies(root, chart, runner=runner)
-    with (
-        providers.credentials(cluster, root, runner) as creds,
-        secrets.decrypted_with_mask(root, hub.name, runner=runner) as (clear, mask),
-    ):
-        values = [paths.hub(hub.name).rendered, *([clear.path] if clear else [])]
-        mask = [*mask, *creds.mask]
+    with providers.credentials(cluster, root, runner) as creds:
+        on_cluster = ReleaseOnCluster(root, hub, rollout, creds, runner)
+        notes = [n for n in [on_cluster.recover_stuck()] if n]
+        mask: Sequence[str] = list(creds.mask)
         try:
-            done = helm.upgrade(
-                root,
-                hub,
-                chart,
-                values,
-                timeout=rollout.timeout,
-                wait=rollout.wait,
-                credentials=creds.flags,
-                env=creds.env,
-                grace=GRACE,
-                runner=runner,
-                mask=mask,
-                pass_fds=[*creds.fds, *([clear.fd] if clear else [])],
-            )
-        except CommandError as e:  # timed out: the runner killed helm's process group
-            return str(e)
+            with secrets.decrypted_with_mask(root, hub.name, runner=runner) as (clear, values_mask):
+                mask = [*values_mask, *creds.mask]
+                done = helm.upgrade(
+                    root,
+                    hub,
+                    chart,
+                    [paths.hub(hub.name).rendered, *([clear.path] if clear else [])],
+                    timeout=rollout.timeout,
+                    wait=rollout.wait,
+                    atomic=rollout.atomic,
+                    credentials=creds.flags,
+                    env=creds.env,
+                    grace=GRACE,
+                    term_grace=TERM_GRACE,
+                    runner=runner,
+                    mask=mask,
+                    pass_fds=[*creds.fds, *([clear.fd] if clear else [])],
+                )
+        except CommandError as e:  # Helm's own --timeout passed, then GRACE: stopped
+            how = e.why.split(", ", 1)[-1]  # "stopped by SIGTERM" / "not stopped by SIGTERM ..., killed"
+            why = f"timed out after {rollout.timeout}s (Helm's --timeout) + {GRACE}s, {how}"
+            return False, "; ".join([*notes, why, on_cluster.state_left()])
+        except (Interrupted, KeyboardInterrupt):  # Ctrl-C: helm was stopped, the clear secrets are gone
+            on_cluster.after_interrupt()
+            raise
         if done.returncode == 0:
-            return None
+            return True, "; ".join(["deployed", *notes])
         tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        return f"helm exit {done.returncode}: " + mask_secrets(" | ".join(tail), mask)
+        failed = f"helm exit {done.returncode}: " + mask_secrets(" | ".join(tail), mask)
+        return False, "; ".join([*notes, failed, on_cluster.state_left()])
 
 
 # --- dry run -----------------------------------------------------------------------------

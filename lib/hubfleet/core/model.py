@@ -56,7 +56,10 @@ class Rollout:
     breaker: int = 0  # 0: off; N: start no new cluster after N clusters failed
     health_timeout: int = 300
     health_retries: int = 3
+    health_prod: bool = True  # health-check prod hubs too, after their release
     canary: Canary = field(default_factory=Canary)
+    stuck: str = "rollback"  # a release left pending-*: roll back to its last deployed revision | fail
+    atomic: bool = False  # pass Helm's own rollback-on-failure flag (--atomic)
 
 
 @dataclass(frozen=True)
@@ -283,6 +286,9 @@ def parse_fleet_config(doc: Mapping[str, Any]) -> FleetConfig:
         breaker=r.get("breaker", 0),
         health_timeout=health.get("timeout", 300),
         health_retries=health.get("retries", 3),
+        health_prod=health.get("prod", Rollout.health_prod),
+        stuck=r.get("stuck", Rollout.stuck),
+        atomic=r.get("atomic", Rollout.atomic),
         canary=Canary(tuple(canary.get("clusters", ())), canary.get("when", "chart")),
     )
     return FleetConfig(charts=charts, default_chart=doc["default_chart"], rollout=rollout)

@@ -6,20 +6,28 @@ so `invoke deploy` passes its Helm adapter and tests pass stand-ins.
 Order (the contract): per cluster, staging hubs deploy and pass their health
 check before that cluster's prod hubs start. Clusters run in parallel and never
 wait for each other, so the makespan is the slowest cluster's own critical path
-(staging + health + ceil(prod / max_parallel_per_cluster) releases), within the
-global `max_parallel` bound. Canary clusters, when asked for, go first as a wave.
+(staging + health, then ceil(prod / max_parallel_per_cluster) waves of release +
+health), within the global `max_parallel` bound. Canary clusters, when asked for,
+go first as a wave.
 
-Timeouts: the deploy callable gets `settings.timeout` and its runner kills the
-helm process group on expiry. A thread cannot be killed, so the engine only
-stops *waiting* for a call that overruns timeout + grace, reports it `timed out`
-and frees its slot; the stray thread is a daemon and ends when its process does.
+Canary, always: a cluster whose prod hubs are targeted but none of its staging
+hubs gets those staging hubs as `check` targets (`canary_checks`): health-checked,
+not redeployed, before prod. Prod hubs are health-checked after their release too
+(`rollout.health.prod`); an unhealthy one is a failed hub, so it fails the run
+and counts for the breaker like any failed release.
+
+Timeouts: the deploy callable gets `settings.timeout` and its runner stops the
+helm process group on expiry (SIGTERM, a grace period, then SIGKILL). A thread
+cannot be killed, so the engine only stops *waiting* for a call that overruns
+twice the timeout (a stuck-release rollback, then the upgrade) + GRACE, reports it
+`timed out` and frees its slot; the stray thread is a daemon.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -29,9 +37,21 @@ from rich.table import Table
 
 from hubfleet.core.model import Rollout
 
-__all__ = ["GRACE", "HubOutcome", "Result", "RolloutReport", "Target", "run_rollout"]
+__all__ = [
+    "CHECK_ONLY",
+    "GRACE",
+    "HubOutcome",
+    "Result",
+    "RolloutReport",
+    "Target",
+    "canary_checks",
+    "result_rows",
+    "result_table",
+    "run_rollout",
+]
 
-GRACE = 30.0  # seconds past the release timeout before the engine stops waiting
+GRACE = 120.0  # seconds past twice the release timeout before the engine stops waiting
+CHECK_ONLY = "health checked only (not in the plan)"
 
 
 @dataclass(frozen=True)
@@ -39,6 +59,7 @@ class Target:
     hub: str
     cluster: str
     stage: str  # "staging" | "prod"
+    action: str = "deploy"  # "deploy" | "check": a staging hub health-checked, not redeployed
 
 
 @dataclass(frozen=True)
@@ -57,6 +78,7 @@ class HubOutcome:
     status: str  # "ok" | "failed" | "skipped"
     message: str = ""
     duration: float = 0.0
+    health: str = ""  # "healthy" | "unhealthy" | "" (not checked)
 
 
 @dataclass(frozen=True)
@@ -73,6 +95,20 @@ class RolloutReport:
 
 
 Call = Callable[[str], Result]
+
+
+def canary_checks(targets: Sequence[Target], staging_of: Mapping[str, Sequence[str]]) -> list[Target]:
+    """Pure: `targets` plus, for each cluster whose prod hubs are targeted and none of its
+    staging hubs, those staging hubs as `check` targets (health only), ahead of that cluster."""
+    has_staging = {t.cluster for t in targets if t.stage == "staging"}
+    out: list[Target] = []
+    added: set[str] = set()
+    for t in targets:
+        if t.stage != "staging" and t.cluster not in has_staging and t.cluster not in added:
+            added.add(t.cluster)
+            out += [Target(name, t.cluster, "staging", "check") for name in staging_of.get(t.cluster, ())]
+        out.append(t)
+    return out
 
 
 # --- one guarded call ---------------------------------------------------------------
@@ -126,9 +162,11 @@ class _Run:
     failed_clusters: set[str] = field(default_factory=set)
     cancelled: threading.Event = field(default_factory=threading.Event)
 
-    def record(self, t: Target, status: str, message: str = "", duration: float = 0.0) -> None:
+    def record(
+        self, t: Target, status: str, message: str = "", duration: float = 0.0, health: str = ""
+    ) -> None:
         with self.lock:
-            self.outcomes[t.hub] = HubOutcome(t.hub, t.cluster, t.stage, status, message, duration)
+            self.outcomes[t.hub] = HubOutcome(t.hub, t.cluster, t.stage, status, message, duration, health)
             if status == "failed":
                 self.failed_clusters.add(t.cluster)
 
@@ -147,7 +185,7 @@ class _Run:
             if self.cancelled.is_set():
                 self.record(t, "skipped", "interrupted")
                 return False
-            r = guarded(self.deploy, t.hub, self.settings.timeout + GRACE)
+            r = guarded(self.deploy, t.hub, 2 * self.settings.timeout + GRACE)
         if not r.ok:
             self.record(t, "failed", r.message, r.duration)
         else:
@@ -155,18 +193,36 @@ class _Run:
         return r.ok
 
     def checked(self, t: Target) -> bool:
-        """Deploy a staging hub, then its health check (unless --no-health)."""
+        """A staging hub: deploy it (unless a `check` target), then its health check (unless --no-health)."""
+        if t.action == "check":
+            if self.health is None:
+                self.record(t, "skipped", "no health check (--no-health)")
+                return True
+            return self.health_check(t, CHECK_ONLY, 0.0, "health check failed (not redeployed)")
         if not self.release(t):
             return False
         if self.health is None:
             return True
         done = self.outcomes[t.hub]
+        return self.health_check(t, done.message, done.duration, "deployed, health check failed")
+
+    def prod(self, t: Target) -> bool:
+        """A prod hub: deploy it, then its health check when `rollout.health.prod` says so."""
+        if not self.release(t):
+            return False
+        if self.health is None or not self.settings.health_prod:
+            return True
+        done = self.outcomes[t.hub]
+        return self.health_check(t, done.message, done.duration, "deployed, health check failed")
+
+    def health_check(self, t: Target, message: str, took: float, failed: str) -> bool:
+        assert self.health is not None
         limit = self.settings.health_timeout * (self.settings.health_retries + 1) + GRACE
         h = guarded(self.health, t.hub, limit)
         if h.ok:
-            self.record(t, "ok", HEALTHY, done.duration + h.duration)
+            self.record(t, "ok", message, took + h.duration, "healthy")
             return True
-        self.record(t, "failed", f"deployed, health check failed: {h.message}", done.duration + h.duration)
+        self.record(t, "failed", f"{failed}: {h.message}", took + h.duration, "unhealthy")
         return False
 
 
@@ -189,7 +245,7 @@ def _run_cluster(run: _Run, cluster: str, hubs: Sequence[Target]) -> None:
                 run.say(cluster, "failed in staging")
                 return
         run.say(cluster, f"prod ({len(prod)})")
-        list(pool.map(run.release, prod))
+        list(pool.map(run.prod, prod))
     run.say(cluster, "failed" if cluster in run.failed_clusters else "done")
 
 
@@ -294,18 +350,29 @@ def _status_table(run: _Run) -> Table:
     return table
 
 
-HEALTHY = "healthy"  # an ok staging hub whose health check passed
 _STYLE = {"ok": "green", "failed": "red", "skipped": "yellow"}
+QUIET = ("", "deployed")  # ok messages not worth a column's width
+
+
+def result_rows(report: RolloutReport) -> list[tuple[str, str, str, str, str, str]]:
+    """Pure: (hub, cluster, stage, result, health, duration) per hub, for the console and Markdown."""
+    rows = []
+    for o in report.outcomes:
+        text = o.status + (f": {o.message}" if o.message not in QUIET else "")
+        rows.append((o.hub, o.cluster, o.stage, text, o.health or "-", f"{o.duration:.1f}s"))
+    return rows
 
 
 def result_table(report: RolloutReport) -> Table:
     table = Table(title="rollout", title_justify="left")
-    for col in ("hub", "cluster", "stage", "result", "duration"):
+    for col in ("hub", "cluster", "stage", "result", "health", "duration"):
         table.add_column(col, justify="right" if col == "duration" else "left")
-    for o in report.outcomes:
-        text = o.status + (f": {o.message}" if o.message and o.status != "ok" else "")
-        text += ", healthy" if o.status == "ok" and o.message == HEALTHY else ""
-        table.add_row(o.hub, o.cluster, o.stage, f"[{_STYLE[o.status]}]{_escape(text)}", f"{o.duration:.1f}s")
+    for o, row in zip(report.outcomes, result_rows(report), strict=True):
+        hub, cluster, stage, text, health, took = row
+        colour = "green" if health == "healthy" else "red" if health == "unhealthy" else "default"
+        table.add_row(
+            hub, cluster, stage, f"[{_STYLE[o.status]}]{_escape(text)}", f"[{colour}]{health}", took
+        )
     return table
 
 

@@ -45,8 +45,11 @@ FLEET = {
                 "schema": {
                     "timeout": {"type": "integer", "min": 5, "max": 3_600},
                     "retries": {"type": "integer", "min": 0, "max": 20},
+                    "prod": {"type": "boolean"},
                 },
             },
+            "stuck": {"type": "string", "allowed": ["rollback", "fail"]},
+            "atomic": {"type": "boolean"},
             "canary": {
                 "type": "dict",
                 "schema": {

@@ -1,4 +1,4 @@
-"""`invoke deploy --hub H | --cluster C | --plan FILE [--dry-run] [--no-health]`."""
+"""`invoke deploy --hub H | --cluster C | --plan FILE [--dry-run] [--no-health] [--prune] [--summary F]`."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ from typing import Any
 
 from hubfleet.app.load import load_work_tree
 from hubfleet.app.plan import read_plan_json
+from hubfleet.cli import rolloutreport
 from hubfleet.cli.boundary import console
-from hubfleet.core.errors import HubfleetError, did_you_mean
+from hubfleet.core.errors import HubfleetError, did_you_mean, os_problem
 from hubfleet.core.model import Fleet
+from hubfleet.core.plan import Removed
 from hubfleet.core.plan import canary_first as plan_canary_first
 
 
@@ -20,24 +22,37 @@ def run(
     plan: str | None = None,
     dry_run: bool = False,
     no_health: bool = False,
+    prune: bool = False,
+    delete_namespaces: bool = False,
+    summary: str | None = None,
 ) -> int:
     from hubfleet.adapters import runner
     from hubfleet.app.deploy import deploy_hub
     from hubfleet.core import rollout
 
     root, fleet = load_work_tree()
-    planned = read_plan_json(plan).hubs if plan else None
+    if (prune or delete_namespaces) and not plan:
+        raise HubfleetError("--prune uninstalls the hubs a plan lists as removed: give --plan FILE too")
+    whole = read_plan_json(plan) if plan else None
+    planned = whole.hubs if whole is not None else None
     plan_hubs = [vars(h) for h in planned] if planned is not None else None
     names = select(fleet, hub=hub, cluster=cluster, plan_hubs=plan_hubs)
-    if not names:
+    removed = [r for r in (whole.removed if whole else ()) if cluster is None or r.cluster == cluster]
+    if not names and not (prune and removed):
         console.print("nothing to deploy", markup=False)
+        _write_summary(summary, "nothing to deploy")
         return 0
     if dry_run:
         results = [deploy_hub(root, fleet, n, dry_run=True, echo=_echo) for n in names]
+        if prune:
+            _echo_prune(removed, delete_namespaces)
         for r in (r for r in results if not r.ok):
             console.print(f"{r.hub}: {r.message}", style="red", markup=False)
+        _write_summary(summary, f"dry run: {len(names)} hub(s) shown, nothing deployed")
         return 0 if all(r.ok for r in results) else 1
     targets = [rollout.Target(n, fleet.hubs[n].cluster, fleet.hubs[n].stage) for n in names]
+    if not no_health:  # canary, always: a cluster's staging hubs are checked before its prod hubs
+        targets = rollout.canary_checks(targets, staging_hubs(fleet))
     settings = fleet.config.rollout
     # Canary waves come from the plan's own reasons; a direct --hub/--cluster deploy
     # goes canary-first only with `when: always`.
@@ -54,7 +69,47 @@ def run(
         console=console,
         interrupted=runner.interrupted,
     )
-    return 0 if report.ok else 1
+    pruned = _prune(root, fleet, removed, delete_namespaces) if prune else []
+    _write_summary(summary, rolloutreport.markdown(report, pruned))
+    return 0 if report.ok and all(r.ok for r in pruned) else 1
+
+
+def staging_hubs(fleet: Fleet) -> dict[str, list[str]]:
+    """Pure: each cluster's staging hubs that load (the canary checks' candidates)."""
+    out: dict[str, list[str]] = {}
+    for h in fleet.hubs.values():
+        if h.stage == "staging" and h.name not in fleet.broken_hubs:
+            out.setdefault(h.cluster, []).append(h.name)
+    return out
+
+
+def _prune(root: Path, fleet: Fleet, removed: list[Removed], delete_namespaces: bool) -> list[Any]:
+    from hubfleet.app.prune import prune_hub
+
+    results = [prune_hub(root, fleet, r, delete_namespace=delete_namespaces) for r in removed]
+    if results:
+        console.print(rolloutreport.prune_table(results, removed))
+    return results
+
+
+def _echo_prune(removed: list[Removed], delete_namespaces: bool) -> None:
+    from hubfleet.app.prune import prune_commands
+
+    for r in removed:
+        _echo(f"# {r.name} was removed from the repository: `invoke deploy --prune` would run:")
+        for line in prune_commands(r, None, delete_namespaces):
+            _echo(line)
+
+
+def _write_summary(path: str | None, text: str) -> None:
+    """Append to a Markdown file (CI: $GITHUB_STEP_SUMMARY)."""
+    if not path:
+        return
+    try:
+        with open(path, "a", encoding="utf-8") as f:
+            f.write(text.rstrip("\n") + "\n")
+    except OSError as e:
+        raise os_problem(Path(path), "write", e) from None
 
 
 def _echo(text: str) -> None:

@@ -1,0 +1,44 @@
+"""`invoke deploy --prune`: removed hubs are uninstalled only when asked (stateful helm STAND-IN)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from hubfleet.cli.commands import deploy as deploy_cmd
+from hubfleet.core.errors import HubfleetError
+
+pytestmark = pytest.mark.slow
+
+
+def plan_file(tmp_path, removed):
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps({"base": "a" * 40, "head": "b" * 40, "hubs": [], "removed": removed}))
+    return str(path)
+
+
+def test_removed_hubs_are_never_uninstalled_by_default(standin_fleet, tmp_path):
+    standin_fleet.helm.seed("ctx-k1", "old-ns", "old", ["deployed"])
+    assert deploy_cmd.run(plan=plan_file(tmp_path, [{"name": "old", "cluster": "k1"}])) == 0
+    assert standin_fleet.helm.releases() == [("ctx-k1", "old-ns", "old")]
+
+
+def test_prune_uninstalls_a_removed_hub_and_keeps_its_namespace(standin_fleet, tmp_path, capsys):
+    sf = standin_fleet
+    sf.helm.seed("ctx-k1", "old-ns", "old", ["superseded", "deployed"])
+    sf.helm.seed("ctx-k2", "other", "other", ["deployed"])
+    removed = [{"name": "old", "cluster": "k1"}, {"name": "other", "cluster": "k2"}]
+    summary = tmp_path / "summary.md"
+    assert (
+        deploy_cmd.run(plan=plan_file(tmp_path, removed), cluster="k1", prune=True, summary=str(summary)) == 0
+    )
+    assert sf.helm.releases() == [("ctx-k2", "other", "other")]  # --cluster k1: only k1's part
+    assert "uninstalled from namespace old-ns (namespace kept)" in summary.read_text()
+    [call] = sf.helm.calls("uninstall")
+    assert call["argv"][:4] == ["uninstall", "old", "--namespace", "old-ns"] and call["cluster"] == "ctx-k1"
+
+
+def test_prune_needs_a_plan(standin_fleet):
+    with pytest.raises(HubfleetError, match="give --plan FILE too"):
+        deploy_cmd.run(cluster="k1", prune=True)

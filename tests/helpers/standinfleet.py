@@ -1,0 +1,117 @@
+"""A deployable fleet whose `helm` is the stateful STAND-IN (hubfleet.testing.standins.helm).
+
+Two clusters (`k1`, kube context `ctx-k1`; `k2`, `ctx-k2`), each with a staging hub and prod hubs,
+on the tiny real chart served by `chart_repo`. Real helm does everything but keep release state
+(`repo add`, `template`, `show values`), so manifests and computed values are Helm's own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from hubfleet.testing.standins.helm import HelmStandin
+
+from .chartrepo import ChartRepo
+from .fleetbuild import SECRET, render_all, write
+from .realtools import sops_encrypt
+
+HUBS = {  # name: (cluster, stage, namespace)
+    "alpha": ("k1", "staging", "alpha"),
+    "beta": ("k1", "prod", "b-ns"),
+    "gamma": ("k1", "prod", "gamma"),
+    "delta": ("k2", "staging", "delta"),
+    "eps": ("k2", "prod", "eps"),
+}
+
+
+def make_standin_fleet(root: Path, repo_url: str, rollout: str = "") -> Path:
+    write(
+        root,
+        "fleet.yaml",
+        f"charts:\n  tiny:\n    repo: {repo_url}\n    name: tinyhub\n    version: 0.1.0\n"
+        f"default_chart: tiny\nrollout:\n  timeout: 30\n{rollout}",
+    )
+    for c in ("k1", "k2"):
+        write(
+            root,
+            f"clusters/{c}/cluster.yaml",
+            f"name: {c}\nprovider: kubeconfig\nkubeconfig: {{context: ctx-{c}}}\n",
+        )
+    write(root, "clusters/common.values.yaml", "greeting: hello ${hub:name}\n")
+    for name, (cluster, stage, ns) in HUBS.items():
+        write(
+            root,
+            f"hubs/{name}/hub.yaml",
+            f"name: {name}\ncluster: {cluster}\ndomain: {name}.example.org\nstage: {stage}\nnamespace: {ns}\n",
+        )
+    render_all(root)
+    return root
+
+
+@dataclass
+class StandinFleet:
+    root: Path
+    helm: HelmStandin
+    tmp: Path  # where a decrypted secret could (briefly) live
+    sops: Path
+    recipient: str
+
+    def fleet(self, **rollout):
+        """The loaded fleet, with rollout settings replaced (e.g. a 1 s timeout a file may not say)."""
+        from hubfleet.adapters.source import DirSource
+        from hubfleet.app.load import load_fleet
+
+        fleet = load_fleet(DirSource(self.root))
+        if not rollout:
+            return fleet
+        settings = dataclasses.replace(fleet.config.rollout, **rollout)
+        return dataclasses.replace(fleet, config=dataclasses.replace(fleet.config, rollout=settings))
+
+    def set_rollout(self, text: str) -> None:
+        path = self.root / "fleet.yaml"
+        path.write_text(path.read_text() + text)
+
+    def statuses(self, hub: str) -> list[str]:
+        cluster, _, ns = HUBS[hub]
+        return self.helm.statuses(f"ctx-{cluster}", ns, hub)
+
+    def history(self, hub: str) -> list[dict]:
+        cluster, _, ns = HUBS[hub]
+        return self.helm.history(f"ctx-{cluster}", ns, hub)
+
+    def add_secrets(self, hub: str, text: str = f"secretToken: {SECRET}\n") -> None:
+        sops_encrypt(self.sops, self.recipient, text, self.root / "hubs" / hub / "secrets.yaml")
+        render_all(self.root)
+
+    def leftovers(self) -> list[Path]:
+        found = []
+        for base in (self.tmp, self.root):
+            for p in base.rglob("*"):
+                if p.is_file() and SECRET.encode() in p.read_bytes():
+                    found.append(p)
+        return found
+
+
+@pytest.fixture
+def standin_fleet(tmp_path, monkeypatch, helm_bin, sops_bin, age_key, chart_repo: ChartRepo) -> StandinFleet:
+    root = make_standin_fleet(tmp_path / "fleet", chart_repo.url)
+    helm = HelmStandin(tmp_path / "helm-state")
+    exe = helm.install(tmp_path / "bin")
+    scan = tmp_path / "tmp"
+    scan.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scan))
+    monkeypatch.setenv("HUBFLEET_STATE", str(tmp_path / "state"))
+    monkeypatch.setenv("HUBFLEET_HELM", str(exe))
+    monkeypatch.setenv("STANDIN_REAL", str(helm_bin))
+    monkeypatch.setenv("HUBFLEET_SOPS", str(sops_bin))
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(age_key[0]))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.chdir(root)
+    assert os.environ["HUBFLEET_HELM"] == str(exe)
+    return StandinFleet(root, helm, scan, sops_bin, age_key[1])
