@@ -347,7 +347,8 @@ def _real(argv: Sequence[str]) -> str | None:
     real = os.environ.get("STANDIN_REAL")
     if not real:
         return None
-    done = subprocess.run([real, *argv], capture_output=True, text=True)
+    fds = tuple(int(m.group(1)) for a in argv if (m := re.fullmatch(r"/dev/fd/(\d+)", a)))
+    done = subprocess.run([real, *argv], capture_output=True, text=True, pass_fds=fds)
     if done.returncode != 0:
         raise _HelmError(done.stderr.strip().removeprefix("Error: "))
     return done.stdout
