@@ -18,13 +18,29 @@ import subprocess
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-
-import psutil
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from hubfleet.adapters.runner import spawn
+from hubfleet.core.errors import HubfleetError
 from hubfleet.local.config import MARKER
 
+if TYPE_CHECKING:
+    import psutil
+
 _children: dict[int, subprocess.Popen] = {}  # hubs this process started, reaped on stop
+
+
+def _psutil() -> ModuleType:
+    """psutil, from the `[local]` extra: imported on first use, so a base install imports this module."""
+    try:
+        import psutil
+    except ModuleNotFoundError:
+        raise HubfleetError(
+            "the local cluster needs hubfleet's `local` extra (psutil, jupyterhub): "
+            "pip install 'hubfleet[local]'"
+        ) from None
+    return psutil
 
 
 def start(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log: Path) -> int:
@@ -37,6 +53,7 @@ def start(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log: Path) 
 
 def alive(pid: int | None) -> bool:
     """True for a running (not zombie) process."""
+    psutil = _psutil()
     if not pid:
         return False
     if pid in _children and _children[pid].poll() is not None:
@@ -56,6 +73,7 @@ def read_pid(pidfile: Path) -> int | None:
 
 def processes_of(state: Path, pid: int | None = None) -> list[psutil.Process]:
     """Every live process of the hub in `state`: the hub, its descendants, and marked ones."""
+    psutil = _psutil()
     found: dict[int, psutil.Process] = {}
     if pid and alive(pid):
         with contextlib.suppress(psutil.Error):
@@ -73,6 +91,7 @@ def processes_of(state: Path, pid: int | None = None) -> list[psutil.Process]:
 
 
 def _running(p: psutil.Process) -> bool:
+    psutil = _psutil()
     try:
         return p.is_running() and p.status() != psutil.STATUS_ZOMBIE
     except psutil.Error:
@@ -81,6 +100,7 @@ def _running(p: psutil.Process) -> bool:
 
 def stop(state: Path, pid: int | None, *, grace: float = 8.0) -> list[int]:
     """End the hub gracefully (it stops its servers and proxy), then anything left. Idempotent."""
+    psutil = _psutil()
     procs = processes_of(state, pid)
     if pid and alive(pid):
         with contextlib.suppress(ProcessLookupError):
@@ -130,6 +150,7 @@ def port_free(port: int, host: str = "127.0.0.1") -> bool:
 
 def port_owner(port: int) -> str:
     """`pid 123 (nginx)` listening on `port`, as far as this user may see."""
+    psutil = _psutil()
     with contextlib.suppress(psutil.Error, PermissionError):
         for conn in psutil.net_connections(kind="tcp"):
             if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN and conn.pid:
