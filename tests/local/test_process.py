@@ -24,7 +24,7 @@ from hubfleet.local import process
 from hubfleet.local import provider as local
 from hubfleet.local.install import ensure_chp
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.slow
 

@@ -31,7 +31,7 @@ from hubfleet.core.errors import HubfleetError, Problem, errors_only
 from hubfleet.core.model import Cluster, Hub
 from hubfleet.core.resolve import Facts
 
-FIXTURE = Path(__file__).parent / "fixtures" / "real-fleet"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "real-fleet"
 HUBS = {
     "ubc-eoas-staging": ("ubc-eoas", "basehub", "staging"),
     "ubc-eoas": ("ubc-eoas", "basehub", "prod"),

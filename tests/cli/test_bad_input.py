@@ -257,7 +257,7 @@ def test_unknown_hub_gets_a_hint(seeded_fleet, capsys):
 def test_the_real_cli_prints_no_traceback(seeded_fleet):
     (seeded_fleet / "hubs/oceans/hub.yaml").write_text("- not a mapping\n")
     invoke = Path(sys.executable).with_name("invoke")
-    tasks = Path(__file__).resolve().parents[1] / "tasks.py"
+    tasks = Path(__file__).resolve().parents[2] / "tasks.py"
     proc = subprocess.run(
         [str(invoke), "--search-root", str(tasks.parent), "validate"],
         cwd=seeded_fleet,

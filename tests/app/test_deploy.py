@@ -18,6 +18,14 @@ from hubfleet.core.errors import HubfleetError
 pytestmark = pytest.mark.slow
 
 
+def _quiet():
+    import io
+
+    from rich.console import Console
+
+    return Console(file=io.StringIO(), width=200)
+
+
 def fleet_of(env):
     return load_fleet(DirSource(env.root))
 
@@ -208,3 +216,37 @@ def test_check_manifests_unknown_kind_is_a_warning():
         [{"apiVersion": "x.io/v1", "kind": "Thing", "metadata": {"name": "a"}}], "f"
     )
     assert p.severity == "warning" and "Thing/a" in p.message
+
+
+def test_through_deploy_hub_with_a_recording_helm_stand_in(deploy_env, monkeypatch, tmp_path):
+    """The real deploy adapter, `helm upgrade` replaced by the recording stand-in: a failing
+    staging release stops that cluster's prod hub; a plan file drives `invoke deploy --plan`."""
+    from helpers.standin import records
+    from hubfleet.adapters.source import DirSource
+    from hubfleet.app.deploy import deploy_hub
+    from hubfleet.app.load import load_fleet
+    from hubfleet.app.plan import write_json
+    from hubfleet.cli.commands import deploy as deploy_cmd
+    from hubfleet.core.model import Rollout
+    from hubfleet.core.plan import Plan, PlannedHub
+    from hubfleet.core.rollout import Target, run_rollout
+
+    fleet = load_fleet(DirSource(deploy_env.root))
+    targets = [Target("alpha", "k1", "staging"), Target("beta", "k1", "prod")]
+    monkeypatch.setenv("STANDIN_FAIL", "1")
+    report = run_rollout(
+        targets, lambda h: deploy_hub(deploy_env.root, fleet, h), None, Rollout(), console=_quiet()
+    )
+    s = {o.hub: o.status + (f": {o.message}" if o.status == "skipped" else "") for o in report.outcomes}
+    assert s == {"alpha": "failed", "beta": "skipped: staging failed on k1"}
+    assert [r["argv"][3] for r in records(deploy_env.log, "upgrade")] == ["alpha"]
+
+    monkeypatch.delenv("STANDIN_FAIL")
+    plan_file = tmp_path / "plan.json"
+    hubs = (
+        PlannedHub("alpha", "k1", "staging", ("new hub",)),
+        PlannedHub("beta", "k1", "prod", ("new hub",)),
+    )
+    write_json(Plan("a" * 40, "b" * 40, hubs), plan_file)
+    assert deploy_cmd.run(plan=str(plan_file), cluster="k1", no_health=True) == 0
+    assert [r["argv"][3] for r in records(deploy_env.log, "upgrade")] == ["alpha", "alpha", "beta"]

@@ -223,35 +223,3 @@ def test_duplicate_hub_is_refused():
 
 def test_empty_rollout_is_ok():
     assert run_rollout([], StandIn(), None, Rollout(), console=quiet()).ok
-
-
-def test_through_deploy_hub_with_a_recording_helm_stand_in(deploy_env, monkeypatch, tmp_path):
-    """The real deploy adapter, `helm upgrade` replaced by the recording stand-in: a failing
-    staging release stops that cluster's prod hub; a plan file drives `invoke deploy --plan`."""
-    from helpers.standin import records
-    from hubfleet.adapters.source import DirSource
-    from hubfleet.app.deploy import deploy_hub
-    from hubfleet.app.load import load_fleet
-    from hubfleet.app.plan import write_json
-    from hubfleet.cli.commands import deploy as deploy_cmd
-    from hubfleet.core.plan import Plan, PlannedHub
-
-    fleet = load_fleet(DirSource(deploy_env.root))
-    targets = [Target("alpha", "k1", "staging"), Target("beta", "k1", "prod")]
-    monkeypatch.setenv("STANDIN_FAIL", "1")
-    report = run_rollout(
-        targets, lambda h: deploy_hub(deploy_env.root, fleet, h), None, Rollout(), console=quiet()
-    )
-    s = status(report)
-    assert s == {"alpha": "failed", "beta": "skipped: staging failed on k1"}
-    assert [r["argv"][3] for r in records(deploy_env.log, "upgrade")] == ["alpha"]
-
-    monkeypatch.delenv("STANDIN_FAIL")
-    plan_file = tmp_path / "plan.json"
-    hubs = (
-        PlannedHub("alpha", "k1", "staging", ("new hub",)),
-        PlannedHub("beta", "k1", "prod", ("new hub",)),
-    )
-    write_json(Plan("a" * 40, "b" * 40, hubs), plan_file)
-    assert deploy_cmd.run(plan=str(plan_file), cluster="k1", no_health=True) == 0
-    assert [r["argv"][3] for r in records(deploy_env.log, "upgrade")] == ["alpha", "alpha", "beta"]
