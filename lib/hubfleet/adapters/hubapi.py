@@ -76,14 +76,22 @@ def check(
     expect: str = "2",
     verify: bool = True,
     sleep: Callable[[float], None] = time.sleep,
+    transport: httpx.BaseTransport | None = None,
+    connect: Callable[..., Any] | None = None,
 ) -> HealthReport:
-    """Run every step against the hub at `url` (ending in `/`, base URL included)."""
+    """Run every step against the hub at `url` (ending in `/`, base URL included).
+
+    `transport` (httpx) and `connect` (a websocket `connect`) replace the network, for a
+    stand-in hub (`hubfleet.testing.standins.hub`); by default the real ones are used.
+    """
     url = url if url.endswith("/") else url + "/"
     durations: dict[str, float] = {}
     user = USER_PREFIX + secrets.token_hex(4)
     headers = {"Authorization": f"token {token}"}
     failure: StepFailed | None = None
-    with httpx.Client(base_url=url, headers=headers, timeout=min(30.0, timeout), verify=verify) as api:
+    with httpx.Client(
+        base_url=url, headers=headers, timeout=min(30.0, timeout), **_net(verify, transport)
+    ) as api:
         try:
             with _step("hub", durations):
                 _retrying(lambda: _hub_health(api), retries, sleep)
@@ -93,7 +101,16 @@ def check(
                 create_user(api, user)
                 start_server(api, user, timeout=timeout)
             with _step("kernel", durations):
-                got = run_code(url, token, user, code, timeout=min(120.0, timeout), verify=verify)
+                got = run_code(
+                    url,
+                    token,
+                    user,
+                    code,
+                    timeout=min(120.0, timeout),
+                    verify=verify,
+                    transport=transport,
+                    connect=connect,
+                )
                 if got != expect:
                     raise StepFailed("kernel", f"`{code}` gave {got!r}, expected {expect!r}")
         except StepFailed as e:
@@ -107,6 +124,11 @@ def check(
     if failure:
         return HealthReport(False, failure.step, failure.message, durations, url)
     return HealthReport(True, "", "healthy", durations, url)
+
+
+def _net(verify: bool, transport: httpx.BaseTransport | None) -> dict[str, Any]:
+    """httpx.Client options: a stand-in's transport only when given (the default is the network)."""
+    return {"verify": verify, **({"transport": transport} if transport is not None else {})}
 
 
 @contextmanager
@@ -244,14 +266,26 @@ def delete_user(api: httpx.Client, user: str, *, timeout: float = 60) -> None:
 # --- the kernel protocol ----------------------------------------------------------------
 
 
-def run_code(url: str, token: str, user: str, code: str, *, timeout: float = 60, verify: bool = True) -> str:
+def run_code(
+    url: str,
+    token: str,
+    user: str,
+    code: str,
+    *,
+    timeout: float = 60,
+    verify: bool = True,
+    transport: httpx.BaseTransport | None = None,
+    connect: Callable[..., Any] | None = None,
+) -> str:
     """Start a kernel in the user's server, execute `code`, return `text/plain` of the result."""
     from websockets.exceptions import WebSocketException
-    from websockets.sync.client import connect
+
+    if connect is None:
+        from websockets.sync.client import connect
 
     base = f"{url.rstrip('/')}/user/{quote(user)}/api/kernels"
     headers = {"Authorization": f"token {token}"}
-    with httpx.Client(headers=headers, timeout=30, verify=verify) as http:
+    with httpx.Client(headers=headers, timeout=30, **_net(verify, transport)) as http:
         kernel = _ok(http.post(base, json={}), f"start a kernel in the server of {user}").json()["id"]
         try:
             ws_url = base.replace("http", "ws", 1) + f"/{kernel}/channels"
