@@ -81,7 +81,7 @@ def write(root: Path, rel: str, text: str) -> None:
 
 @pytest.fixture
 def remote_fleet(tmp_path, monkeypatch):
-    """Two kubeconfig clusters, each a staging hub (with the health token) and a prod hub."""
+    """Two kubeconfig clusters, each a staging and a prod hub (each with the health token)."""
     from hubfleet.adapters.source import DirSource
     from hubfleet.app.load import load_fleet
     from hubfleet.app.render import render_hub
@@ -108,6 +108,7 @@ def remote_fleet(tmp_path, monkeypatch):
         )
         secrets = {"hub": {"services": {"hubfleet-health": {"apiToken": TOKEN}}}, "sops": FAKE_SOPS_META}
         write(root, f"hubs/{cluster}-staging/secrets.yaml", json.dumps(secrets))
+        write(root, f"hubs/{cluster}-prod/secrets.yaml", json.dumps(secrets))
         write(
             root,
             f"hubs/{cluster}-prod/hub.yaml",
@@ -160,10 +161,9 @@ def test_rollout_over_remote_clusters_staging_healthy_then_prod(remote_fleet):
         console=Console(file=io.StringIO(), width=200),
         interrupted=runner.interrupted,
     )
-    outcomes = {o.hub: (o.status, o.message) for o in report.outcomes}
-    assert report.ok, outcomes
-    assert outcomes["west-staging"] == ("ok", "healthy") and outcomes["east-staging"] == ("ok", "healthy")
-    assert outcomes["west-prod"][0] == "ok" and outcomes["east-prod"][0] == "ok"
+    outcomes = {o.hub: (o.status, o.health) for o in report.outcomes}
+    assert report.ok, report.outcomes
+    assert outcomes == {name: ("ok", "healthy") for name in fleet.hubs}
 
     # Helm (the stand-in) now holds one deployed revision per hub, on its own cluster.
     assert sorted(helm.releases()) == [
@@ -176,10 +176,13 @@ def test_rollout_over_remote_clusters_staging_healthy_then_prod(remote_fleet):
     order = [c["argv"][c["argv"].index("--install") + 1] for c in upgrades]
     for cluster in ("west", "east"):
         assert order.index(f"{cluster}-staging") < order.index(f"{cluster}-prod")
-    # The health check ran against each staging hub's https://<domain>/ with its token, and ran 1+1.
-    hosts = {host for _, host, _ in hub.requests}
-    assert hosts == {"staging.west.example.org", "staging.east.example.org"}
-    assert hub.executed == ["1+1", "1+1"]
+    # The health check ran against each hub's https://<domain>/ with its token, and ran 1+1;
+    # a staging hub was healthy before its cluster's prod hub was checked.
+    hosts = [host for _, host, _ in hub.requests]
+    assert set(hosts) == {h.domain for h in fleet.hubs.values()}
+    for cluster in ("west", "east"):
+        assert hosts.index(f"staging.{cluster}.example.org") < hosts.index(f"{cluster}.example.org")
+    assert hub.executed == ["1+1"] * 4
     assert hub.users == {}  # every temporary user was deleted
 
 
