@@ -169,6 +169,7 @@ def fleet_layer() -> dict[str, Any]:
             "annotations": {"fleet.example.org/owner": "research-computing"},
             "services": {
                 "prometheus": {"display": False},
+                "hubfleet-health": {"admin": False},  # its token: the chart's hub Secret
                 "announcements": {"url": "http://announce:8888", "display": True},
             },
         },

@@ -57,7 +57,9 @@ def test_exact_upgrade_argv_with_secrets(deploy_env):
         "ctx-k1",
     ]
     assert call["values"][secrets_file] == f"secretToken: {SECRET}\n"
-    assert secrets_file.startswith("/dev/fd/")  # an in-memory file, never a path on disk
+    # an anonymous in-memory file, and the secret on no disk while helm ran (nor after)
+    assert secrets_file.startswith("/dev/fd/") and call["links"][secrets_file].startswith("/memfd:")
+    assert call["scan_hits"] == []
     # real helm ran `repo add`, in hubfleet's own Helm home only
     repos = yaml.safe_load((deploy_env.root.parent / "state/helm/config/repositories.yaml").read_text())
     assert [(r["name"], r["url"]) for r in repos["repositories"]] == [
@@ -110,20 +112,23 @@ def test_timeout_kills_helm_and_removes_secrets(deploy_env, monkeypatch):
     assert deploy_env.leftovers() == []
 
 
-def test_interrupt_during_helm_removes_secrets(deploy_env):
+def test_interrupt_during_helm_leaves_no_secret_anywhere(deploy_env):
     deploy_env.add_secrets("alpha")
     seen = []
 
     def interrupted(argv, **kw):
         if "upgrade" in argv:
-            seen.append([a for a in argv if a.startswith("/dev/fd/")])
-            assert deploy_env.leftovers() == []  # in memory during the call...
+            values = [argv[i + 1] for i, a in enumerate(argv) if a == "--values"]
+            seen.append((values[-1], kw.get("pass_fds")))
+            assert deploy_env.leftovers() == []  # on no disk during the call...
             raise KeyboardInterrupt
         return run(argv, **kw)
 
     with pytest.raises(KeyboardInterrupt):
         deploy.deploy_hub(deploy_env.root, fleet_of(deploy_env), "alpha", runner=interrupted)
-    assert seen[0] and deploy_env.leftovers() == []  # ...and after Ctrl-C
+    [(path, fds)] = seen
+    assert path.startswith("/dev/fd/") and int(path.rsplit("/", 1)[1]) in fds
+    assert deploy_env.leftovers() == []  # ...nor after Ctrl-C
 
 
 def test_missing_age_key_deploys_nothing(deploy_env, monkeypatch, tmp_path):
@@ -160,7 +165,7 @@ def test_dry_run_prints_commands_and_real_manifests(deploy_env, capsys):
     assert deploy_cmd.run(hub="alpha", dry_run=True) == 0
     out = capsys.readouterr().out
     assert "helm upgrade --cleanup-on-fail --install alpha tiny/tinyhub --version 0.1.0" in out
-    assert "'<decrypted hubs/alpha/secrets.yaml>'" in out and "--kube-context ctx-k1" in out
+    assert "'<in-memory: decrypted hubs/alpha/secrets.yaml>'" in out and "--kube-context ctx-k1" in out
     docs = [d for d in yaml.safe_load_all(out.split("manifests follow", 1)[1]) if d]
     kinds = {d["kind"]: d for d in docs}
     assert kinds["ConfigMap"]["data"] == {"greeting": "hello alpha", "color": "blue"}

@@ -92,6 +92,8 @@ def deploy_env(tmp_path, monkeypatch, helm_bin, sops_bin, age_key, chart_repo: C
     monkeypatch.setenv("STANDIN_REAL", str(helm_bin))
     monkeypatch.setenv("HUBFLEET_SOPS", str(sops_bin))
     monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(age_key[0]))
+    monkeypatch.setenv("STANDIN_SCAN_FOR", SECRET)  # the stand-in looks for it on disk while it runs
+    monkeypatch.setenv("STANDIN_SCAN_DIRS", os.pathsep.join([str(tmp_path), tempfile.gettempdir()]))
     for var in ("STANDIN_FAIL", "STANDIN_SLEEP", "STANDIN_STDERR", "KUBECONFIG"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.chdir(root)

@@ -6,6 +6,10 @@ runs, when temp files still exist), and KUBECONFIG. Environment knobs:
 STANDIN_FAIL=1 exit 1 (stderr: STANDIN_STDERR), STANDIN_SLEEP=seconds,
 STANDIN_REAL=<real helm>: hand every call but `upgrade` to the real helm. It keeps no release
 state (`history` says "not found"); hubfleet.testing.standins.helm is the stand-in that does.
+STANDIN_SCAN_FOR=<text> with STANDIN_SCAN_DIRS=<dirs, os.pathsep-separated>: while the call runs,
+look for that text in every file under those folders (the log itself excepted) and record the
+hits as `scan_hits`: proof that a secret is on no disk while Helm reads it. A `/dev/fd/N`
+value also records what the descriptor is (`links`: `/memfd:...` for an in-memory file).
 Cloud CLIs: writes the kubeconfig they are asked for (`--kubeconfig`, `--file`, $KUBECONFIG).
 """
 
@@ -26,17 +30,33 @@ if real and (not argv or argv[0] != "upgrade"):
     os.execv(real, [real, *argv])
 values = {{}}
 modes = {{}}
+links = {{}}
 for i, a in enumerate(argv[:-1]):
-    if a in ("--values", "-f"):
+    if a in ("--values", "-f", "--kubeconfig"):
         p = argv[i + 1]
         try:
             values[p] = open(p).read()
-            if os.path.isfile(p):
+            if p.startswith("/dev/fd/"):
+                links[p] = os.readlink("/proc/self/fd/" + p.rsplit("/", 1)[1])
+            elif os.path.isfile(p):
                 modes[p] = oct(stat.S_IMODE(os.stat(p).st_mode))
         except OSError as e:
             values[p] = "<unreadable: %s>" % e
+hits = []
+needle = os.environ.get("STANDIN_SCAN_FOR", "").encode()
+for base in filter(None, os.environ.get("STANDIN_SCAN_DIRS", "").split(os.pathsep)) if needle else ():
+    for dirpath, _dirs, files in os.walk(base):
+        for name in files:
+            path = os.path.join(dirpath, name)
+            if path == {log!r} or not os.path.isfile(path) or os.path.islink(path):
+                continue
+            try:
+                if needle in open(path, "rb").read():
+                    hits.append(path)
+            except OSError:
+                pass
 record = {{"tool": os.path.basename(sys.argv[0]), "argv": argv, "values": values, "modes": modes,
-          "KUBECONFIG": os.environ.get("KUBECONFIG")}}
+          "links": links, "scan_hits": hits, "KUBECONFIG": os.environ.get("KUBECONFIG")}}
 with open({log!r}, "a") as f:
     f.write(json.dumps(record) + "\n")
 target = None

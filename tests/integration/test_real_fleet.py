@@ -73,7 +73,15 @@ def _rendered(root: Path, hub: str) -> str:
     return (root / "hubs" / hub / "rendered.values.yaml").read_text()
 
 
+TOKEN_ROUTE = "no route gives the health check a token"
+
+
 def _validate(root: Path) -> list[Problem]:
+    """validate's findings, but the health-token warning each of 2i2c's hubs gets (tested once)."""
+    return [p for p in _validate_all(root) if TOKEN_ROUTE not in p.message]
+
+
+def _validate_all(root: Path) -> list[Problem]:
     return validate_fleet(root, _fleet(root), offline=True)
 
 
@@ -104,9 +112,13 @@ def test_renders_byte_for_byte_deterministically(real_fleet, capsys):
 
 
 def test_validates_with_zero_problems_against_both_real_schemas(real_fleet, capsys):
-    assert _validate(real_fleet) == []
+    found = _validate_all(real_fleet)
+    # 2i2c's hubs declare no `hubfleet-health` service, so nothing gives a health check its token:
+    # a warning per remote hub, and no other finding.
+    assert [p for p in found if TOKEN_ROUTE not in p.message] == []
+    assert {p.severity for p in found} <= {"warning"} and {p.hub for p in found} == set(HUBS)
     assert boundary(validate_cmd.run, offline=True) == 0
-    assert capsys.readouterr().err.strip() == ""
+    assert "error" not in capsys.readouterr().err
 
 
 def test_both_schemas_really_apply(real_fleet):

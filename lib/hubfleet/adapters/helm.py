@@ -170,12 +170,26 @@ def template_argv(
     return argv
 
 
-def header_commands(hub: Hub, chart: Chart, has_secrets: bool) -> list[str]:
-    """The plain-Helm lines in a rendered file's header, runnable from the fleet root."""
+def header_commands(
+    hub: Hub,
+    chart: Chart,
+    has_secrets: bool,
+    *,
+    values_file: str | None = None,
+    secrets_files: Sequence[str] | None = None,
+) -> list[str]:
+    """The plain-Helm lines in a rendered file's header, runnable from the fleet root.
+
+    `values_file`: the rendered file (default: the hub's); `secrets_files`: the sops files
+    merged into the last `--values`, lowest first (default: the hub's own, if `has_secrets`).
+    Plain Helm merges several `--values` the same way, so each is one `<(sops --decrypt F)`.
+    """
+    if secrets_files is None:
+        secrets_files = [paths.hub(hub.name).secrets] if has_secrets else []
     lines = [shell(argv) for argv in prepare_argvs(chart)]
-    cmd = shell(upgrade_argv(hub, chart, [paths.hub(hub.name).rendered]))
-    if has_secrets:
-        cmd += f" --values <(sops --decrypt {shlex.quote(paths.hub(hub.name).secrets)})"
+    cmd = shell(upgrade_argv(hub, chart, [values_file or paths.hub(hub.name).rendered]))
+    for file in secrets_files:
+        cmd += f" --values <(sops --decrypt {shlex.quote(file)})"
     lines.append(cmd)
     return lines
 
@@ -313,6 +327,7 @@ def template(
 ) -> Completed:
     """The manifests Helm makes for this hub from `chart_folder` (the cached chart); no cluster contacted."""
     argv = template_argv(hub, chart, values, chart_ref=str(chart_folder), helm=_exe(root, runner))
+    fds = {"pass_fds": tuple(pass_fds)} if pass_fds else {}
     try:
         return _run(root, argv, runner=runner, cwd=root, mask=mask, pass_fds=pass_fds)
     except CommandError as e:

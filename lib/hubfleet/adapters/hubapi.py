@@ -22,6 +22,7 @@ import httpx
 
 from hubfleet.adapters.runner import check_interrupted
 from hubfleet.core.errors import HubfleetError
+from hubfleet.core.secretlayers import HEALTH_SERVICE  # the service whose token runs the check
 
 __all__ = [
     "HEALTH_SCOPES",
@@ -37,7 +38,7 @@ __all__ = [
 STEPS = ("hub", "api", "spawn", "kernel", "cleanup")
 _POLL = 0.5  # seconds a kernel wait blocks before looking at `runner.interrupted` again
 USER_PREFIX = "hubfleet-health-"
-HEALTH_SERVICE = "hubfleet-health"  # the service whose token runs the check
+
 # Enough for the health check and the pytest plugin: create/delete a user, start/stop
 # its server (`servers` includes start:servers in JupyterHub 6), reach the server's API.
 # A local hub grants exactly these (hubfleet.local.config); a remote hub's values must.

@@ -14,10 +14,10 @@ import contextlib
 import fcntl
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-__all__ = ["MemFile", "memfile"]
+__all__ = ["MemFile", "memfile", "memfiles"]
 
 _SEALS = ("F_SEAL_SEAL", "F_SEAL_SHRINK", "F_SEAL_GROW", "F_SEAL_WRITE")
 
@@ -47,6 +47,13 @@ def memfile(data: bytes, name: str = "hubfleet") -> Iterator[MemFile]:
         yield MemFile(fd, f"/dev/fd/{fd}")
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def memfiles(items: Sequence[tuple[bytes, str]]) -> Iterator[list[MemFile]]:
+    """Several at once, `(data, name)` each (a merged secrets document, a kubeconfig); all closed on exit."""
+    with contextlib.ExitStack() as stack:
+        yield [stack.enter_context(memfile(data, name)) for data, name in items]
 
 
 @contextlib.contextmanager

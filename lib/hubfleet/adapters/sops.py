@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from hubfleet.adapters import tools
+from hubfleet.adapters import tools, yamlio
 from hubfleet.adapters.memfile import MemFile, memfile
 from hubfleet.adapters.runner import CommandError, Runner, run
 from hubfleet.core import paths
@@ -26,11 +26,13 @@ from hubfleet.core.errors import HubfleetError
 
 __all__ = [
     "MemFile",
+    "decrypt_doc",
     "decrypt_file",
     "decrypted",
     "decrypted_in_memory",
     "decrypted_with_mask",
     "is_encrypted",
+    "load_secret_strings",
     "private_dir",
     "secret_strings",
 ]
@@ -106,6 +108,12 @@ def load_secret_strings(clear: bytes) -> list[str]:
         return secret_strings(yaml.safe_load(clear))
     except yaml.YAMLError:
         return [line for line in clear.decode("utf-8", "replace").splitlines() if len(line) >= 4]
+
+
+def decrypt_doc(root: Path, rel: str, *, runner: Runner = run) -> dict[str, Any]:
+    """A sops file's clear values as data (in memory only); `{}` for an empty document."""
+    clear = decrypt_file(root, root / rel, runner=runner)
+    return yamlio.parse(clear, rel, allow_empty=True)
 
 
 @contextlib.contextmanager

@@ -7,7 +7,6 @@ carries on with the other hubs. Secrets are masked in every message.
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -15,9 +14,10 @@ from pathlib import Path
 
 import yaml
 
-from hubfleet.adapters import charts, helm, providers
-from hubfleet.adapters import sops as secrets
+from hubfleet.adapters import charts, helm, memfile, providers
 from hubfleet.adapters.runner import CommandError, Interrupted, Runner, mask_secrets, run
+from hubfleet.app.layered_secrets import SharedSecrets, merged_secrets, secret_files
+from hubfleet.app.layered_secrets import describe as describe_secrets
 from hubfleet.app.releases import ReleaseOnCluster
 from hubfleet.core import paths
 from hubfleet.core.errors import HubfleetError
@@ -38,8 +38,11 @@ def deploy_hub(
     dry_run: bool = False,
     runner: Runner = run,
     echo: Callable[[str], None] = print,
+    shared: SharedSecrets | None = None,
 ) -> Result:
-    """Deploy (or, with `dry_run`, show) one hub; a failed Result instead of an exception."""
+    """Deploy (or, with `dry_run`, show) one hub; a failed Result instead of an exception.
+
+    `shared`: the fleet's and cluster's secrets levels, decrypted once for a whole rollout."""
     start = time.monotonic()
     try:
         hub = fleet.hub(hub_name)
@@ -51,7 +54,7 @@ def deploy_hub(
             echo(dry_run_head(root, fleet, hub))
             echo(dry_run_manifests(root, fleet, hub, runner=runner))
             return Result(hub_name, True, "dry run: nothing deployed", time.monotonic() - start)
-        ok, message = release(root, fleet, hub, cluster, runner=runner)
+        ok, message = release(root, fleet, hub, cluster, runner=runner, shared=shared)
         return Result(hub_name, ok, message, time.monotonic() - start)
     except HubfleetError as e:
         return Result(hub_name, False, str(e), time.monotonic() - start)
@@ -82,29 +85,38 @@ def check_rendered(root: Path, fleet: Fleet, hub: Hub) -> None:
 
 
 def release(
-    root: Path, fleet: Fleet, hub: Hub, cluster: Cluster, *, runner: Runner = run
+    root: Path,
+    fleet: Fleet,
+    hub: Hub,
+    cluster: Cluster,
+    *,
+    runner: Runner = run,
+    shared: SharedSecrets | None = None,
 ) -> tuple[bool, str]:
     """Run `helm upgrade` for the hub: (ok, what happened, masked).
 
     First the release's state: a release stuck in `pending-*` is recovered by `rollout.stuck`.
-    After a failure or a timeout, the state Helm left is part of the message.
+    After a failure or a timeout, the state Helm left is part of the message. The secrets
+    levels (fleet, cluster, hub), merged and decrypted in memory, are the last `--values`: an
+    anonymous in-memory file (`/dev/fd/N`), so no decrypted byte touches a filesystem.
     """
     chart = fleet.chart_of(hub)
     rollout = fleet.config.rollout
     helm.repo_add(root, chart, runner=runner)
     charts.ensure_dependencies(root, chart, runner=runner)
+    merged = merged_secrets(root, hub, shared, runner=runner)
+    held_in = [(merged.data, f"secrets of {hub.name}, merged")] if merged else []
     with providers.credentials(cluster, root, runner) as creds:
         on_cluster = ReleaseOnCluster(root, hub, rollout, creds, runner)
         notes = [n for n in [on_cluster.recover_stuck()] if n]
-        mask: Sequence[str] = list(creds.mask)
+        mask: Sequence[str] = [*(merged.mask if merged else []), *creds.mask]
         try:
-            with secrets.decrypted_with_mask(root, hub.name, runner=runner) as (clear, values_mask):
-                mask = [*values_mask, *creds.mask]
+            with memfile.memfiles(held_in) as held:
                 done = helm.upgrade(
                     root,
                     hub,
                     chart,
-                    [paths.hub(hub.name).rendered, *([clear.path] if clear else [])],
+                    [paths.hub(hub.name).rendered, *(m.path for m in held)],
                     timeout=rollout.timeout,
                     wait=rollout.wait,
                     atomic=rollout.atomic,
@@ -114,7 +126,7 @@ def release(
                     term_grace=TERM_GRACE,
                     runner=runner,
                     mask=mask,
-                    pass_fds=[*creds.fds, *([clear.fd] if clear else [])],
+                    pass_fds=[*creds.fds, *(m.fd for m in held)],
                 )
         except CommandError as e:  # Helm's own --timeout passed, then GRACE: stopped
             how = e.why.split(", ", 1)[-1]  # "stopped by SIGTERM" / "not stopped by SIGTERM ..., killed"
@@ -142,16 +154,15 @@ def dry_run_commands(fleet: Fleet, hub: Hub, has_secrets: bool) -> list[str]:
         helm.shell(argv) + ("  # if needed" if argv == helm.dependency_build_argv(chart) else "")
         for argv in helm.prepare_argvs(chart)
     ]
-    values = [paths.hub(hub.name).rendered] + (
-        [f"<decrypted {paths.hub(hub.name).secrets}>"] if has_secrets else []
-    )
+    files = [f for f in paths.secret_layers(hub.name, hub.cluster) if fleet.source.read(f) is not None]
+    values = [paths.hub(hub.name).rendered] + ([describe_secrets(files)] if has_secrets and files else [])
     creds = providers.describe(cluster)
     lines.append(helm.shell(helm.deploy_argv(hub, chart, values, rollout.timeout, rollout.wait, creds)))
     return lines
 
 
 def dry_run_head(root: Path, fleet: Fleet, hub: Hub) -> str:
-    has_secrets = (root / paths.hub(hub.name).secrets).is_file()
+    has_secrets = bool(secret_files(root, hub))
     out = [f"# {hub.name} on cluster {hub.cluster}: `invoke deploy` would run:"]
     return "\n".join(out + dry_run_commands(fleet, hub, has_secrets))
 
@@ -159,16 +170,16 @@ def dry_run_head(root: Path, fleet: Fleet, hub: Hub) -> str:
 def dry_run_manifests(root: Path, fleet: Fleet, hub: Hub, *, runner: Runner = run) -> str:
     """The manifests real Helm templates from the real chart, Secrets redacted."""
     chart = fleet.chart_of(hub)
-    has_secrets = (root / paths.hub(hub.name).secrets).is_file()
     out: list[str] = []
-    with contextlib.ExitStack() as stack:
-        clear, mask = None, []
-        if has_secrets:  # template with secrets when we can; a dry run on CI may have no key
-            try:
-                clear, mask = stack.enter_context(secrets.decrypted_with_mask(root, hub.name, runner=runner))
-            except HubfleetError as e:
-                out.append(f"# warning: templating without secrets: {e}")
-        values = [paths.hub(hub.name).rendered, *([clear.path] if clear else [])]
+    merged = None
+    if secret_files(root, hub):  # template with secrets when we can; a dry run on CI may have no key
+        try:
+            merged = merged_secrets(root, hub, runner=runner)
+        except HubfleetError as e:
+            out.append(f"# warning: templating without secrets: {e}")
+    mask = merged.mask if merged else []
+    with memfile.memfiles([(merged.data, "merged secrets")] if merged else []) as held:
+        values = [paths.hub(hub.name).rendered, *(m.path for m in held)]
         folder = charts.chart_dir(root, chart, runner=runner)
         done = helm.template(
             root,
@@ -178,7 +189,7 @@ def dry_run_manifests(root: Path, fleet: Fleet, hub: Hub, *, runner: Runner = ru
             chart_folder=folder,
             runner=runner,
             mask=mask,
-            pass_fds=[clear.fd] if clear else [],
+            pass_fds=[m.fd for m in held],
         )
         out.append(f"# helm template {hub.release} ({_chart_label(chart)}): manifests follow")
         out.append(redact_manifests(done.stdout, mask).rstrip("\n"))

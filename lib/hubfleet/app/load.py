@@ -13,7 +13,7 @@ from typing import Any
 
 from hubfleet.adapters import yamlio
 from hubfleet.adapters.source import DirSource, Source, find_root
-from hubfleet.core import model, paths, schemas
+from hubfleet.core import model, paths, schemas, support
 from hubfleet.core.errors import HubfleetError, Problem, did_you_mean, errors_only
 from hubfleet.core.model import Cluster, Fleet, FleetConfig, Hub
 from hubfleet.core.paths import FLEET_FILE
@@ -85,7 +85,9 @@ def load_fleet(source: Source) -> Fleet:
     doc = _read_doc(source, FLEET_FILE, problems)
     if doc is None:
         raise HubfleetError(str(problems[0]), problems=problems)
-    fleet_problems = model.check(doc, schemas.FLEET, FLEET_FILE) + model.chart_problems(doc, FLEET_FILE)
+    fleet_problems = model.check(doc, schemas.FLEET, FLEET_FILE) or (
+        model.chart_problems(doc, FLEET_FILE) + support.fleet_support_problems(doc, FLEET_FILE)
+    )
     if fleet_problems:
         found = located(fleet_problems, source)
         raise HubfleetError(str(found[0]), problems=found)
@@ -97,7 +99,13 @@ def load_fleet(source: Source) -> Fleet:
         cdoc = _read_doc(source, path, problems)
         if cdoc is None:
             continue
-        found = model.check(cdoc, schemas.CLUSTER, path) or model.cluster_problems(cdoc, path, folder)
+        found = model.check(cdoc, schemas.CLUSTER, path) or (
+            model.cluster_problems(cdoc, path, folder)
+            + support.cluster_support_problems(cdoc, path, config.support)
+        )
+        if cdoc.get("provider") == "local":  # support files there: nothing would ever deploy them
+            listed = support.cluster_files(folder, source.files_under(paths.cluster(folder).support_folder))
+            problems.extend(support.local_layer_problems(folder, listed))
         if found:
             problems.extend(located(found, source))
             continue

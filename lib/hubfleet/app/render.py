@@ -36,12 +36,16 @@ def hub_layers(fleet: Fleet, hub: Hub) -> list[tuple[str, dict[str, Any]]]:
     return out
 
 
+def secret_files(fleet: Fleet, hub: Hub) -> list[str]:
+    """The hub's secrets levels that exist (fleet, cluster, hub), lowest first."""
+    return [f for f in paths.secret_layers(hub.name, hub.cluster) if fleet.source.read(f) is not None]
+
+
 def hub_header(fleet: Fleet, hub: Hub, layer_files: list[str]) -> str:
-    """The rendered file's header for this hub (whether it has secrets is read from the Source)."""
-    secrets = paths.hub(hub.name).secrets
-    has_secrets = fleet.source.read(secrets) is not None
-    commands = helm.header_commands(hub, fleet.chart_of(hub), has_secrets)
-    return header(layer_files, commands, secrets if has_secrets else None)
+    """The rendered file's header for this hub (which secrets levels exist is read from the Source)."""
+    found = secret_files(fleet, hub)
+    commands = helm.header_commands(hub, fleet.chart_of(hub), bool(found), secrets_files=found)
+    return header(layer_files, commands, ", ".join(found) or None)
 
 
 def text(values: Mapping[str, Any], header_text: str) -> str:

@@ -27,7 +27,8 @@ def select_hubs(fleet: Fleet, names: Sequence[str] | None) -> list[str]:
 
 
 def render_fleet(fleet: Fleet, names: Sequence[str] | None = None) -> list[Rendered]:
-    """Render the named hubs (default: all); raise every problem found, located."""
+    """Render the named hubs (default: all, and every cluster's support releases); raise every
+    problem found, located."""
     load_errors = errors_only(fleet.problems)
     if load_errors:
         raise ProblemsError(load_errors)
@@ -35,6 +36,12 @@ def render_fleet(fleet: Fleet, names: Sequence[str] | None = None) -> list[Rende
     problems: list[Problem] = []
     for done, found in parallel.chunked_map(_render_many, select_hubs(fleet, names), {"fleet": fleet}):
         out += done
+        problems += found
+    if names is None:
+        from hubfleet.app.support import render_all_support
+
+        support, found = render_all_support(fleet)
+        out += support
         problems += found
     out.sort(key=lambda r: r.hub)
     if problems:
@@ -76,6 +83,7 @@ def write_rendered(root: Path, rendered: Sequence[Rendered]) -> list[str]:
     written = []
     for r in changed:
         path = root / r.path
+        path.parent.mkdir(parents=True, exist_ok=True)  # clusters/<c>/support/ may be new
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_text(r.text, encoding="utf-8")
         os.replace(tmp, path)

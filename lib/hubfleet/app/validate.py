@@ -22,12 +22,13 @@ from hubfleet.adapters import parallel, yamlio
 from hubfleet.adapters.source import Source, state_dir
 from hubfleet.app.load import layer_paths, located, parse_bytes
 from hubfleet.app.render import hub_layers
-from hubfleet.core import chartschema, paths, policy
+from hubfleet.core import paths, policy, secretlayers
 from hubfleet.core.chartschema import ChartSchema
 from hubfleet.core.compose import compose, facts_for, layer_setting
 from hubfleet.core.errors import HubfleetError, KeyPath, Problem, format_keypath
 from hubfleet.core.model import Fleet, Hub
-from hubfleet.core.tree import coalesce, sets
+from hubfleet.core.secretlayers import HEALTH_SERVICE
+from hubfleet.core.tree import coalesce, merge, sets
 
 
 def validate_fleet(
@@ -227,10 +228,9 @@ def check_hub(fleet: Fleet, name: str, schema: ChartSchema | None) -> list[Probl
     def file_of(keypath: KeyPath) -> str:
         return layer_setting(layers, keypath) if layers else paths.hub(name).values
 
-    out: list[Problem] = []
+    secret_docs, out = _secret_levels(fleet, hub)
     if schema is not None:
-        out += [Problem(file_of(e.keypath), e.message, e.keypath, hub=name) for e in schema.errors(values)]
-    out += _secrets_problems(fleet, hub, values, schema)
+        out += _schema_problems(schema, values, secret_docs, file_of, name)
     # Policy judges what Helm deploys: the chart's defaults count (z2jh's default
     # authenticator is `dummy`, so a hub that sets none gets DummyAuthenticator).
     effective = coalesce(schema.defaults, values) if schema is not None else values
@@ -240,40 +240,92 @@ def check_hub(fleet: Fleet, name: str, schema: ChartSchema | None) -> list[Probl
                 p, message=f"{p.message} (the chart's default: no layer sets {format_keypath(p.keypath)})"
             )
         out.append(p)
+    out += _token_route(hub, fleet.cluster_of(hub).is_local, effective, secret_docs)
     return located(out, fleet.source)
 
 
-def _secrets_problems(fleet: Fleet, hub: Hub, values: dict, schema: ChartSchema | None) -> list[Problem]:
+def _schema_problems(
+    schema: ChartSchema,
+    values: dict[str, Any],
+    secret_docs: list[tuple[str, dict[str, Any]]],
+    file_of: Callable[[KeyPath], str],
+    hub: str,
+) -> list[Problem]:
+    """The chart schema over the values with every secrets level merged on top, each encrypted leaf
+    a placeholder of the type sops recorded: a required key a secrets file provides is satisfied,
+    an unknown key in one is found; only an encrypted value's content goes unchecked."""
+    doc = merge([values, *(secretlayers.placeholders(d) for _, d in secret_docs)]) if secret_docs else values
+    encrypted = frozenset().union(*(secretlayers.encrypted_paths(d) for _, d in secret_docs))
+    out = []
+    for e in schema.errors(doc):
+        if e.keypath in encrypted and e.validator != "type":
+            continue
+        setter = next(
+            (f for f, d in reversed(secret_docs) if sets(secretlayers.strip_sops(d), e.keypath)), None
+        )
+        out.append(Problem(setter or file_of(e.keypath), e.message, e.keypath, hub=hub))
+    return out
+
+
+def _secret_levels(fleet: Fleet, hub: Hub) -> tuple[list[tuple[str, dict[str, Any]]], list[Problem]]:
+    """(file, encrypted document) of each secrets level the hub has, and each unusable one's problem."""
     from hubfleet.adapters.sops import is_encrypted
 
-    file = paths.hub(hub.name).secrets
-    try:
-        data = fleet.source.read(file)
-        if data is None:
-            return []
-        doc = parse_bytes(data, file)
-    except HubfleetError as e:
-        return list(e.problems)
-    if not is_encrypted(data):
-        return [
-            Problem(
-                file,
-                "is not sops-encrypted (a leaked secret?): encrypt it with "
-                f"`sops --encrypt --in-place {file}` and rotate what it holds",
-                hub=hub.name,
+    docs, out = [], []
+    for file in paths.secret_layers(hub.name, hub.cluster):
+        try:
+            data = fleet.source.read(file)
+            if data is None:
+                continue
+            doc = parse_bytes(data, file, allow_empty=True)
+        except HubfleetError as e:
+            out += list(e.problems)
+            continue
+        if not is_encrypted(data):
+            out.append(
+                Problem(
+                    file,
+                    "is not sops-encrypted (a leaked secret?): encrypt it with "
+                    f"`sops --encrypt --in-place {file}` and rotate what it holds",
+                    hub=hub.name,
+                )
             )
-        ]
-    if schema is None:
+            continue
+        docs.append((file, doc))
+    return docs, out
+
+
+def _token_route(
+    hub: Hub, local: bool, effective: dict[str, Any], secret_docs: list[tuple[str, dict[str, Any]]]
+) -> list[Problem]:
+    """A remote hub's health check needs a token: from a secrets level, else from the Secret the
+    jupyterhub chart fills for each declared `hub.services.<name>` without one."""
+    if local:
         return []
-    found = chartschema.secret_key_errors(schema, values, doc)
-    return [Problem(file, e.message, e.keypath, hub=hub.name) for e in found]
+    keypath = secretlayers.token_keypath(HEALTH_SERVICE)
+    if any(sets(secretlayers.strip_sops(d), keypath) for _, d in secret_docs):
+        return []
+    scope = effective.get("jupyterhub") if isinstance(effective.get("jupyterhub"), dict) else effective
+    services = ((scope or {}).get("hub") or {}).get("services") or {}
+    if isinstance(services, dict) and isinstance(services.get(HEALTH_SERVICE), dict):
+        return []
+    return [
+        Problem(
+            hub.file,
+            f"no route gives the health check a token: declare `hub.services.{HEALTH_SERVICE}` in the "
+            "values (the chart then keeps a token in the hub's Secret, read with kubectl) or set its "
+            "apiToken in a secrets file; until then `invoke health` and staging checks fail",
+            severity="warning",
+            hub=hub.name,
+        )
+    ]
 
 
 @functools.cache
 def code_digest() -> bytes:
     """hubfleet's own source: a cached result from other code (an upgrade, a fix) is not reused."""
     h = hashlib.blake2b(digest_size=16)
-    for path in sorted(Path(__file__).parent.rglob("*.py")):
+    for path in sorted(Path(__file__).parents[1].rglob("*.py")):  # the whole hubfleet package
         h.update(path.read_bytes())
     return h.digest()
 
@@ -284,7 +336,7 @@ def _digest(fleet: Fleet, hub: Hub, schemas: dict[str, ChartSchema | None], dige
     schema = schemas.get(hub.chart)
     h.update(schema.digest.encode() if schema is not None else b"-")
     cluster = fleet.clusters[hub.cluster]
-    for path in (*layer_paths(hub), hub.file, cluster.file, paths.hub(hub.name).secrets):
+    for path in (*layer_paths(hub), hub.file, cluster.file, *paths.secret_layers(hub.name, hub.cluster)):
         h.update(path.encode() + b"\0" + digests.of(path) + b"\0")
     return h.hexdigest()
 

@@ -114,7 +114,8 @@ class ChartSchema:
             want = e.validator_value
             want = " or ".join(want) if isinstance(want, list) else want
             got = type(e.instance).__name__.replace("dict", "mapping").replace("NoneType", "null")
-            return SchemaError(path, f"must be {want} (got {got} {_short(e.instance)})", "type")
+            shown = "" if e.instance is None else f" {_short(e.instance)}"  # not `got null null`
+            return SchemaError(path, f"must be {want} (got {got}{shown})", "type")
         if e.validator == "enum":
             return SchemaError(path, f"must be one of {e.validator_value} (got {_short(e.instance)})", "enum")
         if e.validator == "required":
@@ -192,24 +193,4 @@ def _compile(schema: Mapping[str, Any], cache_dir: Path | None) -> Callable[[Any
     return scope["validate"]
 
 
-# --- secrets.yaml: its keys are readable, its leaves are ENC[...] -----------------------
-
-
-def strip_sops(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in data.items() if k != "sops"}
-
-
-def secret_key_errors(
-    schema: ChartSchema, rendered: Mapping[str, Any], secrets: Mapping[str, Any]
-) -> list[SchemaError]:
-    """Schema errors that the secrets file adds: its keys are checked, its ENC[...] leaves cannot be."""
-    from hubfleet.core.tree import leaves, merge
-
-    plain = strip_sops(secrets)
-    encrypted = {path for path, _ in leaves(plain)}
-    before = set(schema.errors(rendered))
-    added = [e for e in schema.errors(merge([rendered, plain])) if e not in before]
-    return [e for e in added if e.validator == "additionalProperties" or e.keypath not in encrypted]
-
-
-__all__ = ["ChartSchema", "SchemaError", "coalesce", "secret_key_errors"]
+__all__ = ["ChartSchema", "SchemaError", "coalesce"]

@@ -13,8 +13,9 @@ from typing import Any, Protocol
 
 import cerberus
 
-from hubfleet.core import paths, schemas
+from hubfleet.core import paths, schemas, support
 from hubfleet.core.errors import HubfleetError, KeyPath, Problem, did_you_mean, errors_only
+from hubfleet.core.support import SupportRelease, SupportTarget
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class FleetConfig:
     charts: Mapping[str, Chart]
     default_chart: str
     rollout: Rollout = field(default_factory=Rollout)
+    support: tuple[SupportRelease, ...] = ()  # fleet.yaml `support:`, in deploy order
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,7 @@ class Cluster:
     provider: str
     settings: Mapping[str, Any]  # the provider's block, e.g. {"context": ..., "file": ...}
     file: str = ""
+    support_skip: tuple[str, ...] = ()  # cluster.yaml `support: {skip: [...]}`
 
     @property
     def is_local(self) -> bool:
@@ -291,7 +294,12 @@ def parse_fleet_config(doc: Mapping[str, Any]) -> FleetConfig:
         atomic=r.get("atomic", Rollout.atomic),
         canary=Canary(tuple(canary.get("clusters", ())), canary.get("when", "chart")),
     )
-    return FleetConfig(charts=charts, default_chart=doc["default_chart"], rollout=rollout)
+    return FleetConfig(
+        charts=charts,
+        default_chart=doc["default_chart"],
+        rollout=rollout,
+        support=support.parse_support(doc),
+    )
 
 
 def chart_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
@@ -319,7 +327,7 @@ def chart_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
 
 def parse_cluster(doc: Mapping[str, Any], file: str) -> Cluster:
     provider = doc["provider"]
-    return Cluster(doc["name"], provider, dict(doc.get(provider) or {}), file)
+    return Cluster(doc["name"], provider, dict(doc.get(provider) or {}), file, support.parse_skip(doc))
 
 
 def cluster_problems(doc: Mapping[str, Any], file: str, folder: str) -> list[Problem]:
@@ -411,3 +419,28 @@ class Fleet:
 
     def chart_of(self, hub: Hub) -> Chart:
         return self.config.charts[hub.chart]
+
+    def support_of(self, cluster: str) -> list[SupportTarget]:
+        """The support releases `cluster` runs, in deploy order (none on a local cluster)."""
+        c = self.clusters[cluster]
+        return [
+            SupportTarget(cluster, r)
+            for r in support.releases_for(c.provider, c.support_skip, self.config.support)
+        ]
+
+    def support_targets(self) -> list[SupportTarget]:
+        """Every support release of every loaded cluster, clusters by name."""
+        return [t for c in sorted(self.clusters) for t in self.support_of(c)]
+
+    def support_target(self, cluster: str, release: str) -> SupportTarget:
+        """One support release of a cluster; a clear error naming what exists."""
+        if cluster not in self.clusters:
+            hint = did_you_mean(cluster, self.clusters)
+            raise HubfleetError(f"no cluster `{cluster}` in {paths.CLUSTERS}/{hint}")
+        for t in self.support_of(cluster):
+            if t.name == release:
+                return t
+        names = [t.name for t in self.support_of(cluster)]
+        raise HubfleetError(
+            f"cluster {cluster} runs no support release `{release}`{did_you_mean(release, names)}"
+        )

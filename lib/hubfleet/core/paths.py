@@ -11,20 +11,27 @@ __all__ = [
     "CLUSTERS",
     "FLEET_FILE",
     "FLEET_LAYER",
+    "FLEET_SECRETS",
     "HUBS",
+    "SUPPORT",
     "ClusterPaths",
     "HubPaths",
+    "SupportPaths",
     "cluster",
     "hub",
     "layers",
     "rendered_path",
+    "secret_layers",
     "secrets_path",
+    "support",
 ]
 
 FLEET_FILE = "fleet.yaml"  # marks the fleet root
 HUBS = "hubs"
 CLUSTERS = "clusters"
 FLEET_LAYER = f"{CLUSTERS}/common.values.yaml"  # the values layer under every hub
+FLEET_SECRETS = f"{CLUSTERS}/secrets.yaml"  # the secrets level under every hub (v1.1)
+SUPPORT = "support"  # fleet layers of the support releases (v1.1)
 
 
 @dataclass(frozen=True)
@@ -80,6 +87,47 @@ class ClusterPaths:
     def layer(self) -> str:
         return f"{self.folder}/common.values.yaml"
 
+    @property
+    def secrets(self) -> str:
+        """The cluster's secrets level: under every hub of the cluster (v1.1)."""
+        return f"{self.folder}/secrets.yaml"
+
+    @property
+    def support_folder(self) -> str:
+        return f"{self.folder}/{SUPPORT}"
+
+    def support(self, release: str) -> SupportPaths:
+        return SupportPaths(self.name, release)
+
+
+@dataclass(frozen=True)
+class SupportPaths:
+    """The files of one support release on one cluster (v1.1)."""
+
+    cluster: str
+    release: str
+
+    @property
+    def fleet_layer(self) -> str:
+        return f"{SUPPORT}/{self.release}.values.yaml"
+
+    @property
+    def layer(self) -> str:
+        return f"{CLUSTERS}/{self.cluster}/{SUPPORT}/{self.release}.values.yaml"
+
+    @property
+    def layers(self) -> tuple[str, str]:
+        """Values layers, lowest first."""
+        return (self.fleet_layer, self.layer)
+
+    @property
+    def secrets(self) -> str:
+        return f"{CLUSTERS}/{self.cluster}/{SUPPORT}/{self.release}.secrets.yaml"
+
+    @property
+    def rendered(self) -> str:
+        return f"{CLUSTERS}/{self.cluster}/{SUPPORT}/{self.release}.rendered.values.yaml"
+
 
 def hub(name: str) -> HubPaths:
     return HubPaths(name)
@@ -92,6 +140,15 @@ def cluster(name: str) -> ClusterPaths:
 def layers(hub_name: str, cluster_name: str) -> tuple[str, str, str]:
     """The values layers of a hub, lowest first (the contract's order)."""
     return (FLEET_LAYER, cluster(cluster_name).layer, hub(hub_name).values)
+
+
+def secret_layers(hub_name: str, cluster_name: str) -> tuple[str, str, str]:
+    """The secrets levels of a hub, lowest first (v1.1): fleet, cluster, hub."""
+    return (FLEET_SECRETS, cluster(cluster_name).secrets, hub(hub_name).secrets)
+
+
+def support(cluster_name: str, release: str) -> SupportPaths:
+    return SupportPaths(cluster_name, release)
 
 
 def rendered_path(hub_: object) -> str:

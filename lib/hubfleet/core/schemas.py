@@ -23,6 +23,12 @@ CHART = {
     "path": {**_str, "excludes": ["repo", "version"]},
 }
 
+SUPPORT_RELEASE = {
+    "name": {**_name, "regex": DNS_LABEL, "maxlength": 53},
+    "chart": _name,
+    "namespace": {**_str, "regex": DNS_LABEL, "maxlength": 63},
+}
+
 FLEET = {
     "charts": {
         "type": "dict",
@@ -32,6 +38,8 @@ FLEET = {
         "valuesrules": {"type": "dict", "schema": CHART},
     },
     "default_chart": {**_str, "required": True},
+    # Cluster support releases (contract v1.1), deployed in this order before a cluster's hubs.
+    "support": {"type": "list", "schema": {"type": "dict", "schema": SUPPORT_RELEASE}},
     "rollout": {
         "type": "dict",
         "schema": {
@@ -72,6 +80,7 @@ PROVIDER_BLOCKS = {
 CLUSTER = {
     "name": {**_name, "regex": DNS_LABEL, "maxlength": 63},
     "provider": {"type": "string", "required": True, "allowed": list(PROVIDERS)},
+    "support": {"type": "dict", "schema": {"skip": {"type": "list", "schema": {**_str, "type": "string"}}}},
     **{
         p: {"type": "dict", "schema": block, "dependencies": {"provider": [p]}}
         for p, block in PROVIDER_BLOCKS.items()

@@ -20,7 +20,9 @@ def run(hub: str | None = None, check: bool = False) -> int:
         console.print(f"{len(rendered)} rendered file(s) up to date")
         return 0
     written = write_rendered(root, rendered)
-    console.print(f"rendered {len(rendered)} hub(s), {len(written)} file(s) changed")
+    support = sum(1 for r in rendered if "/" in r.hub)
+    what = f"{len(rendered) - support} hub(s)" + (f", {support} support release(s)" if support else "")
+    console.print(f"rendered {what}, {len(written)} file(s) changed")
     for path in written:
         console.print(f"  wrote {path}", markup=False)
     return 0
