@@ -327,7 +327,6 @@ def template(
 ) -> Completed:
     """The manifests Helm makes for this hub from `chart_folder` (the cached chart); no cluster contacted."""
     argv = template_argv(hub, chart, values, chart_ref=str(chart_folder), helm=_exe(root, runner))
-    fds = {"pass_fds": tuple(pass_fds)} if pass_fds else {}
     try:
         return _run(root, argv, runner=runner, cwd=root, mask=mask, pass_fds=pass_fds)
     except CommandError as e:
