@@ -164,7 +164,7 @@ def cross_file_problems(
             )
         namespaces.setdefault(ns_key, hub.name)
         if cluster is not None and cluster.is_local:
-            port = hub.local_port or 8000
+            port = hub.local_port or schemas.DEFAULT_LOCAL_PORT
             if port in ports:
                 bad(f"local port {port} is already used by hub `{ports[port]}`", "local")
             ports.setdefault(port, hub.name)

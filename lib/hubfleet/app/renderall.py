@@ -7,8 +7,9 @@ requested hub renders, so a bad layer never leaves half the fleet re-rendered.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from hubfleet.adapters import parallel
 from hubfleet.app.load import located
@@ -49,8 +50,8 @@ def render_fleet(fleet: Fleet, names: Sequence[str] | None = None) -> list[Rende
     return out
 
 
-def _render_many(names: list[str]) -> tuple[list[Rendered], list[Problem]]:
-    fleet = parallel.context()["fleet"]
+def _render_many(names: list[str], ctx: Mapping[str, Any]) -> tuple[list[Rendered], list[Problem]]:
+    fleet = ctx["fleet"]
     out, problems = [], []
     for name in names:
         try:

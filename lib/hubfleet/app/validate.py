@@ -11,7 +11,7 @@ import functools
 import hashlib
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -204,9 +204,10 @@ def _hub_problems(
     return [p for n in names for p in results[n]]
 
 
-def _check_many(names: list[str]) -> tuple[dict[str, list[Problem]], dict[str, list[Problem]]]:
+def _check_many(
+    names: list[str], ctx: Mapping[str, Any]
+) -> tuple[dict[str, list[Problem]], dict[str, list[Problem]]]:
     """Check hubs, and each hub's own layer file where its layer check is not cached."""
-    ctx = parallel.context()
     fleet, schemas, layer_todo = ctx["fleet"], ctx["schemas"], ctx["layer_todo"]
     own: dict[str, list[Problem]] = {}
     for n in names:

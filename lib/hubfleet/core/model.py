@@ -44,23 +44,27 @@ class Chart:
 
 @dataclass(frozen=True)
 class Canary:
-    clusters: tuple[str, ...] = ()
-    when: str = "chart"  # chart: only plans that change a chart go canary-first; always
+    clusters: tuple[str, ...] = tuple(schemas.CANARY_DEFAULTS["clusters"])
+    when: str = schemas.CANARY_DEFAULTS[
+        "when"
+    ]  # chart: only plans that change a chart go canary-first; always
 
 
 @dataclass(frozen=True)
 class Rollout:
-    max_parallel_per_cluster: int = 4
-    max_parallel: int = 16
-    timeout: int = 900  # seconds per release; also Helm's --timeout
-    wait: bool = False  # pass --wait to helm upgrade
-    breaker: int = 0  # 0: off; N: start no new cluster after N clusters failed
-    health_timeout: int = 300
-    health_retries: int = 3
-    health_prod: bool = True  # health-check prod hubs too, after their release
+    """`rollout:` of fleet.yaml; every default comes from `schemas.ROLLOUT_DEFAULTS` / `HEALTH_DEFAULTS`."""
+
+    max_parallel_per_cluster: int = schemas.ROLLOUT_DEFAULTS["max_parallel_per_cluster"]
+    max_parallel: int = schemas.ROLLOUT_DEFAULTS["max_parallel"]
+    timeout: int = schemas.ROLLOUT_DEFAULTS["timeout"]  # seconds per release; also Helm's --timeout
+    wait: bool = schemas.ROLLOUT_DEFAULTS["wait"]  # pass --wait to helm upgrade
+    breaker: int = schemas.ROLLOUT_DEFAULTS["breaker"]  # N: start no new cluster after N clusters failed
+    health_timeout: int = schemas.HEALTH_DEFAULTS["timeout"]
+    health_retries: int = schemas.HEALTH_DEFAULTS["retries"]
+    health_prod: bool = schemas.HEALTH_DEFAULTS["prod"]  # health-check prod hubs too, after their release
     canary: Canary = field(default_factory=Canary)
-    stuck: str = "rollback"  # a release left pending-*: roll back to its last deployed revision | fail
-    atomic: bool = False  # pass Helm's own rollback-on-failure flag (--atomic)
+    stuck: str = schemas.ROLLOUT_DEFAULTS["stuck"]  # a release left pending-*: roll back | fail
+    atomic: bool = schemas.ROLLOUT_DEFAULTS["atomic"]  # pass Helm's own rollback-on-failure flag
 
 
 @dataclass(frozen=True)
@@ -89,7 +93,7 @@ class Hub:
     name: str
     cluster: str
     domain: str
-    stage: str = "prod"
+    stage: str = schemas.DEFAULT_STAGE
     chart: str = ""
     namespace: str = ""
     local_port: int | None = None
@@ -124,7 +128,7 @@ def check(document: Mapping[str, Any], schema: dict, file: str) -> list[Problem]
     v = cerberus.Validator(schema, allow_unknown=False)
     if v.validate(dict(document)):
         return []
-    return [_problem(e, file, schema) for e in _leaf_errors(v._errors)]
+    return [_problem(e, file, schema) for e in _leaf_errors(v.document_error_tree)]
 
 
 # --- a fast pre-check: True only when Cerberus would surely find nothing -------------
@@ -201,12 +205,14 @@ def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def _leaf_errors(errors):
-    for e in errors:
-        if e.is_group_error and e.child_errors:
-            yield from _leaf_errors(e.child_errors)
-        else:
+def _leaf_errors(node: cerberus.errors.ErrorTreeNode) -> Iterator[cerberus.errors.ValidationError]:
+    """Every error of Cerberus's public document error tree but the groups (their children are in the
+    tree at their own paths), parents before children, keys in the order Cerberus found them."""
+    for e in node.errors:
+        if not (e.is_group_error and e.child_errors):
             yield e
+    for child in node.descendants.values():
+        yield from _leaf_errors(child)
 
 
 def _problem(e: cerberus.errors.ValidationError, file: str, schema: dict) -> Problem:
@@ -278,21 +284,22 @@ def parse_fleet_config(doc: Mapping[str, Any]) -> FleetConfig:
         )
         for key, spec in doc["charts"].items()
     }
-    r = doc.get("rollout") or {}
-    health = r.get("health") or {}
-    canary = r.get("canary") or {}
+    given = doc.get("rollout") or {}
+    r = {**schemas.ROLLOUT_DEFAULTS, **given}
+    health = {**schemas.HEALTH_DEFAULTS, **(given.get("health") or {})}
+    canary = {**schemas.CANARY_DEFAULTS, **(given.get("canary") or {})}
     rollout = Rollout(
-        max_parallel_per_cluster=r.get("max_parallel_per_cluster", 4),
-        max_parallel=r.get("max_parallel", 16),
-        timeout=r.get("timeout", 900),
-        wait=r.get("wait", False),
-        breaker=r.get("breaker", 0),
-        health_timeout=health.get("timeout", 300),
-        health_retries=health.get("retries", 3),
-        health_prod=health.get("prod", Rollout.health_prod),
-        stuck=r.get("stuck", Rollout.stuck),
-        atomic=r.get("atomic", Rollout.atomic),
-        canary=Canary(tuple(canary.get("clusters", ())), canary.get("when", "chart")),
+        max_parallel_per_cluster=r["max_parallel_per_cluster"],
+        max_parallel=r["max_parallel"],
+        timeout=r["timeout"],
+        wait=r["wait"],
+        breaker=r["breaker"],
+        health_timeout=health["timeout"],
+        health_retries=health["retries"],
+        health_prod=health["prod"],
+        stuck=r["stuck"],
+        atomic=r["atomic"],
+        canary=Canary(tuple(canary["clusters"]), canary["when"]),
     )
     return FleetConfig(
         charts=charts,
@@ -345,7 +352,7 @@ def parse_hub(doc: Mapping[str, Any], file: str, default_chart: str) -> Hub:
         name=doc["name"],
         cluster=doc["cluster"],
         domain=doc["domain"],
-        stage=doc.get("stage", "prod"),
+        stage=doc.get("stage", schemas.DEFAULT_STAGE),
         chart=doc.get("chart", default_chart),
         namespace=doc.get("namespace", doc["name"]),
         local_port=(doc.get("local") or {}).get("port"),

@@ -17,6 +17,7 @@ from typing import Any
 from hubfleet.core import paths
 from hubfleet.core.errors import KeyPath, Problem, ProblemsError, format_keypath
 from hubfleet.core.model import Canary
+from hubfleet.core.schemas import STAGES
 
 __all__ = [
     "BROKEN",
@@ -223,7 +224,7 @@ def plan_from_json(doc: Any, file: str) -> Plan:
     hubs, removed, seen = [], [], set()
     for i, item in enumerate(doc["hubs"]):
         found = _shape(item, _HUB, ("hubs", i), file)
-        if not found and item["stage"] not in ("staging", "prod"):
+        if not found and item["stage"] not in STAGES:
             found.append(
                 Problem(file, f"must be staging or prod (got {item['stage']!r})", ("hubs", i, "stage"))
             )

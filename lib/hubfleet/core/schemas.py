@@ -10,6 +10,22 @@ DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 HOSTNAME = r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 PROVIDERS = ("local", "kubeconfig", "gke", "eks", "aks")
 STAGES = ("staging", "prod")
+
+# Defaults, declared once: the model's dataclasses and the loader both read these.
+DEFAULT_STAGE = "prod"
+DEFAULT_LOCAL_PORT = 8000  # a hub on a `provider: local` cluster without `local: {port: N}`
+ROLLOUT_DEFAULTS = {
+    "max_parallel_per_cluster": 4,
+    "max_parallel": 16,
+    "timeout": 900,  # seconds per release; also Helm's --timeout
+    "wait": False,
+    "breaker": 0,  # 0: off
+    "stuck": "rollback",
+    "atomic": False,
+}
+HEALTH_DEFAULTS = {"timeout": 300, "retries": 3, "prod": True}
+CANARY_DEFAULTS = {"clusters": (), "when": "chart"}
+
 # Policy checks a hub may waive in hub.yaml `waive:`, each with a written reason.
 WAIVABLE = ("dummy-authenticator", "allow-all", "tmp-authenticator")
 

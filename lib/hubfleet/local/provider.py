@@ -14,7 +14,7 @@ from typing import Any
 
 from hubfleet.adapters import yamlio
 from hubfleet.adapters.source import state_dir
-from hubfleet.core import paths
+from hubfleet.core import paths, schemas
 from hubfleet.core.errors import HubfleetError
 from hubfleet.core.model import Fleet, Hub
 from hubfleet.core.rollout import Result
@@ -25,7 +25,7 @@ from hubfleet.local.install import ensure_chp
 
 __all__ = ["LocalResult", "chart_defaults", "deploy", "hub_state", "local_values", "stop"]
 
-DEFAULT_PORT = 8000
+DEFAULT_PORT = schemas.DEFAULT_LOCAL_PORT
 
 
 @dataclass(frozen=True)
