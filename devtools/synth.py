@@ -229,12 +229,12 @@ def fleet_layer() -> dict[str, Any]:
                             "choices": {
                                 "4-3": {
                                     "display_name": "R 4.3",
-                                    "kubespawner_override": {"image": "rocker/binder:4.3"},
+                                    "kubespawner_override": {"image": "rocker/binder:4.3.3"},
                                 },
                                 "4-4": {
                                     "display_name": "R 4.4",
                                     "default": True,
-                                    "kubespawner_override": {"image": "rocker/binder:4.4"},
+                                    "kubespawner_override": {"image": "rocker/binder:4.4.1"},
                                 },
                             },
                         }
@@ -338,7 +338,7 @@ def hub_layer(hub: str, cluster: str, stage: str, rng: random.Random) -> dict[st
         config["JupyterHub"] = {"authenticator_class": "cilogon"}
         config["CILogonOAuthenticator"] = {
             "oauth_callback_url": "https://${hub:domain}/hub/oauth_callback",
-            "allowed_idps": {
+            "idps": {
                 "http://github.com/login/oauth/authorize": {
                     "default": True,
                     "username_derivation": {"username_claim": "preferred_username"},

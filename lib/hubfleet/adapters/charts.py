@@ -43,6 +43,8 @@ class Subchart:
     condition: str | None  # e.g. `dask-gateway.enabled`: a disabled subchart is not checked
     schema: dict[str, Any] | None
     defaults: dict[str, Any]
+    name: str = ""  # the vendored chart's own Chart.yaml name and version
+    version: str = ""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,11 @@ class ChartMeta:
     digest: str  # sha256 of the chart archive, or of a chart folder's files
     source: str  # where it came from: the archive URL/ref, a folder, or "seeded from DIR"
     subcharts: tuple[Subchart, ...] = ()
+    name: str = ""  # from the chart's Chart.yaml, where the folder has one
+    version: str = ""
+    # (values key, name, version) of each dependency Chart.yaml declares: the vendored chart's
+    # own version where it is vendored, else the declared one (which may be a range)
+    dependencies: tuple[tuple[str, str, str], ...] = ()
 
 
 # --- pure helpers ------------------------------------------------------------------
@@ -103,7 +110,23 @@ def meta_from_folder(folder: Path, digest: str, source: str, chart: Chart) -> Ch
         if defaults_path.is_file()
         else {}
     )
-    return ChartMeta(schema, defaults, digest, source, subcharts(folder, chart))
+    name, version, declared = chart.name, chart.version or "", []
+    if (folder / "Chart.yaml").is_file():
+        where = str(folder / "Chart.yaml")
+        doc = yamlio.parse((folder / "Chart.yaml").read_bytes(), where, allow_empty=True, strict=False)
+        name, version = str(doc.get("name", name)), str(doc.get("version", version))
+        declared = [d for d in doc.get("dependencies") or [] if isinstance(d, dict)]
+    subs = subcharts(folder, chart)
+    vendored = {s.name: s.version for s in subs}
+    deps = tuple(
+        (
+            str(d.get("alias") or d.get("name", "")),
+            str(d.get("name", "")),
+            vendored.get(str(d.get("name")), str(d.get("version", ""))),
+        )
+        for d in declared
+    )
+    return ChartMeta(schema, defaults, digest, source, subs, name, version, deps)
 
 
 def subcharts(folder: Path, chart: Chart) -> tuple[Subchart, ...]:
@@ -117,14 +140,15 @@ def subcharts(folder: Path, chart: Chart) -> tuple[Subchart, ...]:
     for dep in doc.get("dependencies") or []:
         name = str(dep.get("name", ""))
         if name in vendored:
-            schema, defaults = vendored[name]
-            out.append(Subchart(str(dep.get("alias") or name), dep.get("condition"), schema, defaults))
+            schema, defaults, version = vendored[name]
+            key = str(dep.get("alias") or name)
+            out.append(Subchart(key, dep.get("condition"), schema, defaults, name, version))
     return tuple(out)
 
 
-def _vendored(charts_dir: Path, chart: Chart) -> dict[str, tuple[dict[str, Any] | None, dict[str, Any]]]:
-    """name -> (schema, defaults) of each chart in `charts/`, unpacked or packaged."""
-    found: dict[str, tuple[dict[str, Any] | None, dict[str, Any]]] = {}
+def _vendored(charts_dir: Path, chart: Chart) -> dict[str, tuple[dict[str, Any] | None, dict[str, Any], str]]:
+    """name -> (schema, defaults, version) of each chart in `charts/`, unpacked or packaged."""
+    found: dict[str, tuple[dict[str, Any] | None, dict[str, Any], str]] = {}
     if not charts_dir.is_dir():
         return found
     for entry in sorted(charts_dir.iterdir()):
@@ -139,7 +163,7 @@ def _vendored(charts_dir: Path, chart: Chart) -> dict[str, tuple[dict[str, Any] 
             raise HubfleetError(f"{where}: {SCHEMA_FILE} is not valid JSON: {e}") from None
         raw = files.get(DEFAULTS_FILE, b"")
         defaults = yamlio.parse(raw, where, allow_empty=True, strict=False) if raw else {}
-        found[str(meta.get("name", entry.name))] = (schema, defaults)
+        found[str(meta.get("name", entry.name))] = (schema, defaults, str(meta.get("version", "")))
     return found
 
 

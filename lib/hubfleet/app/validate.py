@@ -20,6 +20,7 @@ from filelock import FileLock
 
 from hubfleet.adapters import parallel, yamlio
 from hubfleet.adapters.source import Source, state_dir
+from hubfleet.app import traitcheck
 from hubfleet.app.load import layer_paths, located, parse_bytes
 from hubfleet.app.render import hub_layers
 from hubfleet.core import paths, policy, secretlayers
@@ -99,7 +100,10 @@ def chart_schema_for(root: Path, chart: Any, *, offline: bool) -> ChartSchema | 
         return None
     cache = state_dir(root) / "cache"
     subs = [(sub.key, sub.condition, ChartSchema(sub.schema, sub.defaults, cache)) for sub in meta.subcharts]
-    return ChartSchema(meta.schema, meta.defaults, cache, subs)
+    charts = [((), meta.name, meta.version)] + [
+        ((key,), name, version) for key, name, version in meta.dependencies
+    ]
+    return ChartSchema(meta.schema, meta.defaults, cache, subs, charts=charts)
 
 
 def _concerns(p: Problem, fleet: Fleet, selected: list[str], everything: bool) -> bool:
@@ -242,6 +246,7 @@ def check_hub(fleet: Fleet, name: str, schema: ChartSchema | None) -> list[Probl
             )
         out.append(p)
     out += _token_route(hub, fleet.cluster_of(hub).is_local, effective, secret_docs)
+    out += traitcheck.trait_problems(name, fleet.chart_of(hub), schema, layers, effective)
     return located(out, fleet.source)
 
 
@@ -336,6 +341,7 @@ def _digest(fleet: Fleet, hub: Hub, schemas: dict[str, ChartSchema | None], dige
     h.update(code_digest())
     schema = schemas.get(hub.chart)
     h.update(schema.digest.encode() if schema is not None else b"-")
+    h.update(traitcheck.catalogue_key(fleet.chart_of(hub), schema))
     cluster = fleet.clusters[hub.cluster]
     for path in (*layer_paths(hub), hub.file, cluster.file, *paths.secret_layers(hub.name, hub.cluster)):
         h.update(path.encode() + b"\0" + digests.of(path) + b"\0")

@@ -23,7 +23,7 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 def print_problems(problems: Iterable[Problem]) -> None:
     for p in problems:
-        style = "yellow" if p.severity == "warning" else "red"
+        style = {"warning": "yellow", "info": "cyan"}.get(p.severity, "red")
         err_console.print(str(p), style=style, markup=False)
 
 

@@ -41,10 +41,16 @@ class ChartSchema:
         defaults: Mapping[str, Any],
         cache_dir: Path | None = None,
         subcharts: Sequence[tuple[str, str | None, ChartSchema]] = (),
+        *,
+        charts: Sequence[tuple[KeyPath, str, str]] = (),
     ):
-        """`subcharts`: (key, condition, schema) of each vendored dependency."""
+        """`subcharts`: (key, condition, schema) of each vendored dependency; `charts`: (values
+        prefix, name, version) of the chart itself and of each dependency its Chart.yaml declares."""
         self.schema = dict(schema) if schema is not None else None
         self.subcharts = tuple(subcharts)
+        self.charts = tuple(charts)
+        self.own_defaults = dict(defaults)  # the chart's own values.yaml, without its subcharts'
+
         # Helm: a subchart's defaults sit under its key, and the parent's own defaults win.
         nested = {key: sub.defaults for key, _, sub in self.subcharts}
         self.defaults = coalesce(nested, defaults)

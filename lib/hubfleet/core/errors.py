@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-Severity = Literal["error", "warning"]
+Severity = Literal["error", "warning", "info"]  # info: worth knowing, never a failure
 KeyPath = tuple[str | int, ...]
 
 
@@ -49,7 +49,7 @@ class Problem:
     def __str__(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
         key = f" {format_keypath(self.keypath)}:" if self.keypath else ""
-        tag = "warning: " if self.severity == "warning" else ""
+        tag = "" if self.severity == "error" else f"{self.severity}: "
         return f"{where}:{key} {tag}{self.message}"
 
     def with_line(self, line: int | None) -> Problem:

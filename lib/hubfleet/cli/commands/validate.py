@@ -16,8 +16,10 @@ def run(hub: str | None = None, offline: bool = False, deep: bool = False) -> in
         problems += deep_problems(root, fleet, names)
     print_problems(problems)
     errors = errors_only(problems)
-    warnings = len(problems) - len(errors)
+    warnings = sum(p.severity == "warning" for p in problems)
+    infos = sum(p.severity == "info" for p in problems)
     checked = 1 if hub else len(fleet.hub_names)
     summary = f"{checked} hub(s) checked: {len(errors)} error(s), {warnings} warning(s)"
+    summary += f", {infos} note(s)" if infos else ""
     console.print(summary, style="red" if errors else "green")
     return 1 if errors else 0

@@ -1,0 +1,70 @@
+"""The trait catalogues shipped as package data (`hubfleet/data/traits/jupyterhub-<version>.json.gz`).
+
+Read only by validation, on first use: commands that do not validate never open them.
+"""
+
+from __future__ import annotations
+
+import functools
+import gzip
+import json
+import re
+from importlib import resources
+
+from ..core.traits import Catalogue
+
+__all__ = ["catalogue", "digest", "known_versions", "nearest"]
+
+_FOLDER = "data/traits"
+_NAME = re.compile(r"jupyterhub-(.+)\.json\.gz")
+
+
+def _files():
+    return resources.files("hubfleet").joinpath(_FOLDER)
+
+
+@functools.cache
+def known_versions() -> tuple[str, ...]:
+    """The jupyterhub chart versions hubfleet has a catalogue for, oldest first."""
+    found = [m.group(1) for f in _files().iterdir() if (m := _NAME.fullmatch(f.name))]
+    return tuple(sorted(found, key=_version_key))
+
+
+@functools.cache
+def catalogue(version: str) -> Catalogue | None:
+    """The catalogue of exactly this chart version, or None."""
+    if version not in known_versions():
+        return None
+    data = _files().joinpath(f"jupyterhub-{version}.json.gz").read_bytes()
+    return Catalogue(json.loads(gzip.decompress(data)))
+
+
+def nearest(version: str) -> Catalogue | None:
+    """This version's catalogue, else the newest one not newer than it, else the oldest one."""
+    exact = catalogue(version)
+    if exact is not None or not known_versions():
+        return exact
+    key = _version_key(version)
+    older = [v for v in known_versions() if _version_key(v) <= key]
+    return catalogue(older[-1] if older else known_versions()[0])
+
+
+@functools.cache
+def digest() -> bytes:
+    """Of every catalogue's bytes: a cached validation result from another catalogue is not reused."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=16)
+    for version in known_versions():
+        h.update(_files().joinpath(f"jupyterhub-{version}.json.gz").read_bytes())
+    return h.digest()
+
+
+def _version_key(version: str) -> tuple:
+    """`4.3.5` < `4.4.0` < `4.10.0`; a pre-release sorts before its release; a range (`~4.4`,
+    `>=4.0`) by the first version it names."""
+    found = re.search(r"(\d+(?:\.\d+)*)(-\S*)?", version)
+    if found is None:
+        return (0,)
+    nums = tuple(int(p) for p in found.group(1).split("."))
+    return (*nums, *(0,) * (3 - len(nums)), 0 if found.group(2) else 1)
