@@ -101,3 +101,12 @@ def test_a_cached_result_is_not_reused_when_the_values_change(seeded_fleet, caps
     code, err = _run(capsys)
     assert code == 1 and any("KubeSpawner.imagee" in e for e in err)
     assert _run(capsys) == (code, err)  # warm: the same findings from the cache
+
+
+def test_commands_that_do_not_validate_never_read_a_catalogue(example_fleet, capsys):
+    from hubfleet.adapters import traitdata
+    from hubfleet.cli.commands import render as render_cmd
+
+    traitdata.catalogue.cache_clear()
+    assert boundary(render_cmd.run, check=True) in (0, 1)
+    assert traitdata.catalogue.cache_info().misses == 0

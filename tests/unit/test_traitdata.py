@@ -80,11 +80,3 @@ def test_the_wheel_ships_every_catalogue():
             for pat in patterns
         ), f"{rel} matches no package-data pattern {patterns}"
 
-
-def test_commands_that_do_not_validate_never_read_a_catalogue(example_fleet, capsys):
-    from hubfleet.cli.boundary import boundary
-    from hubfleet.cli.commands import render as render_cmd
-
-    traitdata.catalogue.cache_clear()
-    assert boundary(render_cmd.run, check=True) in (0, 1)
-    assert traitdata.catalogue.cache_info().misses == 0
