@@ -139,7 +139,7 @@ needs_hub = pytest.mark.skipif(
 @needs_hub
 def test_healthy_hub_passes_every_step_and_leaves_no_user(local_hub):
     hub = local_hub("demo")
-    report = health.check(hub.url, hub.token, timeout=120, retries=2)
+    report = health.check(hub.url, hub.health_token, timeout=120, retries=2)
     assert report.ok, report.summary()
     assert list(report.durations) == list(health.STEPS)
     users = hub.api.get("hub/api/users").json()
@@ -158,7 +158,7 @@ def test_wrong_token_fails_at_step_api(local_hub):
 @needs_hub
 def test_failing_spawn_fails_at_step_spawn_and_cleans_up(local_hub):
     hub = local_hub("demo", overrides={"singleuser": {"cmd": ["/nonexistent/jupyterhub-singleuser"]}})
-    report = health.check(hub.url, hub.token, timeout=60, retries=1)
+    report = health.check(hub.url, hub.health_token, timeout=60, retries=1)
     assert (report.ok, report.step) == (False, "spawn"), report.summary()
     assert "failed to start" in report.message
     assert "cleanup" in report.durations
@@ -177,7 +177,7 @@ def test_kernel_that_cannot_start_fails_at_step_kernel(local_hub, tmp_path_facto
         json.dumps({"argv": argv, "display_name": "broken", "language": "python"})
     )
     hub = local_hub("demo", overrides={"singleuser": {"extraEnv": {"JUPYTER_PATH": str(jupyter_path)}}})
-    report = health.check(hub.url, hub.token, timeout=60, retries=1)
+    report = health.check(hub.url, hub.health_token, timeout=60, retries=1)
     assert (report.ok, report.step) == (False, "kernel"), report.summary()
     assert "kernel" in report.message
     assert "cleanup" in report.durations

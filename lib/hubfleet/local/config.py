@@ -8,6 +8,7 @@ scheduling...) have no local meaning: they are collected and reported once.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import pprint
@@ -135,7 +136,9 @@ class HubConfig:
 
     @property
     def digest(self) -> str:
-        blob = json.dumps([self.traits, self.extra_config, self.hub_env, self.values], sort_keys=True)
+        blob = json.dumps(
+            [self.traits, self.extra_config, self.hub_env, self.values], sort_keys=True, default=_object_name
+        )
         return hashlib.sha256(blob.encode()).hexdigest()
 
 
@@ -215,7 +218,9 @@ def build(
         c.setdefault(cls, {}).update(cfg)
 
     check_authenticator(c["JupyterHub"].get("authenticator_class"))
+    spawner_class, replaced = local_spawner(c["JupyterHub"].get("spawner_class"))
     c["JupyterHub"].update(pinned(env))  # where this hub lives on this machine: always ours
+    c["JupyterHub"]["spawner_class"] = spawner_class
     spawner = c["Spawner"]
     spawner["environment"] = {**(spawner.get("environment") or {}), MARKER: env.state}
     if env.as_root and "--allow-root" not in (spawner.get("args") or []):
@@ -228,7 +233,7 @@ def build(
     extra = get(v, "hub.extraConfig") or {}
     if isinstance(extra, str):  # the chart's old string form
         extra = {"extraConfig": extra}
-    skipped = sorted(set(not_applied(values)) | set(unusable) | set(hub_unusable))
+    skipped = sorted(set(not_applied(values)) | set(unusable) | set(hub_unusable) | set(replaced))
     return HubConfig(
         traits=c,
         extra_config=tuple(sorted((str(k), str(code)) for k, code in extra.items())),
@@ -244,7 +249,6 @@ def pinned(env: LocalEnv) -> dict[str, Any]:
         "ip": "127.0.0.1",
         "port": env.port,
         "hub_bind_url": f"http://127.0.0.1:{env.hub_api_port}",
-        "spawner_class": SPAWNER,  # KubeSpawner settings in hub.config stay inert
         "cookie_secret_file": f"{env.state}/jupyterhub_cookie_secret",
         "pid_file": f"{env.state}/jupyterhub.pid",
         "cleanup_servers": True,  # `stop` stops single-user servers with the hub
@@ -325,16 +329,60 @@ def culler(cull: Mapping[str, Any], env: LocalEnv, base_url: str) -> tuple[dict,
     return {"name": name, "command": cmd}, {"name": name, "scopes": scopes, "services": [name]}
 
 
+# Authenticators that need an identity provider or system accounts: nobody could log in here.
+REMOTE_ONLY_AUTHENTICATORS = ("oauthenticator", "ldapauthenticator", "jupyterhub.auth.PAMAuthenticator")
+REMOTE_ONLY_ALIASES = ("pam", "default", "github", "google", "cilogon", "generic", "gitlab", "azuread")
+AUTHENTICATOR_KEY = ("hub", "config", "JupyterHub", "authenticator_class")
+SPAWNER_KEY = ("hub", "config", "JupyterHub", "spawner_class")
+
+
 def check_authenticator(value: Any) -> None:
+    """Taken as configured (class, import path, entry point), unless nobody could log in here."""
     if value is None or value in LOCAL_AUTHENTICATORS or value in LOCAL_AUTHENTICATORS.values():
         return
     # JupyterHub's default when unset is PAM; the chart always sets one (dummy).
     known = ", ".join(sorted(LOCAL_AUTHENTICATORS))
-    raise LocalConfigError(
-        ("hub", "config", "JupyterHub", "authenticator_class"),
-        f"`{value}` cannot log anyone in on a local hub{did_you_mean(str(value), LOCAL_AUTHENTICATORS)}; "
-        f"use one of: {known} (e.g. in hubs/<hub>/values.yaml, or a layer for the local cluster)",
-    )
+    use = f"use one of: {known} (e.g. in hubs/<hub>/values.yaml, or a layer for the local cluster)"
+    name = _class_name(value)
+    if str(value).lower() in REMOTE_ONLY_ALIASES or name.startswith(REMOTE_ONLY_AUTHENTICATORS):
+        raise LocalConfigError(
+            AUTHENTICATOR_KEY,
+            f"`{value}` cannot log anyone in on a local hub{did_you_mean(str(value), LOCAL_AUTHENTICATORS)}; "
+            + use,
+        )
+    cls = _resolve(AUTHENTICATOR_KEY, value, "jupyterhub.authenticators", "jupyterhub.auth.Authenticator")
+    if cls.__module__.startswith(REMOTE_ONLY_AUTHENTICATORS):
+        raise LocalConfigError(
+            AUTHENTICATOR_KEY, f"`{value}` ({cls.__module__}) cannot log anyone in locally; " + use
+        )
+
+
+def local_spawner(value: Any) -> tuple[Any, list[str]]:
+    """The spawner as configured; KubeSpawner (the chart's) runs here as SimpleLocalProcessSpawner,
+    and says so in the "not applied locally" warning."""
+    if value is None:
+        return SPAWNER, []
+    if str(value).lower() == "kubespawner" or _class_name(value).startswith("kubespawner"):
+        return SPAWNER, [
+            ".".join(SPAWNER_KEY) + " (KubeSpawner: Kubernetes only; SimpleLocalProcessSpawner here)"
+        ]
+    _resolve(SPAWNER_KEY, value, "jupyterhub.spawners", "jupyterhub.spawner.Spawner")
+    return value, []
+
+
+def _class_name(value: Any) -> str:
+    if isinstance(value, type):
+        return f"{value.__module__}.{value.__qualname__}"
+    return str(value)
+
+
+def _resolve(keypath: KeyPath, value: Any, group: str, base: str) -> type:
+    from hubfleet.local.pyconfig import ConfigKeyError, resolve_class
+
+    try:
+        return resolve_class(".".join(keypath), value, group, base)
+    except ConfigKeyError as e:
+        raise LocalConfigError(keypath, e.message) from None
 
 
 def not_applied(values: Mapping[str, Any]) -> list[str]:
@@ -384,6 +432,27 @@ def set_config_if_not_none(cparent, name, key):
 '''
 
 
+def _object_name(obj: Any) -> str:
+    return f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', type(obj).__name__)}"
+
+
+def _traits_source(traits: dict[str, dict[str, Any]]) -> str:
+    """The traits as Python source: literals pretty-printed; objects by import path (or an error)."""
+    from hubfleet.local.pyconfig import ConfigKeyError, source
+
+    try:
+        literal = pprint.pformat(traits, sort_dicts=True, width=100)
+        if ast.literal_eval(literal) == traits:
+            return literal
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        pass
+    ordered = {cls: dict(sorted(t.items())) for cls, t in sorted(traits.items())}
+    try:
+        return source("hub.config", ordered)
+    except ConfigKeyError as e:
+        raise LocalConfigError(tuple(e.key.split(".")), e.message) from None
+
+
 def config_text(cfg: HubConfig) -> str:
     """jupyterhub_config.py: the traits as literals, then hub.extraConfig sorted by key."""
     lines = [
@@ -393,7 +462,17 @@ def config_text(cfg: HubConfig) -> str:
         "sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # z2jh.py for extraConfig",
         "from z2jh import get_config, get_secret_value, set_config_if_not_none  # noqa",
         "",
-        f"TRAITS = {pprint.pformat(cfg.traits, sort_dicts=True, width=100)}",
+        "import importlib",
+        "",
+        "",
+        "def _obj(module, name):  # classes and callables passed as Python objects, by import path",
+        "    obj = importlib.import_module(module)",
+        "    for part in name.split('.'):",
+        "        obj = getattr(obj, part)",
+        "    return obj",
+        "",
+        "",
+        f"TRAITS = {_traits_source(cfg.traits)}",
         "for _cls, _traits in TRAITS.items():",
         "    for _name, _value in _traits.items():",
         "        setattr(c[_cls], _name, _value)",

@@ -4,8 +4,11 @@
 - `rendered_values(hub)`: a hub's values as its layers render them;
 - `local_hub(hub=None, overrides=None, fresh=False)`: a real JupyterHub started from
   a hub's values (plus `overrides`, merged) on a free loopback port in a temp state
-  folder; hubs with the same values are shared by the session. In `hubs/<hub>/tests/`
-  the hub defaults to `<hub>`.
+  folder; hubs with the same values are shared by the session, each test starting clean.
+  In `hubs/<hub>/tests/` the hub defaults to `<hub>`. It is the blocking form of a
+  `make_hub(process=True)` hub (`hubfleet.testing.hub.SyncHub`), so `.aio` works too;
+- `hub_app`, `configured_mockhub_instance`, `make_hub`: for component tests, no fleet
+  needed (`hubfleet.testing.components`).
 
 Teardown kills every process of every hub started (verified), and the session fails
 if any survived. Heavy imports stay inside fixtures: pytest loads this in every run.
@@ -16,63 +19,36 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from hubfleet.testing.components import (  # noqa: F401  (fixtures of the same entry point)
+    _hubfleet_hub_pool,
+    check_leftovers,
+    configured_mockhub_instance,
+    hub_app,
+    make_hub,
+)
+from hubfleet.testing.hub import SyncHub
+from hubfleet.testing.launcher import Running
+
 _started: list[Path] = []  # state folders of hubs this session started
 
 
-@dataclass
-class LocalHub:
-    """A running local hub: `.url`, `.api` (httpx client with the service token), helpers."""
+class FleetHub(SyncHub):
+    """A fleet hub on this machine: a test hub in its own process from the hub's values.
 
-    name: str
-    url: str
-    state: Path
-    token: str
-    api: Any  # httpx.Client
-    users: list[str] = field(default_factory=list)
+    Everything a `make_hub(process=True)` hub has (`.aio`, `token()`, `login()`, ...), plus
+    `name`, `state` (its folder) and `health_token` (the hubfleet-health service's).
+    """
 
-    def create_user(self, name: str | None = None) -> str:
-        from hubfleet.adapters import hubapi as health
-
-        name = name or f"test-{secrets.token_hex(3)}"
-        health.create_user(self.api, name)
-        self.users.append(name)
-        return name
-
-    def start_server(self, user: str, *, timeout: float = 90) -> None:
-        from hubfleet.adapters import hubapi as health
-
-        health.start_server(self.api, user, timeout=timeout)
-
-    def run_code(self, user: str, code: str, *, timeout: float = 60) -> str:
-        from hubfleet.adapters import hubapi as health
-
-        return health.run_code(self.url, self.token, user, code, timeout=timeout)
-
-    def stop_server(self, user: str) -> None:
-        from hubfleet.adapters import hubapi as health
-
-        health.stop_server(self.api, user)
-
-    def delete_user(self, user: str) -> None:
-        from hubfleet.adapters import hubapi as health
-
-        health.delete_user(self.api, user)
-
-    @property
-    def log(self) -> str:
-        return (self.state / "hub.log").read_text(errors="replace")
-
-    def stop(self) -> None:
-        from hubfleet.local import launch
-
-        self.api.close()
-        launch.down(self.state)
+    def __init__(self, name: str, running: Running, health_token: str) -> None:
+        super().__init__(running)
+        self.name = name
+        self.state = running.state
+        self.health_token = health_token
 
 
 @pytest.fixture(scope="session")
@@ -106,58 +82,93 @@ def _local_hub_pool(
     fleet: Any,
     rendered_values: Callable[[str], dict[str, Any]],
     tmp_path_factory: pytest.TempPathFactory,
-) -> Iterator[Callable[..., LocalHub]]:
-    import httpx
-
+) -> Iterator[Callable[..., tuple[Running, str]]]:
     from hubfleet.core.tree import merge
     from hubfleet.local import launch, process
     from hubfleet.local.install import ensure_chp
     from hubfleet.local.provider import chart_defaults
+    from hubfleet.testing import client
 
-    pool: dict[str, LocalHub] = {}
+    pool: dict[str, tuple[Running, str]] = {}
     chp = ensure_chp(fleet_root)
 
-    def start(hub: str, overrides: Mapping[str, Any] | None = None, fresh: bool = False) -> LocalHub:
-        key = json.dumps([hub, overrides or {}], sort_keys=True, default=str)
-        if key in pool and not fresh and launch.is_running(pool[key].state):
+    def start(
+        hub: str, overrides: Mapping[str, Any] | None = None, fresh: bool = False
+    ) -> tuple[Running, str]:
+        key = json.dumps([hub, overrides or {}], sort_keys=True, default=repr)
+        if key in pool and not fresh and launch.is_running(pool[key][0].state):
             return pool[key]
-        values = merge([rendered_values(hub), dict(overrides or {})])
+        harness_token = secrets.token_hex(32)
+        values = merge([rendered_values(hub), dict(overrides or {}), harness_values(harness_token)])
         state = tmp_path_factory.mktemp(f"hub-{hub}")
         _started.append(state)
         defaults = chart_defaults(fleet_root, fleet, fleet.hub(hub))  # as `invoke deploy` does
-        running = launch.up(state, hub, values, process.free_port(), chp=chp, chart_defaults=defaults)
-        client = httpx.Client(
-            base_url=running.url, headers={"Authorization": f"token {running.token}"}, timeout=30
+        up = launch.up(state, hub, values, process.free_port(), chp=chp, chart_defaults=defaults)
+        log = state / "hub.log"
+        running = Running(
+            client.Endpoint(up.url, harness_token),
+            state,
+            pid=up.pid,
+            read_log=lambda: log.read_text(errors="replace") if log.exists() else "",
+            stopper=lambda: launch.down(state),
+            db_url=f"sqlite:///{state}/jupyterhub.sqlite",
         )
-        hub_obj = LocalHub(hub, running.url, state, running.token, client)
-        pool[key if not fresh else f"{key}#{len(pool)}"] = hub_obj
-        return hub_obj
+        admin = client.HubClient(running.endpoint)
+        try:
+            running.baseline = admin.snapshot()
+        finally:
+            admin.close()
+        pool[key if not fresh else f"{key}#{len(pool)}"] = (running, up.token)
+        return running, up.token
 
     try:
         yield start
     finally:
-        for hub_obj in pool.values():
-            hub_obj.stop()
+        for running, _ in pool.values():
+            running.stop()
         left = [p.pid for s in _started for p in process.processes_of(s)]
         assert not left, f"local hub processes survived teardown: {left}"
 
 
+def harness_values(token: str) -> dict[str, Any]:
+    """The test harness's service and role, as chart values (merged over the hub's own)."""
+    from hubfleet.testing.hubconfig import ADMIN_ROLE, HARNESS_SERVICE
+
+    return {
+        "hub": {
+            "services": {HARNESS_SERVICE: {"apiToken": token}},
+            "loadRoles": {ADMIN_ROLE: {"services": [HARNESS_SERVICE]}},
+        }
+    }
+
+
 @pytest.fixture
 def local_hub(
-    request: pytest.FixtureRequest, _local_hub_pool: Callable[..., LocalHub]
-) -> Callable[..., LocalHub]:
-    """Factory: `local_hub(hub=None, overrides=None, fresh=False) -> LocalHub`."""
+    request: pytest.FixtureRequest, _local_hub_pool: Callable[..., tuple[Running, str]]
+) -> Iterator[Callable[..., FleetHub]]:
+    """Factory: `local_hub(hub=None, overrides=None, fresh=False) -> FleetHub` (blocking members).
+
+    Each test starts clean: what it made on the hub is removed after it, and the hub is reused.
+    """
     default = _hub_of_test(Path(request.path))
+    handles: list[FleetHub] = []
 
     def make(
         hub: str | None = None, overrides: Mapping[str, Any] | None = None, fresh: bool = False
-    ) -> LocalHub:
+    ) -> FleetHub:
         name = hub or default
         if name is None:
             raise ValueError("local_hub(): name the hub (only tests under hubs/<hub>/tests/ have a default)")
-        return _local_hub_pool(name, overrides, fresh)
+        running, health_token = _local_hub_pool(name, overrides, fresh)
+        handle = FleetHub(name, running, health_token)
+        handles.append(handle)
+        return handle
 
-    return make
+    try:
+        yield make
+    finally:
+        for handle in handles:
+            handle.close()
 
 
 def _hub_of_test(path: Path) -> str | None:
@@ -170,6 +181,7 @@ def _hub_of_test(path: Path) -> str | None:
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """The session-end orphan check: no process of a hub started here may outlive the run."""
+    check_leftovers(session)  # test hubs of make_hub / hub_app
     if not _started:
         return
     from hubfleet.local import process

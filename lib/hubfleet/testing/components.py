@@ -1,0 +1,302 @@
+"""pytest fixtures for testing JupyterHub components (authenticators, spawners, proxies, services).
+
+- `hub_app` / `configured_mockhub_instance`: pytest-jupyterhub's two fixtures, on
+  JupyterHub's public application API (`jupyterhub.app.JupyterHub`), in the test's loop;
+- `make_hub(config=None, *, process=False)`: a running hub with a real proxy, in this
+  process (any Python object in config) or its own; shared by tests of the same config,
+  each test starting clean. `make_hub.sync(...)` is the blocking form for plain tests.
+
+The session fails if any process a test hub started outlives it. Heavy imports stay
+inside functions: pytest loads this module in every run of every project.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+from collections import OrderedDict
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+MAX_IDLE_HUBS = 4  # hubs of other configs kept running for reuse; the oldest goes first
+_roots: list[Path] = []  # every session root of test hubs (the orphan check looks there)
+
+
+# --- the pool of running hubs (one per session) -----------------------------------------
+
+
+class HubPool:
+    """Running test hubs by configuration; the `HubLoop` and the proxy binary, made on demand."""
+
+    def __init__(self, root: Path, rootpath: Path) -> None:
+        self.root = root
+        self.rootpath = rootpath
+        self.hubs: OrderedDict[str, Any] = OrderedDict()
+        self._loop: Any = None
+        self._chp: Path | None = None
+        self._n = 0
+
+    @property
+    def chp(self) -> Path:
+        if self._chp is None:
+            self._chp = find_chp(self.rootpath)
+        return self._chp
+
+    @property
+    def loop(self) -> Any:
+        if self._loop is None:
+            from .inprocess import HubLoop
+
+            self._loop = HubLoop()
+        return self._loop
+
+    def state(self, kind: str) -> Path:
+        self._n += 1
+        return self.root / f"{kind}-{self._n}"
+
+    def get(self, config: Any, process: bool) -> Any:
+        from . import client, hubconfig, launcher
+
+        cfg = hubconfig.to_config(config)
+        key = f"{'process' if process else 'inprocess'}:{fingerprint(cfg)}"
+        running = self.hubs.get(key)
+        if running is not None and self._alive(running):
+            self.hubs.move_to_end(key)
+            return running
+        if running is not None:
+            self.drop(key)
+        if process:
+            running = launcher.start_process(cfg, self.state("process"), self.chp)
+        else:
+            running = launcher.start_in_process(cfg, self.state("hub"), self.chp, self.loop)
+        running.keep.append(cfg)  # the objects whose ids are in the key stay alive
+        admin = client.HubClient(running.endpoint)
+        try:
+            running.baseline = admin.snapshot()
+        finally:
+            admin.close()
+        self.hubs[key] = running
+        while len(self.hubs) > MAX_IDLE_HUBS + 1:
+            self.drop(next(iter(self.hubs)))
+        return running
+
+    def _alive(self, running: Any) -> bool:
+        if running.pid is not None:
+            from hubfleet.local.process import alive
+
+            return alive(running.pid)
+        return True
+
+    def drop(self, key: str) -> None:
+        running = self.hubs.pop(key, None)
+        if running is not None:
+            running.stop()
+
+    def close(self) -> None:
+        for key in list(self.hubs):
+            try:
+                self.drop(key)
+            except Exception as e:  # one hub failing to stop must not keep the others running
+                print(f"hubfleet: stopping a test hub failed: {e}")
+        if self._loop is not None:
+            self._loop.close()
+
+
+def fingerprint(cfg: Any) -> str:
+    """Equal for equal plain data; Python objects count by identity (kept alive by the pool)."""
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, Mapping):
+            return {str(k): walk(v) for k, v in sorted(node.items(), key=lambda kv: str(kv[0]))}
+        if isinstance(node, list | tuple):
+            return [walk(v) for v in node]
+        if isinstance(node, set | frozenset):
+            return sorted(repr(walk(v)) for v in node)
+        if node is None or isinstance(node, bool | int | float | str | bytes):
+            return repr(node)
+        return f"<{type(node).__name__} {getattr(node, '__qualname__', '')} {id(node)}>"
+
+    return repr(walk(cfg))
+
+
+def find_chp(rootpath: Path) -> Path:
+    """configurable-http-proxy: on PATH, else hubfleet's npm copy (installed once if missing)."""
+    from hubfleet.adapters.source import state_dir
+    from hubfleet.local.install import CHP, ensure_chp
+
+    found = shutil.which(CHP)
+    if found:
+        return Path(found)
+    for root in (rootpath, *rootpath.parents):
+        candidate = state_dir(root) / "node" / "node_modules" / ".bin" / CHP
+        if candidate.exists():
+            return candidate
+        if (root / "fleet.yaml").exists():
+            return ensure_chp(root)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hubfleet"
+    return ensure_chp(cache)
+
+
+@pytest.fixture(scope="session")
+def _hubfleet_hub_pool(
+    tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+) -> Iterator[HubPool]:
+    from .launcher import MARKER
+
+    root = tmp_path_factory.mktemp("hubs")
+    _roots.append(root)
+    before = os.environ.get(MARKER)
+    os.environ[MARKER] = str(root)  # proxies and servers of in-process hubs inherit it
+    pool = HubPool(root, Path(pytestconfig.rootpath))
+    try:
+        yield pool
+    finally:
+        pool.close()
+        if before is None:
+            os.environ.pop(MARKER, None)
+        else:
+            os.environ[MARKER] = before
+
+
+# --- make_hub ------------------------------------------------------------------------------
+
+
+class HubFactory:
+    """`await make_hub(config, process=False)` -> Hub; `make_hub.sync(...)` -> SyncHub."""
+
+    def __init__(self, pool: HubPool) -> None:
+        self._pool = pool
+        self.handles: list[Any] = []
+
+    def sync(self, config: Any = None, *, process: bool = False) -> Any:
+        from .hub import SyncHub
+
+        handle = SyncHub(self._pool.get(config, process))
+        self.handles.append(handle)
+        return handle
+
+    async def __call__(self, config: Any = None, *, process: bool = False) -> Any:
+        import anyio.to_thread
+
+        handle = await anyio.to_thread.run_sync(lambda: self.sync(config, process=process))
+        return handle.aio
+
+    def close(self) -> None:
+        errors = []
+        for handle in self.handles:
+            try:
+                handle.close()
+            except Exception as e:  # a hub that cannot be cleaned is not reused
+                errors.append(f"{handle!r}: {e}")
+                for key, running in list(self._pool.hubs.items()):
+                    if running is handle._running:
+                        self._pool.drop(key)
+        if errors:
+            raise AssertionError("hubfleet: cleaning a test hub failed: " + "; ".join(errors))
+
+
+@pytest.fixture
+def make_hub(_hubfleet_hub_pool: HubPool) -> Iterator[HubFactory]:
+    factory = HubFactory(_hubfleet_hub_pool)
+    try:
+        yield factory
+    finally:
+        factory.close()
+
+
+# --- pytest-jupyterhub's fixtures ---------------------------------------------------------
+
+
+class AppFactory:
+    """`configured_mockhub_instance(config)` -> a not yet initialised JupyterHub application.
+
+    Also awaitable (`(await configured_mockhub_instance)(config)`), as suites written for
+    pytest-asyncio's strict mode had to write it.
+    """
+
+    def __init__(self, pool: HubPool) -> None:
+        self._pool = pool
+        self.apps: list[tuple[Any, Any]] = []  # (app, capture)
+
+    def __call__(self, config: Any = None) -> Any:
+        from . import hubconfig, inprocess, launcher
+
+        place = launcher.new_place(self._pool.state("app"), self._pool.chp, in_process=True)
+        cfg = hubconfig.harness_config(hubconfig.to_config(config), place)
+        app, capture = inprocess.new_app(cfg, singleton=True)
+        self.apps.append((app, capture))
+        return app
+
+    def __await__(self) -> Any:
+        async def itself() -> AppFactory:
+            return self
+
+        return itself().__await__()
+
+    def close(self) -> None:
+        from jupyterhub.app import JupyterHub
+
+        from .inprocess import stop_app
+
+        for app, _ in self.apps:
+            loop = getattr(app, "io_loop", None)
+            aio = getattr(loop, "asyncio_loop", None)
+            if aio is not None and not aio.is_closed() and not aio.is_running():
+                aio.run_until_complete(stop_app(app))
+            else:  # the test's loop is gone: stop in a fresh one
+                asyncio.run(stop_app(app))
+        JupyterHub.clear_instance()
+
+
+@pytest.fixture
+def configured_mockhub_instance(_hubfleet_hub_pool: HubPool) -> Iterator[AppFactory]:
+    factory = AppFactory(_hubfleet_hub_pool)
+    try:
+        yield factory
+    finally:
+        factory.close()
+
+
+@pytest.fixture
+def hub_app(configured_mockhub_instance: AppFactory) -> Any:
+    """`app = await hub_app(config)`: a started JupyterHub application, stopped after the test."""
+    from .inprocess import start_app
+
+    async def start(config: Any = None) -> Any:
+        return await start_app(configured_mockhub_instance(config))
+
+    return start
+
+
+# --- the orphan check ------------------------------------------------------------------------
+
+
+def check_leftovers(session: pytest.Session) -> None:
+    """The session fails if a process of any test hub survived; those found are killed."""
+    if not _roots:
+        return
+    from .launcher import kill, leftovers
+
+    left = [p for root in _roots for p in leftovers(root)]
+    if not left:
+        return
+    described = ", ".join(f"{p.pid} ({_cmd(p)})" for p in left)
+    kill(left)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter:
+        reporter.write("\n")
+        reporter.write_line(
+            f"hubfleet: test hub processes outlived the session (killed): {described}", red=True
+        )
+
+
+def _cmd(p: Any) -> str:
+    try:
+        return " ".join(p.cmdline()[:3])
+    except Exception:
+        return "?"

@@ -1,0 +1,116 @@
+"""JupyterHub applications in this process, through JupyterHub's public application API.
+
+`new_app` builds a `jupyterhub.app.JupyterHub` from a finished config, `start_app`
+initialises and starts it in the running event loop, `stop_app` undoes it without
+touching the loop (JupyterHub's own `stop` would cancel every task of the loop and stop
+it). Hubs made by `make_hub` live in one event loop in a daemon thread (`HubLoop`), so
+they outlive any one test's loop and serve asyncio, trio and plain tests alike.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+_count = iter(range(1, 1 << 30))
+
+
+class LogCapture(logging.Handler):
+    """A hub's log records as formatted lines (the `log` member of a test hub)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(self.format(record))
+        except Exception:  # a broken record never breaks the hub
+            self.lines.append(str(record.msg))
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines) + ("\n" if self.lines else "")
+
+
+def new_app(cfg: Any, *, singleton: bool = False) -> tuple[Any, LogCapture]:
+    """A not yet initialised JupyterHub application for `cfg`, and its log capture.
+
+    `singleton=True` registers it as `JupyterHub.instance()` (what pytest-jupyterhub did);
+    otherwise each hub has its own logger, so several hubs in one process keep apart logs.
+    """
+    from jupyterhub.app import JupyterHub
+
+    capture = LogCapture()
+    if singleton:
+        JupyterHub.clear_instance()
+        app = JupyterHub.instance(config=cfg)
+    else:
+        log = logging.getLogger(f"JupyterHub.test{next(_count)}")
+        log.setLevel(logging.DEBUG)
+        app = JupyterHub(config=cfg, log=log)
+    app.log.addHandler(capture)
+    # Signals belong to the test runner (Ctrl-C stops pytest, not one hub), and a loop
+    # outside the main thread cannot take them at all.
+    app.init_signal = lambda: None
+    return app, capture
+
+
+async def start_app(app: Any) -> Any:
+    await app.initialize([])  # [] : never pytest's own command line
+    await app.start()
+    return app
+
+
+async def stop_app(app: Any) -> None:
+    """Stop serving, stop services, servers and the proxy (`JupyterHub.cleanup`). Idempotent."""
+    if getattr(app, "_hubfleet_stopped", False):
+        return
+    app._hubfleet_stopped = True
+    server = getattr(app, "http_server", None)
+    if server is not None:
+        server.stop()
+    collector = getattr(app, "metrics_collector", None)
+    if collector is not None:
+        collector.stop()
+    for callback in (getattr(app, "_periodic_callbacks", None) or {}).values():
+        callback.stop()
+    if getattr(app, "proxy", None) is not None:  # initialised far enough to clean up
+        await app.cleanup()
+    db = getattr(app, "db", None)
+    if db is not None:
+        db.close()
+
+
+class HubLoop:
+    """An asyncio loop in a daemon thread: `call(fn, *args)` runs `await fn(*args)` there."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._run, name="hubfleet-hubs", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    def call(self, fn: Callable[..., Awaitable[T]], *args: Any, timeout: float | None = None) -> T:
+        if threading.current_thread() is self._thread:
+            raise RuntimeError("HubLoop.call from its own thread would deadlock")
+        future = asyncio.run_coroutine_threadsafe(_call(fn, *args), self.loop)
+        return future.result(timeout)
+
+    def close(self) -> None:
+        if not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(10)
+            if not self._thread.is_alive():
+                self.loop.close()
+
+
+async def _call(fn: Callable[..., Awaitable[T]], *args: Any) -> T:
+    return await fn(*args)
