@@ -119,7 +119,9 @@ def test_what_a_process_hub_cannot_take_is_one_error_naming_the_key(make_hub):
     assert e.value.key == "Spawner.pre_spawn_hook"
     with pytest.raises(HubConfigError) as e:
         make_hub.sync({"JupyterHub": {"spawner_class": "mypkg.Nope"}})
-    assert str(e.value) == "JupyterHub.spawner_class: `mypkg.Nope` cannot be imported: No module named 'mypkg'"
+    assert (
+        str(e.value) == "JupyterHub.spawner_class: `mypkg.Nope` cannot be imported: No module named 'mypkg'"
+    )
 
 
 @pytest.mark.asyncio

@@ -41,7 +41,7 @@ async def test_hub_app_starts_a_hub_behind_a_real_proxy(hub_app, as_config):
     async with httpx.AsyncClient() as client:  # through configurable-http-proxy
         r = await client.get(f"http://127.0.0.1:{httpx.URL(app.bind_url).port}/prefix/hub/health")
     assert r.status_code == 200
-    assert (await app.proxy.get_all_routes())  # the hub's own route is there
+    assert await app.proxy.get_all_routes()  # the hub's own route is there
 
 
 @pytest.mark.asyncio
