@@ -198,7 +198,6 @@ def test_bad_input_is_one_located_line(case, seeded_fleet, capsys):
     capsys.readouterr()
     if case not in {
         "plaintext-secrets",
-        "secret-in-values",
         "misspelled-chart-value",
         "wrong-type",
         "dummy-auth-remote",
@@ -286,3 +285,21 @@ def test_a_remote_hub_without_an_authenticator_gets_the_charts_dummy(seeded_flee
     err = capsys.readouterr().err
     assert "hub.config.JupyterHub.authenticator_class: DummyAuthenticator" in err
     assert "the chart's default: no layer sets hub.config.JupyterHub.authenticator_class" in err
+
+
+def test_render_refuses_a_secret_in_a_plain_layer_with_validates_located_error(seeded_fleet, capsys):
+    """A rendered file is committed: it must never hold a value the secret policy rejects."""
+    _edit(
+        seeded_fleet,
+        "clusters/aws-us/common.values.yaml",
+        (seeded_fleet / "clusters/aws-us/common.values.yaml").read_text()
+        + "hub:\n  cookieSecret: 0123456789abcdef0123\n",
+    )
+    before = _tree_digest(seeded_fleet)
+    assert boundary(validate_cmd.run) == 1
+    validate_lines = {line for line in capsys.readouterr().err.splitlines() if "cookieSecret" in line}
+    assert boundary(render_cmd.run, hub="oceans") == 1
+    render_lines = {line for line in capsys.readouterr().err.splitlines() if "cookieSecret" in line}
+    assert render_lines == validate_lines and len(render_lines) == 1
+    assert next(iter(render_lines)).startswith("clusters/aws-us/common.values.yaml:")
+    assert _tree_digest(seeded_fleet) == before

@@ -79,4 +79,3 @@ def test_the_wheel_ships_every_catalogue():
             and all(fnmatch.fnmatch(a, b) for a, b in zip(rel.split("/"), pat.split("/"), strict=True))
             for pat in patterns
         ), f"{rel} matches no package-data pattern {patterns}"
-

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from hubfleet.adapters import parallel
-from hubfleet.app.load import located
+from hubfleet.app.load import layer_paths, located, parse_bytes
 from hubfleet.app.render import Rendered, render_hub
-from hubfleet.core import paths
+from hubfleet.core import paths, policy
 from hubfleet.core.errors import HubfleetError, Problem, ProblemsError, errors_only
 from hubfleet.core.model import Fleet
 
@@ -34,8 +34,12 @@ def render_fleet(fleet: Fleet, names: Sequence[str] | None = None) -> list[Rende
     if load_errors:
         raise ProblemsError(load_errors)
     out: list[Rendered] = []
-    problems: list[Problem] = []
-    for done, found in parallel.chunked_map(_render_many, select_hubs(fleet, names), {"fleet": fleet}):
+    selected = select_hubs(fleet, names)
+    # A rendered file is committed: no value the secret policy rejects may reach one. Shared layers
+    # are checked once here; each hub's own layer by the worker that renders the hub.
+    shared = dict.fromkeys(f for n in selected for f in layer_paths(fleet.hubs[n])[:-1])
+    problems: list[Problem] = [p for f in shared for p in _secret_problems(fleet, f)]
+    for done, found in parallel.chunked_map(_render_many, selected, {"fleet": fleet}):
         out += done
         problems += found
     if names is None:
@@ -56,9 +60,18 @@ def _render_many(names: list[str], ctx: Mapping[str, Any]) -> tuple[list[Rendere
     for name in names:
         try:
             out.append(render_hub(fleet, fleet.hubs[name]))
+            problems += _secret_problems(fleet, layer_paths(fleet.hubs[name])[-1])
         except HubfleetError as e:
             problems.extend(e.problems or [Problem(paths.hub(name).folder, str(e))])
     return out, problems
+
+
+def _secret_problems(fleet: Fleet, file: str) -> list[Problem]:
+    """What `invoke validate` says of a plain layer's secret-looking values (render read it already)."""
+    data = fleet.source.read(file)
+    if data is None:
+        return []
+    return policy.secret_key_problems(file, parse_bytes(data, file, allow_empty=True))
 
 
 def _current(root: Path, rel: str) -> str | None:

@@ -21,7 +21,7 @@ from filelock import FileLock
 from hubfleet.adapters import parallel, yamlio
 from hubfleet.adapters.source import Source, state_dir
 from hubfleet.app import traitcheck
-from hubfleet.app.load import layer_paths, located, parse_bytes
+from hubfleet.app.load import cross_file_problems, layer_paths, located, parse_bytes
 from hubfleet.app.render import hub_layers
 from hubfleet.core import paths, policy, secretlayers
 from hubfleet.core.chartschema import ChartSchema
@@ -46,6 +46,8 @@ def validate_fleet(
         if name not in fleet.hubs and name not in fleet.broken_hubs:
             fleet.hub(name)  # raises: unknown hub, with a hint
     problems = [p for p in fleet.problems if _concerns(p, fleet, selected, names is None)]
+    if names is not None:
+        problems = _cross_file_for(fleet, selected, problems)
     checkable = [n for n in selected if n in fleet.hubs and n not in fleet.broken_hubs]
     digests = _FileDigests(fleet.source)  # every file read and hashed once per run
     layers = _Layers.start(root, fleet, checkable, digests)
@@ -104,6 +106,17 @@ def chart_schema_for(root: Path, chart: Any, *, offline: bool) -> ChartSchema | 
         ((key,), name, version) for key, name, version in meta.dependencies
     ]
     return ChartSchema(meta.schema, meta.defaults, cache, subs, charts=charts)
+
+
+def _cross_file_for(fleet: Fleet, selected: list[str], problems: list[Problem]) -> list[Problem]:
+    """The rules between files, judged with the selected hubs last: a hub copied with an existing
+    domain (namespace, local port) is told so in its own hub.yaml, whatever the names' order."""
+    whole = set(located(cross_file_problems(fleet.config, fleet.clusters, fleet.hubs), fleet.source))
+    last = {n: h for n, h in fleet.hubs.items() if n not in selected} | {
+        n: fleet.hubs[n] for n in selected if n in fleet.hubs
+    }
+    mine = located(cross_file_problems(fleet.config, fleet.clusters, last), fleet.source)
+    return [p for p in problems if p not in whole] + [p for p in mine if p.hub in selected]
 
 
 def _concerns(p: Problem, fleet: Fleet, selected: list[str], everything: bool) -> bool:
