@@ -88,6 +88,53 @@ def deploy(
     )
 
 
+@task(
+    name="ci-plan",
+    help={
+        "head": "the commit to deploy (default: HEAD)",
+        "fallback_base": "base for a cluster without refs/deployed/<cluster> (default: HEAD~1)",
+        "hubs": "workflow_dispatch: only these hubs, comma-separated",
+        "clusters": "workflow_dispatch: only these clusters, comma-separated",
+        "all": "workflow_dispatch: every hub of the fleet",
+        "force": "workflow_dispatch: deploy the chosen hubs even when unchanged",
+        "prune": "workflow_dispatch: the deploy jobs uninstall removed hubs (their refs may then move)",
+        "out": "folder for <cluster>.json plans and plan.md (default: plans)",
+        "github_output": "append the job matrices to this file (CI: $GITHUB_OUTPUT)",
+    },
+)
+def ci_plan(
+    c,
+    head="HEAD",
+    fallback_base=None,
+    hubs=None,
+    clusters=None,
+    all=False,
+    force=False,
+    prune=False,
+    out="plans",
+    github_output=None,
+):
+    """Plan the deploy workflow: each cluster from what it last deployed (refs/deployed/<cluster>)."""
+    _run(
+        "ciplan",
+        head=head,
+        fallback_base=fallback_base,
+        hubs=hubs,
+        clusters=clusters,
+        all_hubs=all,
+        force=force,
+        prune=prune,
+        out=out,
+        github_output=github_output,
+    )
+
+
+@task(help={"hub": "compare this hub", "cluster": "compare every hub of this cluster"})
+def diff(c, hub=None, cluster=None):
+    """Compare what is deployed with what the repository renders; exit 2 when they differ."""
+    _run("diff", hub=hub, cluster=cluster)
+
+
 @task(help={"hub": "the hub to copy", "out": "folder to write (created; must be empty)"})
 def replicate(c, hub, out):
     """Write a standalone folder that deploys this hub with plain Helm (Right to Replicate)."""
@@ -133,4 +180,6 @@ def lint_workflows(c, files=None):
         raise Exit(code=code)
 
 
-ns = Collection(render, validate, plan, deploy, replicate, health, stop, secrets, setup, lint_workflows)
+ns = Collection(
+    render, validate, plan, ci_plan, deploy, diff, replicate, health, stop, secrets, setup, lint_workflows
+)

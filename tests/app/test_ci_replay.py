@@ -15,11 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
-pytest.skip("invoke ci-plan and the new deploy workflow lands in the next commit", allow_module_level=True)
-import yaml  # noqa: E402
-
-from helpers.fleetbuild import render_all  # noqa: E402
+from helpers.fleetbuild import render_all
 
 pytestmark = pytest.mark.slow
 
@@ -100,6 +98,7 @@ def test_a_failed_runs_hubs_are_deployed_by_the_next_run(standin_fleet, tmp_path
             "inputs.hubs": "",
             "inputs.clusters": "",
             "inputs.all": "false",
+            "inputs.prune": "false",
             "inputs.force": "false",
         }
         replay(fetch, root, exprs, tmp_path)

@@ -15,6 +15,7 @@ import time
 import pytest
 
 from helpers.fleetbuild import SECRET
+from hubfleet.adapters import runner
 from hubfleet.app import deploy as app_deploy
 from hubfleet.app.deploy import deploy_hub
 from hubfleet.cli.commands import deploy as deploy_cmd
@@ -151,8 +152,11 @@ def test_ctrl_c_mid_rollout_leaves_no_pending_release_and_no_clear_secret(standi
             time.sleep(0.05)
 
     threading.Thread(target=press_ctrl_c, daemon=True).start()
-    with pytest.raises(KeyboardInterrupt):
-        deploy_cmd.run(cluster="k1", no_health=True)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            deploy_cmd.run(cluster="k1", no_health=True)
+    finally:
+        runner.interrupted.clear()  # the next test's commands run
     for cluster, ns, release in sf.helm.releases():
         assert not sf.helm.statuses(cluster, ns, release)[-1].startswith("pending"), release
     assert sf.history("beta")[-1]["description"] == "Rollback to 1"

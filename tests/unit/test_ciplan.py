@@ -81,3 +81,15 @@ def test_wanted_clusters():
         "k1",
         "k2",
     ]
+
+
+def test_a_clusters_ref_stays_while_removed_hubs_are_still_installed():
+    plans = {
+        "k1": plan(("p1", "k1", "prod", "x"), removed=[Removed("old", "k1")]),
+        "k2": plan(("p2", "k2", "prod", "x")),
+    }
+    providers = {"k1": "gke", "k2": "gke"}
+    rest = matrices(plans, providers, Canary(), record=True)["rest"]
+    assert [(e["cluster"], e["record"]) for e in rest] == [("k1", False), ("k2", True)]
+    rest = matrices(plans, providers, Canary(), record=True, prune=True)["rest"]
+    assert [e["record"] for e in rest] == [True, True]

@@ -157,7 +157,8 @@ def dry_run_commands(fleet: Fleet, hub: Hub, has_secrets: bool) -> list[str]:
     files = [f for f in paths.secret_layers(hub.name, hub.cluster) if fleet.source.read(f) is not None]
     values = [paths.hub(hub.name).rendered] + ([describe_secrets(files)] if has_secrets and files else [])
     creds = providers.describe(cluster)
-    lines.append(helm.shell(helm.deploy_argv(hub, chart, values, rollout.timeout, rollout.wait, creds)))
+    argv = helm.deploy_argv(hub, chart, values, rollout.timeout, rollout.wait, creds, atomic=rollout.atomic)
+    lines.append(helm.shell(argv))
     return lines
 
 

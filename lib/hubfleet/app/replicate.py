@@ -23,10 +23,12 @@ __all__ = ["deploy_script", "readme", "write_replica"]
 _SECRETS_ARG = "@SECRETS@"  # replaced by the process substitution after quoting
 
 
-def deploy_script(hub: Hub, chart: Chart, timeout: int, wait: bool, has_secrets: bool) -> str:
+def deploy_script(
+    hub: Hub, chart: Chart, timeout: int, wait: bool, has_secrets: bool, *, atomic: bool = False
+) -> str:
     """Pure: deploy.sh. Extra arguments (credentials such as --kube-context) go to helm as is."""
     values = ["rendered.values.yaml", *([_SECRETS_ARG] if has_secrets else [])]
-    upgrade = helm.shell(helm.deploy_argv(hub, chart, values, timeout, wait))
+    upgrade = helm.shell(helm.deploy_argv(hub, chart, values, timeout, wait, atomic=atomic))
     upgrade = upgrade.replace(_SECRETS_ARG, '<(printf "%s\\n" "$secrets")') + ' "$@"'
     lines = [
         "#!/usr/bin/env bash",
@@ -129,7 +131,9 @@ def write_replica(root: Path, fleet: Fleet, hub_name: str, out: Path) -> list[Pa
         shutil.copytree(root / (chart.path or ""), out / (chart.path or ""), ignore=_no_vcs)
     rollout = fleet.config.rollout
     script = out / "deploy.sh"
-    script.write_text(deploy_script(hub, chart, rollout.timeout, rollout.wait, has_secrets))
+    script.write_text(
+        deploy_script(hub, chart, rollout.timeout, rollout.wait, has_secrets, atomic=rollout.atomic)
+    )
     script.chmod(0o755)
     (out / "README.md").write_text(readme(hub, chart, has_secrets))
     return sorted(p for p in out.rglob("*") if p.is_file())

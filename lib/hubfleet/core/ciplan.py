@@ -81,11 +81,14 @@ def matrices(
     canary: Canary,
     *,
     record: bool,
+    prune: bool = False,
 ) -> dict[str, list[dict[str, Any]]]:
     """`{"canary": [...], "rest": [...]}` matrix entries, one per cluster with work.
 
     Canary clusters form the first job only when the rollout goes canary-first (the plan's
-    `canary.when` rule); clusters on `provider: local` never run in CI.
+    `canary.when` rule); clusters on `provider: local` never run in CI. A cluster's ref moves
+    (`record`) only after its whole plan ran: not for a selection, and not while hubs removed
+    from the repository are still installed there (they stay in every plan until pruned).
     """
     work = {c: p for c, p in sorted(plans.items()) if (p.hubs or p.removed) and providers.get(c) != "local"}
     every: Sequence[PlannedHub] = [h for p in work.values() for h in p.hubs]
@@ -100,7 +103,7 @@ def matrices(
                 "base": p.base,
                 "hubs": len(p.hubs),
                 "removed": len(p.removed),
-                "record": record,
+                "record": record and (prune or not p.removed),
             }
         )
     return out
