@@ -81,9 +81,9 @@ def test_timeout_sigterm_grace_kill_leaves_pending_and_the_next_run_recovers(sta
     monkeypatch.setattr(app_deploy, "TERM_GRACE", 0.5)
     sf.helm.inject("beta", "hang-hard")  # a helm that ignores SIGTERM: only SIGKILL ends it
     start = time.monotonic()
-    r = deploy_hub(sf.root, sf.fleet(timeout=1), "beta")
+    r = deploy_hub(sf.root, sf.fleet(timeout=2), "beta")
     assert not r.ok and time.monotonic() - start < 15
-    assert "timed out after 1s" in r.message and "SIGTERM" in r.message and "killed" in r.message
+    assert "timed out after 2s" in r.message and "SIGTERM" in r.message and "killed" in r.message
     assert "release left at revision 2 pending-upgrade" in r.message
     assert sf.statuses("beta") == ["deployed", "pending-upgrade"]
     again = deploy_hub(sf.root, sf.fleet(), "beta")  # the next run
@@ -97,7 +97,7 @@ def test_timeout_helm_stops_on_sigterm_and_marks_the_release_failed(standin_flee
     monkeypatch.setattr(app_deploy, "GRACE", 0)
     monkeypatch.setattr(app_deploy, "TERM_GRACE", 5)
     sf.helm.inject("beta", "hang")  # like Helm: SIGTERM cancels the upgrade, marked failed
-    r = deploy_hub(sf.root, sf.fleet(timeout=1), "beta")
+    r = deploy_hub(sf.root, sf.fleet(timeout=2), "beta")
     assert not r.ok and "stopped by SIGTERM" in r.message and "release left at revision 2 failed" in r.message
     assert sf.statuses("beta") == ["deployed", "failed"]
 

@@ -25,7 +25,8 @@ while the release is `pending-*` fails with Helm's own "another operation ... is
 Injection modes, for the next `times` upgrades of a release (on any cluster):
 - `fail`: the new revision ends `failed` (with `--atomic`, Helm's rollback follows);
 - `hang`: the new revision stays `pending-upgrade` until SIGTERM, which (like Helm, which
-  cancels its context on SIGTERM) marks it `failed` and exits 1; SIGKILL leaves it pending;
+  cancels its context on SIGTERM) marks it `failed` and exits 1; SIGKILL leaves it pending
+  (without injection too, SIGTERM mid-upgrade records `failed`, as Helm does);
 - `hang-hard`: ignores SIGTERM too, so only SIGKILL ends it, leaving `pending-upgrade`.
 
 With `STANDIN_REAL=<real helm>` every other verb (`repo`, `pull`, `template`, `show`,
@@ -382,20 +383,27 @@ def _upgrade(root: Path, cluster: str, flags: dict, args: list[str]) -> int:
         raise _HelmError("UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress")
     if not revs and "--install" not in flags:
         raise _HelmError(f'UPGRADE FAILED: "{release}" has no deployed releases')
+    mode = _take_injection(root, release)
+    atomic = "--atomic" in flags or "--rollback-on-failure" in flags
+    if mode == "hang-hard":  # from the start: however slow this stand-in starts, SIGTERM is ignored
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    else:  # before anything is recorded, SIGTERM just ends it (nothing changed)
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(1))
     values = _load_values(flags.get("--values", []) + flags.get("-f", []))
-    manifest, defaults = _made_from(release, chart, flags, values)
     label = f"{chart.rsplit('/', 1)[-1]}-{_flag(flags, '--version', default='0.0.0')}"
     number = revs[-1]["revision"] + 1 if revs else 1
     first = not revs
-    new = _revision(
-        number, "pending-install" if first else "pending-upgrade", label, "", values, manifest, defaults
-    )
+    new = _revision(number, "pending-install" if first else "pending-upgrade", label, "", values, "", {})
     new["description"] = "Initial install underway" if first else "Preparing upgrade"
-    _write_revision(folder, new)
-    mode = _take_injection(root, release)
-    atomic = "--atomic" in flags or "--rollback-on-failure" in flags
+    _write_revision(folder, new)  # pending first, as Helm records it before touching the cluster
+    if mode != "hang-hard":  # like Helm 3: SIGTERM cancels the operation and records it failed
+        signal.signal(
+            signal.SIGTERM,
+            lambda signum, frame: sys.exit(_failed(folder, new, release, "context canceled", atomic)),
+        )
     if mode in ("hang", "hang-hard"):
         _hang(folder, new, release, atomic, ignore_term=mode == "hang-hard")
+    new["manifest"], new["defaults"] = _made_from(release, chart, flags, values)
     if mode == "fail":
         return _failed(folder, new, release, "stand-in failure (injected)", atomic)
     for old in revs:
