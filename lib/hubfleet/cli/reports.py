@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.table import Table
@@ -44,9 +44,16 @@ def console_table(plan: Plan) -> Table:
 # --- Markdown --------------------------------------------------------------------------------
 
 
-def markdown(plan: Plan, settings: Rollout | None = None) -> str:
-    """The pull-request comment."""
+def markdown(
+    plan: Plan,
+    settings: Rollout | None = None,
+    *,
+    bumps: Sequence[Any] = (),
+    warnings: Sequence[str] = (),
+) -> str:
+    """The pull-request comment; `bumps`: chart-version changes (hubfleet.app.chartbump.ChartBump)."""
     settings = settings or Rollout()
+    by_hub = {b.hub: b for b in bumps}
     clusters = plan.clusters()
     out = [
         f"## hubfleet plan `{plan.base[:12]}` → `{plan.head[:12]}`",
@@ -56,6 +63,7 @@ def markdown(plan: Plan, settings: Rollout | None = None) -> str:
     ]
     if not plan.hubs and not plan.removed:
         out += ["", "Nothing to deploy: no hub's Helm input changed."]
+    out += [f"\n> **warning:** {_cell(w)}" for w in warnings]
     diffs_left = COMMENT_LIMIT
     dropped = 0
     for cluster in clusters:
@@ -63,7 +71,7 @@ def markdown(plan: Plan, settings: Rollout | None = None) -> str:
         out += ["", f"### Cluster `{cluster}`", "", "| hub | stage | why |", "|---|---|---|"]
         out += [f"| `{h.name}` | {h.stage} | {_cell('; '.join(h.reasons))} |" for h in hubs]
         for h in hubs:
-            block = _diff_block(h)
+            block = "\n\n".join(b for b in (_diff_block(h), _bump_block(by_hub.get(h.name))) if b)
             if not block:
                 continue
             if len(block) > diffs_left:
@@ -89,6 +97,33 @@ def markdown(plan: Plan, settings: Rollout | None = None) -> str:
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _fenced(text: str, kind: str = "diff") -> list[str]:
+    fence = "```"
+    while fence in text:
+        fence += "`"
+    return [f"{fence}{kind}", text.rstrip("\n"), fence]
+
+
+def _bump_block(bump: Any) -> str:
+    """A chart version change: the hub's manifest diff and the chart defaults it inherits, collapsed."""
+    if bump is None:
+        return ""
+    if bump.note:
+        return f"_`{bump.hub}`: chart {bump.label}: {bump.note}_" if bump.label else f"_{bump.note}_"
+    changed = sum(1 for line in bump.manifest_diff.splitlines() if line.startswith("--- "))
+    out = [
+        f"<details><summary><code>{bump.hub}</code>: chart {bump.label}: manifests "
+        f"({changed} object(s) changed beyond the chart-version labels; Secret data redacted)</summary>",
+        "",
+    ]
+    out += _fenced(bump.manifest_diff) if bump.manifest_diff else ["No manifest changes."]
+    if bump.defaults:
+        out += ["", "Chart defaults that changed, for keys this hub does not set:", ""]
+        out += [f"- `{_cell(line)}`" for line in bump.defaults]
+    out += ["", "</details>"]
+    return "\n".join(out)
 
 
 def _diff_block(h: PlannedHub) -> str:

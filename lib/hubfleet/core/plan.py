@@ -31,6 +31,7 @@ __all__ = [
     "order_key",
     "plan",
     "plan_from_json",
+    "staging_warnings",
     "value_changes",
 ]
 
@@ -262,4 +263,18 @@ def _shape(doc: Any, fields: Mapping[str, type], where: tuple, file: str) -> lis
         if key in doc and (not isinstance(value, kind) or (kind is str and not value)):
             what = "a non-empty string" if kind is str else f"a {'list' if kind is list else kind.__name__}"
             out.append(Problem(file, f"must be {what} (got {value!r})", (*where, key)))
+    return out
+
+
+def staging_warnings(plan: Plan, staging_of: Mapping[str, Sequence[str]]) -> list[str]:
+    """Pure: a warning per cluster whose prod hubs are planned but which has no staging hub at all
+    (so no canary check runs before them)."""
+    out = []
+    for cluster in plan.clusters():
+        prod = [h for h in plan.hubs if h.cluster == cluster and h.stage != "staging"]
+        if prod and not staging_of.get(cluster):
+            out.append(
+                f"cluster {cluster} has no staging hub: its {len(prod)} prod hub(s) deploy with no canary "
+                f"check before them (add a hub with `stage: staging` on it)"
+            )
     return out

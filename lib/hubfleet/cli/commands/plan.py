@@ -11,6 +11,8 @@ from hubfleet.adapters.source import find_root
 from hubfleet.app import plan as plan_app
 from hubfleet.app.load import load_work_tree
 from hubfleet.cli import reports
+from hubfleet.core.model import Fleet
+from hubfleet.core.plan import staging_warnings
 
 __all__ = ["matrix", "run"]
 
@@ -33,11 +35,27 @@ def run(
         out.print(reports.console_table(result))
     else:
         out.print(f"plan {result.base[:12]} -> {result.head[:12]}: nothing to deploy", markup=False)
+    warnings = staging_warnings(result, staging_hubs(head_fleet))
+    for w in warnings:
+        out.print(f"warning: {w}", style="yellow", markup=False)
     if json_out:
         plan_app.write_json(result, Path(json_out))
     if markdown_out:
-        plan_app.write_output(Path(markdown_out), reports.markdown(result, head_fleet.config.rollout))
+        from hubfleet.app.chartbump import chart_bumps
+
+        bumps = chart_bumps(root, result)
+        text = reports.markdown(result, head_fleet.config.rollout, bumps=bumps, warnings=warnings)
+        plan_app.write_output(Path(markdown_out), text)
     return 0
+
+
+def staging_hubs(fleet: Fleet) -> dict[str, list[str]]:
+    """Each cluster's staging hubs (for the no-staging-hub warning)."""
+    out: dict[str, list[str]] = {}
+    for h in fleet.hubs.values():
+        if h.stage == "staging":
+            out.setdefault(h.cluster, []).append(h.name)
+    return out
 
 
 def matrix(plan_file: str) -> int:
