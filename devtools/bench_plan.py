@@ -79,10 +79,13 @@ def _one_line_change(root: Path) -> tuple[str, str]:
     return clusters[0], "hubfleet_bench: 1"
 
 
-def critical_path(staging: int, prod: int, per_cluster: int, latency: float, health: float) -> float:
-    """Seconds one cluster needs at best: staging wave, health, then prod in waves of `per_cluster`."""
-    staging_s = math.ceil(staging / per_cluster) * latency + (health if staging else 0.0)
-    return staging_s + math.ceil(prod / per_cluster) * latency
+def critical_path(
+    staging: int, prod: int, per_cluster: int, latency: float, health: float, health_prod: bool = True
+) -> float:
+    """Seconds one cluster needs at best: staging in waves of `per_cluster`, each release followed by
+    its health check, then prod the same way (health after each prod release when `health_prod`)."""
+    staging_s = math.ceil(staging / per_cluster) * (latency + health)
+    return staging_s + math.ceil(prod / per_cluster) * (latency + (health if health_prod else 0.0))
 
 
 def bench_rollout(
@@ -93,8 +96,10 @@ def bench_rollout(
     latency: float = 0.2,
     health_s: float = 0.2,
     max_parallel: int | None = None,
+    health_prod: bool = True,
 ) -> dict[str, Any]:
-    """Makespan of a simulated rollout (sleeping stand-ins for helm and the health check)."""
+    """Makespan of a simulated rollout, health checks included (sleeping stand-ins for helm and the
+    health check): staging hubs and, with `health_prod` (the default, as `rollout.health.prod`), prod hubs."""
     targets = []
     for c in range(clusters):
         name = f"cluster-{c:03d}"
@@ -111,7 +116,9 @@ def bench_rollout(
 
     # Default: enough global slots that the per-cluster bound is the one that binds.
     settings = Rollout(
-        max_parallel_per_cluster=per_cluster, max_parallel=max_parallel or clusters * per_cluster
+        max_parallel_per_cluster=per_cluster,
+        max_parallel=max_parallel or clusters * per_cluster,
+        health_prod=health_prod,
     )
     from io import StringIO
 
@@ -121,9 +128,11 @@ def bench_rollout(
     report = run_rollout(targets, deploy, health, settings, console=Console(file=StringIO()))
     wall = time.perf_counter() - t0
     makespan = report.duration  # the engine's own time; `wall` adds printing the final table
-    bound = critical_path(staging, prod, per_cluster, latency, health_s)
+    bound = critical_path(staging, prod, per_cluster, latency, health_s, health_prod)
+    checks = sum(1 for o in report.outcomes if o.health)
     return {
         "releases": len(targets),
+        "health_checks": checks,
         "clusters": clusters,
         "max_parallel": settings.max_parallel,
         "ok": report.ok,
