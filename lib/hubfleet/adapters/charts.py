@@ -59,6 +59,7 @@ class ChartMeta:
     # (values key, name, version) of each dependency Chart.yaml declares: the vendored chart's
     # own version where it is vendored, else the declared one (which may be a range)
     dependencies: tuple[tuple[str, str, str], ...] = ()
+    defaults_text: str = ""  # values.yaml as written: its comments document the keys (editor schemas)
 
 
 # --- pure helpers ------------------------------------------------------------------
@@ -105,11 +106,8 @@ def meta_from_folder(folder: Path, digest: str, source: str, chart: Chart) -> Ch
         except ValueError as e:
             raise chart_error(chart, None, f"{schema_path} is not valid JSON: {e}") from None
     defaults_path = folder / DEFAULTS_FILE
-    defaults = (
-        yamlio.parse(defaults_path.read_bytes(), str(defaults_path), allow_empty=True, strict=False)
-        if defaults_path.is_file()
-        else {}
-    )
+    raw = defaults_path.read_bytes() if defaults_path.is_file() else b""
+    defaults = yamlio.parse(raw, str(defaults_path), allow_empty=True, strict=False) if raw else {}
     name, version, declared = chart.name, chart.version or "", []
     if (folder / "Chart.yaml").is_file():
         where = str(folder / "Chart.yaml")
@@ -126,7 +124,9 @@ def meta_from_folder(folder: Path, digest: str, source: str, chart: Chart) -> Ch
         )
         for d in declared
     )
-    return ChartMeta(schema, defaults, digest, source, subs, name, version, deps)
+    return ChartMeta(
+        schema, defaults, digest, source, subs, name, version, deps, raw.decode("utf-8", "replace")
+    )
 
 
 def subcharts(folder: Path, chart: Chart) -> tuple[Subchart, ...]:

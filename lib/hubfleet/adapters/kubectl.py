@@ -1,23 +1,52 @@
-"""kubectl, for what Helm cannot do for hubfleet: delete a namespace (`deploy --prune`), and read
-one key of a Secret (a remote hub's health-check token, kept by the jupyterhub chart).
+"""kubectl, for what Helm cannot do for hubfleet: delete a namespace (`deploy --prune`), read one
+key of a Secret (a remote hub's health-check token, kept by the jupyterhub chart), and get onto a
+cluster (`invoke shell`, `invoke logs`: `hubfleet.app.debug`).
 
 It reaches the cluster with the same credentials as Helm: Helm's `--kube-context` is kubectl's
 `--context`; a cloud provider's temp `KUBECONFIG` comes in the environment; a decrypted
-kubeconfig is an in-memory `/dev/fd/N` (`pass_fds`). The health check's kubectl comes from
-`tools.kubectl` (the pinned wheel helm comes from); `--prune` looks on PATH.
+kubeconfig is an in-memory `/dev/fd/N` (`pass_fds`). The health check's and debug's kubectl comes
+from `tools.kubectl` (the pinned wheel helm comes from); `--prune` looks on PATH. Log components
+follow the jupyterhub chart: Deployments `hub`, `proxy` and `autohttps` with containers `hub`,
+`chp` and `traefik`; a user's server is a pod labelled `component=singleuser-server` whose
+annotation `hub.jupyter.org/username` is the user's name, unescaped.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import json
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from hubfleet.adapters.runner import CommandError, Completed, Runner, run
 from hubfleet.adapters.tools import find_cli
 from hubfleet.core.errors import HubfleetError
 
-__all__ = ["delete_namespace", "delete_namespace_argv", "kubectl_flags", "secret_key_argv", "secret_value"]
+__all__ = [
+    "COMPONENTS",
+    "config_view_argv",
+    "delete_namespace",
+    "delete_namespace_argv",
+    "get_user_pod",
+    "kubectl_flags",
+    "logs_argv",
+    "secret_key_argv",
+    "secret_value",
+    "stream",
+    "user_pod",
+    "user_pods_argv",
+]
+
+KUBECTL = "kubectl"
+# component -> (the Deployment, its container)
+COMPONENTS: dict[str, tuple[str, str]] = {
+    "hub": ("deploy/hub", "hub"),
+    "proxy": ("deploy/proxy", "chp"),
+    "autohttps": ("deploy/autohttps", "traefik"),
+}
+USER_CONTAINER = "notebook"
+USERNAME_ANNOTATION = "hub.jupyter.org/username"
 
 
 def kubectl_flags(helm_flags: Sequence[str]) -> list[str]:
@@ -95,3 +124,75 @@ def secret_value(
         return base64.b64decode(encoded, validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):
         raise HubfleetError(f"{where}: key `{key}` is not base64 text") from None
+
+
+# --- getting onto a cluster: `invoke shell`, `invoke logs` -----------------------------------
+
+
+def config_view_argv(flags: Sequence[str], *, kubectl: str = KUBECTL) -> list[str]:
+    """One context's cluster, user and credentials, self-contained (`--flatten` embeds the certs).
+
+    `flags`: the credential adapter's Helm flags (`--kube-context`, `--kubeconfig`)."""
+    return [kubectl, "config", "view", "--minify", "--flatten", "--output", "yaml", *kubectl_flags(flags)]
+
+
+def logs_argv(
+    namespace: str, target: str, container: str, *, follow: bool, kubectl: str = KUBECTL
+) -> list[str]:
+    """`kubectl logs` of one pod or workload's container."""
+    argv = [kubectl, "logs", "--namespace", namespace, target, "--container", container]
+    return [*argv, "--follow"] if follow else argv
+
+
+def user_pods_argv(namespace: str, *, kubectl: str = KUBECTL) -> list[str]:
+    return [
+        kubectl,
+        "get",
+        "pods",
+        "--namespace",
+        namespace,
+        "--selector",
+        "component=singleuser-server",
+        "--output",
+        "json",
+    ]
+
+
+def user_pod(pods: Any, user: str) -> str | None:
+    """The pod of `user`'s server in `kubectl get pods -o json` output (by the unescaped annotation)."""
+    items = pods.get("items", []) if isinstance(pods, Mapping) else []
+    for item in items:
+        meta = item.get("metadata", {}) if isinstance(item, Mapping) else {}
+        if (meta.get("annotations") or {}).get(USERNAME_ANNOTATION) == user:
+            return str(meta.get("name"))
+    return None
+
+
+def get_user_pod(
+    namespace: str,
+    user: str,
+    *,
+    kubectl: str,
+    env: Mapping[str, str],
+    pass_fds: Sequence[int] = (),
+    runner: Runner = run,
+) -> str:
+    """The name of `user`'s server pod; one clear error when the user has no running server."""
+    done = runner(user_pods_argv(namespace, kubectl=kubectl), env=env, timeout=120, pass_fds=tuple(pass_fds))
+    try:
+        pods = json.loads(done.stdout or "{}")
+    except ValueError:
+        raise HubfleetError(f"`kubectl get pods` gave no JSON: {done.stdout[:200]!r}") from None
+    pod = user_pod(pods, user)
+    if pod is None:
+        raise HubfleetError(
+            f"no server pod for user `{user}` in namespace {namespace} (is the server running?)"
+        )
+    return pod
+
+
+def stream(
+    argv: Sequence[str], *, env: Mapping[str, str], pass_fds: Sequence[int] = (), runner: Runner = run
+) -> int:
+    """Run with the terminal (logs stream as they come; Ctrl-C reaches kubectl); its exit code."""
+    return runner(list(argv), env=env, interactive=True, check=False, pass_fds=tuple(pass_fds)).returncode

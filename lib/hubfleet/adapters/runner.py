@@ -173,7 +173,7 @@ def run(
     """
     argv = [os.fspath(a) for a in argv]
     if interactive:
-        return _run_interactive(argv, env=env, cwd=cwd, check=check)
+        return _run_interactive(argv, env=env, cwd=cwd, check=check, pass_fds=pass_fds)
     text = not isinstance(input, bytes)
     try:
         proc = subprocess.Popen(
@@ -256,10 +256,17 @@ def spawn(
 
 
 def _run_interactive(
-    argv: list[str], *, env: Mapping[str, str] | None, cwd: str | Path | None, check: bool
+    argv: list[str],
+    *,
+    env: Mapping[str, str] | None,
+    cwd: str | Path | None,
+    check: bool,
+    pass_fds: Sequence[int] = (),
 ) -> Completed:
     try:
-        proc = subprocess.Popen(argv, env=dict(env) if env is not None else None, cwd=cwd)
+        proc = subprocess.Popen(
+            argv, env=dict(env) if env is not None else None, cwd=cwd, pass_fds=tuple(pass_fds)
+        )
     except FileNotFoundError as e:
         raise HubfleetError(f"`{argv[0]}` not found: install it or set its HUBFLEET_* variable") from e
     try:

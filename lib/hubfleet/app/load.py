@@ -6,7 +6,7 @@ never hides the problems of the others.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,8 @@ from typing import Any
 from hubfleet.adapters import yamlio
 from hubfleet.adapters.source import DirSource, Source, find_root
 from hubfleet.core import model, paths, schemas, support
+from hubfleet.core import model, paths, schemas
+from hubfleet.core.affected import hubs_touched
 from hubfleet.core.errors import HubfleetError, Problem, did_you_mean, errors_only
 from hubfleet.core.model import Cluster, Fleet, FleetConfig, Hub
 from hubfleet.core.paths import FLEET_FILE
@@ -77,6 +79,13 @@ def load_work_tree(start: Path | None = None) -> tuple[Path, Fleet]:
     Every command loads through this one function."""
     root = find_root(start)
     return root, load_fleet(DirSource(root))
+
+
+def touched(fleet: Fleet, files: Sequence[str] | None) -> list[str] | None:
+    """The hubs `files` touch (None: no files given, so every hub)."""
+    if files is None:
+        return None
+    return hubs_touched(files, fleet.hubs, fleet.config.charts, fleet.source.subdirs(paths.HUBS))
 
 
 def load_fleet(source: Source) -> Fleet:

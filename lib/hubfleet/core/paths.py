@@ -14,6 +14,7 @@ __all__ = [
     "FLEET_SECRETS",
     "HUBS",
     "SUPPORT",
+    "SCHEMAS",
     "ClusterPaths",
     "HubPaths",
     "SupportPaths",
@@ -24,6 +25,7 @@ __all__ = [
     "secret_layers",
     "secrets_path",
     "support",
+    "values_schema",
 ]
 
 FLEET_FILE = "fleet.yaml"  # marks the fleet root
@@ -32,6 +34,8 @@ CLUSTERS = "clusters"
 FLEET_LAYER = f"{CLUSTERS}/common.values.yaml"  # the values layer under every hub
 FLEET_SECRETS = f"{CLUSTERS}/secrets.yaml"  # the secrets level under every hub (v1.1)
 SUPPORT = "support"  # fleet layers of the support releases (v1.1)
+# Editor JSON Schemas: always here (not $HUBFLEET_STATE), where `.vscode/settings.json` looks.
+SCHEMAS = ".hubfleet/schemas"
 
 
 @dataclass(frozen=True)
@@ -159,3 +163,11 @@ def rendered_path(hub_: object) -> str:
 def secrets_path(hub_: object) -> str:
     """`hubs/<hub>/secrets.yaml` of anything with a `.name` (a Hub)."""
     return hub(hub_.name).secrets  # type: ignore[attr-defined]
+
+
+def values_schema(chart: str, default_chart: str) -> str:
+    """The editor schema of a values layer of hubs on `chart` (`.vscode/settings.json` maps every
+    layer to the default chart's; a hub on another chart names its own in a modeline)."""
+    if chart == default_chart:
+        return f"{SCHEMAS}/values.schema.json"
+    return f"{SCHEMAS}/charts/{chart}.values.schema.json"

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from hubfleet.app.load import load_work_tree
+from collections.abc import Sequence
+
+from hubfleet.app.load import load_work_tree, touched
 from hubfleet.app.renderall import render_fleet, stale_files, write_rendered
 from hubfleet.cli.boundary import console
 from hubfleet.core.errors import HubfleetError
 
 
-def run(hub: str | None = None, check: bool = False) -> int:
+def run(hub: str | None = None, check: bool = False, files: Sequence[str] | None = None) -> int:
     root, fleet = load_work_tree()
-    rendered = render_fleet(fleet, [hub] if hub else None)
+    names = [hub] if hub else touched(fleet, files)
+    if names == []:
+        console.print("no hub's Helm input among the given files: nothing to render", markup=False)
+        return 0
+    rendered = render_fleet(fleet, names)
     if check:
         stale = stale_files(root, rendered)
         for path in stale:

@@ -1,4 +1,5 @@
-"""`invoke setup`: install the tools hubfleet runs where missing, and say what was found."""
+"""`invoke setup`: install the tools hubfleet runs where missing, say what was found, and write the
+editor schemas."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from pathlib import Path
 from hubfleet.adapters import charts, tools
 from hubfleet.adapters.source import find_root
 from hubfleet.app.load import load_work_tree
-from hubfleet.cli.boundary import console
+from hubfleet.cli.boundary import console, err_console
+from hubfleet.core import paths
 from hubfleet.core.errors import HubfleetError
 
 
@@ -29,7 +31,19 @@ def run(seed: str | None = None) -> int:
             )
         entry = charts.seed_cache(root, fleet.config.charts[key], Path(folder).resolve())
         console.print(f"chart {key}: schema and defaults seeded from {folder} into {entry}", markup=False)
+    editor_schemas(root)
     return 0
+
+
+def editor_schemas(root: Path) -> None:
+    """JSON Schemas for editors (`.vscode/settings.json` maps the fleet's files to them)."""
+    from hubfleet.app.editor import write_schemas
+
+    _, fleet = load_work_tree(root)
+    written, warnings = write_schemas(root, fleet)
+    for line in warnings:
+        err_console.print(line, style="yellow", markup=False)
+    console.print(f"editor schemas: {len(written)} file(s) in {root / paths.SCHEMAS}", markup=False)
 
 
 def _chp(root: Path) -> None:

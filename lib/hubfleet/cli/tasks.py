@@ -1,0 +1,294 @@
+"""The commands, as Invoke tasks: `invoke --list` / `hubfleet --list`, `--help TASK`.
+
+One definition serves both front doors: this repository's `tasks.py` re-exports `ns`, and the
+`hubfleet` console script (`hubfleet.cli.main`) runs the same collection as its own program, so
+the two have the same commands, options and help, through the same error boundary. Each task
+is a few lines over `hubfleet.cli.commands`; the boundary turns expected failures into one line
+and exit 1.
+"""
+
+from __future__ import annotations
+
+from invoke import Collection, Exit, task
+
+from hubfleet.cli.boundary import boundary
+
+
+def _run(command: str, **kwargs) -> None:
+    from importlib import import_module
+
+    code = boundary(import_module(f"hubfleet.cli.commands.{command}").run, **kwargs)
+    if code:
+        raise Exit(code=code)
+
+
+def _files(c) -> list[str] | None:
+    """Paths given after `--` (pre-commit's staged files): only the hubs they touch."""
+    return c.remainder.split() if c.remainder else None
+
+
+@task(help={"hub": "only this hub", "check": "write nothing; list stale files, exit 1 if any"})
+def render(c, hub=None, check=False):
+    """Render each hub's layers into hubs/<hub>/rendered.values.yaml (`-- FILES`: hubs they touch)."""
+    _run("render", hub=hub, check=check, files=_files(c))
+
+
+@task(
+    help={
+        "hub": "only this hub",
+        "offline": "never fetch charts; a chart not in the cache is a warning",
+        "deep": "also `helm template` every hub and check manifests against Kubernetes schemas",
+    }
+)
+def validate(c, hub=None, offline=False, deep=False):
+    """Check our files, the rendered values against each chart's schema, secrets and policy."""
+    _run("validate", hub=hub, offline=offline, deep=deep, files=_files(c))
+
+
+@task(
+    help={
+        "base": "commit before the change (default: merge-base of HEAD and origin/main, else HEAD~1)",
+        "head": "commit after the change (default: HEAD)",
+        "json": "write the plan as JSON to this file",
+        "markdown": "write a pull-request comment (tables, diffs, rollout graph) to this file",
+        "matrix": "print the deploy workflow's job matrix for this plan JSON file (one JSON line)",
+    }
+)
+def plan(c, base=None, head="HEAD", json=None, markdown=None, matrix=None):
+    """Show exactly which hubs a change between two commits must deploy, in order."""
+    _run("plan", base=base, head=head, json_out=json, markdown_out=markdown, matrix_of=matrix)
+
+
+@task(
+    help={
+        "hub": "deploy this hub",
+        "cluster": "deploy every hub of this cluster (with --plan: only that cluster's part)",
+        "plan": "deploy the hubs of a plan JSON file from `invoke plan --json`",
+        "dry_run": "contact no cluster: print the commands and the manifests `helm template` makes",
+        "no_health": "skip the health checks (staging, canary checks and prod)",
+        "prune": "also uninstall the hubs the plan lists as removed (namespaces kept)",
+        "delete_namespaces": "with --prune: delete their namespaces too, unless another hub uses one",
+        "summary": "append the results as Markdown to this file (CI: $GITHUB_STEP_SUMMARY)",
+    }
+)
+def deploy(
+    c,
+    hub=None,
+    cluster=None,
+    plan=None,
+    dry_run=False,
+    no_health=False,
+    prune=False,
+    delete_namespaces=False,
+    summary=None,
+):
+    """Deploy hubs with `helm upgrade --install`: staging, health check, then prod."""
+    _run(
+        "deploy",
+        hub=hub,
+        cluster=cluster,
+        plan=plan,
+        dry_run=dry_run,
+        no_health=no_health,
+        prune=prune,
+        delete_namespaces=delete_namespaces,
+        summary=summary,
+    )
+
+
+@task(
+    name="ci-plan",
+    help={
+        "head": "the commit to deploy (default: HEAD)",
+        "fallback_base": "base for a cluster without refs/deployed/<cluster> (default: HEAD~1)",
+        "hubs": "workflow_dispatch: only these hubs, comma-separated",
+        "clusters": "workflow_dispatch: only these clusters, comma-separated",
+        "all": "workflow_dispatch: every hub of the fleet",
+        "force": "workflow_dispatch: deploy the chosen hubs even when unchanged",
+        "prune": "workflow_dispatch: the deploy jobs uninstall removed hubs (their refs may then move)",
+        "out": "folder for <cluster>.json plans and plan.md (default: plans)",
+        "github_output": "append the job matrices to this file (CI: $GITHUB_OUTPUT)",
+    },
+)
+def ci_plan(
+    c,
+    head="HEAD",
+    fallback_base=None,
+    hubs=None,
+    clusters=None,
+    all=False,
+    force=False,
+    prune=False,
+    out="plans",
+    github_output=None,
+):
+    """Plan the deploy workflow: each cluster from what it last deployed (refs/deployed/<cluster>)."""
+    _run(
+        "ciplan",
+        head=head,
+        fallback_base=fallback_base,
+        hubs=hubs,
+        clusters=clusters,
+        all_hubs=all,
+        force=force,
+        prune=prune,
+        out=out,
+        github_output=github_output,
+    )
+
+
+@task(help={"hub": "compare this hub", "cluster": "compare every hub of this cluster"})
+def diff(c, hub=None, cluster=None):
+    """Compare what is deployed with what the repository renders; exit 2 when they differ."""
+    _run("diff", hub=hub, cluster=cluster)
+
+
+@task(help={"hub": "the hub to copy", "out": "folder to write (created; must be empty)"})
+def replicate(c, hub, out):
+    """Write a standalone folder that deploys this hub with plain Helm (Right to Replicate)."""
+    _run("replicate", hub=hub, out=out)
+
+
+@task(help={"hub": "the hub to check (local or remote, by its domain)"})
+def health(c, hub):
+    """Check a running hub for real: API, spawn a server, run 1+1 in a kernel, clean up."""
+    _run("health", hub=hub)
+
+
+@task(help={"hub": "the local hub to stop"})
+def stop(c, hub):
+    """Stop a hub running on a local cluster."""
+    _run("stop", hub=hub)
+
+
+@task(help={"hub": "the hub whose secrets.yaml to open in $EDITOR through sops"})
+def secrets(c, hub):
+    """Edit a hub's sops-encrypted secrets.yaml (creates it, encrypted, if missing)."""
+    _run("secrets", hub=hub)
+
+
+@task(
+    help={
+        "seed_chart": "KEY=DIR: cache chart KEY's values.schema.json and values.yaml from DIR, "
+        "for validating without network"
+    }
+)
+def setup(c, seed_chart=None):
+    """Install the tools hubfleet runs (helm, sops, configurable-http-proxy) where missing."""
+    _run("setup", seed=seed_chart)
+
+
+@task(
+    positional=["name"],
+    help={
+        "name": "the new hub's name (its folder, Helm release and default namespace)",
+        "cluster": "a folder under clusters/",
+        "stage": "staging or prod (default prod)",
+        "domain": "its host name (default: from --like, else the common suffix of the cluster's hubs)",
+        "like": "start its values.yaml from this hub's (never its secrets or rendered file)",
+    },
+)
+def new_hub(c, name, cluster, stage="prod", domain=None, like=None):
+    """Add a hub: write hub.yaml and values.yaml, render and validate it, say what to edit next."""
+    _run("new_hub", name=name, cluster=cluster, stage=stage, domain=domain, like=like)
+
+
+@task(
+    positional=["name"],
+    help={
+        "name": "the new cluster's name (its folder under clusters/)",
+        "provider": "local | kubeconfig | gke | eks | aks",
+        "context": "kubeconfig: the context",
+        "file": "kubeconfig: a sops-encrypted kubeconfig in the cluster's folder",
+        "project": "gke: the Google Cloud project",
+        "location": "gke: region or zone",
+        "cluster": "gke/eks/aks: the cloud's name of the cluster (default: NAME)",
+        "region": "eks: the AWS region",
+        "account": "eks: the AWS account id",
+        "role_arn": "eks: an IAM role to assume",
+        "resource_group": "aks: the resource group",
+        "subscription": "aks: the subscription",
+        "host": "local: the address local hubs listen on",
+    },
+)
+def new_cluster(
+    c,
+    name,
+    provider,
+    context=None,
+    file=None,
+    project=None,
+    location=None,
+    cluster=None,
+    region=None,
+    account=None,
+    role_arn=None,
+    resource_group=None,
+    subscription=None,
+    host=None,
+):
+    """Add a cluster: write cluster.yaml and its values layer, check them, say what to do next."""
+    settings = {
+        "context": context,
+        "file": file,
+        "project": project,
+        "location": location,
+        "cluster": cluster,
+        "region": region,
+        "account": account,
+        "role-arn": role_arn,
+        "resource-group": resource_group,
+        "subscription": subscription,
+        "host": host,
+    }
+    _run("new_cluster", name=name, provider=provider, settings=settings)
+
+
+@task(
+    help={
+        "cluster": "only this cluster",
+        "json": "print JSON (one object per release) instead of a table",
+        "live": "also ask Helm on each cluster (`helm list`) and flag drift",
+    }
+)
+def status(c, cluster=None, json=False, live=False):
+    """What runs where: every hub and support release, its chart, domain and last change."""
+    _run("status", cluster=cluster, as_json=json, live=live)
+
+
+@task(help={"cluster": "the cluster whose temporary credentials the shell gets"})
+def shell(c, cluster):
+    """A shell (or `-- CMD`) with one cluster's credentials in KUBECONFIG, removed on exit."""
+    _run("shell", cluster=cluster, command=c.remainder or None)
+
+
+@task(
+    help={
+        "hub": "the hub",
+        "component": "hub | proxy | autohttps | user:NAME (default hub)",
+        "follow": "keep printing new lines (Ctrl-C stops)",
+    }
+)
+def logs(c, hub, component="hub", follow=False):
+    """A hub component's logs through kubectl, with its cluster's credentials."""
+    _run("logs", hub=hub, component=component, follow=follow)
+
+
+ns = Collection(
+    render,
+    validate,
+    plan,
+    ci_plan,
+    deploy,
+    diff,
+    replicate,
+    health,
+    stop,
+    secrets,
+    setup,
+    new_hub,
+    new_cluster,
+    status,
+    shell,
+    logs,
+)
