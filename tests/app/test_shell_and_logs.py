@@ -84,12 +84,13 @@ def test_a_shell_command_gets_that_one_cluster_and_nothing_is_left(kube, cluster
     assert yaml.safe_load(seen)["current-context"] == context
     assert "other-token" not in seen  # nothing of the user's other clusters
     assert (kube.out / "cluster").read_text().strip() == cluster
-    temp_kubeconfig = Path((kube.out / "path").read_text().strip())
-    assert temp_kubeconfig.is_relative_to(kube.scan) and not temp_kubeconfig.exists()
-    assert list(kube.scan.iterdir()) == []  # every temporary folder removed
+    in_memory = (kube.out / "path").read_text().strip()
+    assert in_memory.startswith("/dev/fd/")  # the one-cluster kubeconfig never touches a disk
+    assert list(kube.scan.iterdir()) == []  # every temporary folder (a cloud CLI's) removed
     assert kube.user_config.read_text() == before  # your kubeconfig untouched
     shell_calls = [c for c in kube.calls("kubectl") if c["argv"][:2] == ["get", "pods"]]
-    assert shell_calls and shell_calls[0]["KUBECONFIG"] == str(temp_kubeconfig)
+    assert shell_calls and shell_calls[0]["KUBECONFIG"] == in_memory
+    assert _contexts(shell_calls[0]["kubeconfig"]) == [context]  # kubectl in the shell read it
     if cloud:
         (call,) = kube.calls(cloud)
         assert call["KUBECONFIG"] != str(kube.user_config)  # the cloud CLI wrote a private file
@@ -195,3 +196,38 @@ def test_a_local_hubs_log_is_its_log_file(kube, example_fleet, capfd, monkeypatc
     assert boundary(logs_cmd.run, hub="demo") == 0
     assert "JupyterHub app:1] Running" in capfd.readouterr().out
     assert kube.calls() == []
+
+
+def test_a_sops_encrypted_kubeconfig_reaches_the_shell_in_memory_only(
+    kube, example_fleet, sops_bin, age_key, monkeypatch
+):
+    """`kubeconfig: {file: ...}`: decrypted by the adapter into memory; the shell's copy too."""
+    from helpers.realtools import sops_encrypt
+
+    monkeypatch.setenv("HUBFLEET_SOPS", str(sops_bin))
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(age_key[0]))
+    secret = dict(USER_KUBECONFIG, users=[{"name": "me", "user": {"token": "s3cr3t-uni-token"}}])
+    sops_encrypt(
+        sops_bin,
+        age_key[1],
+        yaml.safe_dump(secret),
+        example_fleet / "clusters/uni-west/kubeconfig.secret.yaml",
+    )
+    cluster_yaml = example_fleet / "clusters/uni-west/cluster.yaml"
+    cluster_yaml.write_text(
+        cluster_yaml.read_text().replace(
+            "context: uni-west", "context: uni-west\n  file: kubeconfig.secret.yaml"
+        )
+    )
+    monkeypatch.delenv("KUBECONFIG")
+    code = boundary(shell_cmd.run, cluster="uni-west", command=SEE.format(out=kube.out))
+    assert code == 0
+    seen = yaml.safe_load((kube.out / "seen.yaml").read_text())
+    assert [c["name"] for c in seen["contexts"]] == ["uni-west"]
+    assert seen["users"] == [{"name": "me", "user": {"token": "s3cr3t-uni-token"}}]
+    (view,) = [c for c in kube.calls("kubectl") if c["argv"][:2] == ["config", "view"]]
+    assert any(a.startswith("/dev/fd/") for a in view["argv"])  # the adapter's in-memory file
+    (kube.out / "seen.yaml").unlink()
+    for base in (kube.scan, example_fleet, kube.out):
+        leaked = [p for p in base.rglob("*") if p.is_file() and b"s3cr3t-uni-token" in p.read_bytes()]
+        assert leaked == [], leaked

@@ -59,7 +59,7 @@ def test_generated_schemas_are_valid_draft7(kind):
 def test_every_key_has_a_description():
     def walk(node, path):
         if path:
-            assert node.get("description"), f"{path}: no description"
+            assert node.get("description"), f"{path}: no description: add one to editorschema.DESCRIPTIONS"
         for key, child in node.get("properties", {}).items():
             walk(child, f"{path}.{key}" if path else key)
 

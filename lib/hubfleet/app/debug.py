@@ -3,8 +3,8 @@
 Both go through the cluster's own credentials adapter (`adapters.providers`), exactly as a deploy
 does, and hand kubectl a private kubeconfig holding that one cluster (`kubectl config view
 --minify --flatten` of what the adapter gave), named by `KUBECONFIG`. Nothing else changes: your
-`~/.kube/config` is never read for another cluster nor written, and the folder holding the
-kubeconfig is removed on every path (exit, failure, Ctrl-C).
+`~/.kube/config` is never written, and that kubeconfig (credentials in clear) exists only in memory,
+as /dev/fd/N of the shell and its children, gone on every path (exit, failure, Ctrl-C, SIGKILL).
 """
 
 from __future__ import annotations
@@ -12,20 +12,18 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from hubfleet.adapters import kubectl, providers, tools
+from hubfleet.adapters.memfile import memfile
 from hubfleet.adapters.runner import CommandError, Runner, run
-from hubfleet.adapters.sops import private_dir, write_private
+from hubfleet.adapters.sops import private_dir
 from hubfleet.core.errors import HubfleetError, did_you_mean
 from hubfleet.core.model import Cluster, Fleet
 
 __all__ = ["cluster_kubeconfig", "log_target", "logs", "shell", "shell_argv"]
-
-
-def _flag(flags: Sequence[str], name: str) -> str | None:
-    return flags[flags.index(name) + 1] if name in flags and flags.index(name) + 1 < len(flags) else None
 
 
 def _kubernetes(fleet: Fleet, name: str) -> Cluster:
@@ -40,27 +38,44 @@ def _kubernetes(fleet: Fleet, name: str) -> Cluster:
     return cluster
 
 
+@dataclass(frozen=True)
+class Kubeconfig:
+    path: str  # what `KUBECONFIG` names: /dev/fd/N (in memory), or a 0600 file where there is no memfd
+    fds: tuple[int, ...] = ()  # pass them to the child (`pass_fds=`)
+
+
 @contextlib.contextmanager
-def cluster_kubeconfig(root: Path, cluster: Cluster, *, runner: Runner = run) -> Iterator[Path]:
-    """A private kubeconfig holding only `cluster` (current context set), removed on exit."""
+def cluster_kubeconfig(root: Path, cluster: Cluster, *, runner: Runner = run) -> Iterator[Kubeconfig]:
+    """A kubeconfig holding only `cluster` (current context set), gone on exit.
+
+    It holds credentials in clear, so like a decrypted kubeconfig it lives in memory
+    (`adapters.memfile`, sealed); the shell and its children read it as /dev/fd/N."""
     exe = tools.kubectl(root, runner=runner)
     with providers.credentials(cluster, root, runner) as creds:
-        source = _flag(creds.flags, "--kubeconfig")
         env = {**os.environ, **creds.env}
-        if source:
-            env["KUBECONFIG"] = source
         try:
             done = runner(
-                kubectl.config_view_argv(_flag(creds.flags, "--kube-context"), kubectl=exe),
+                kubectl.config_view_argv(creds.flags, kubectl=exe),
                 env=env,
                 timeout=60,
+                pass_fds=creds.fds,
+                mask=creds.mask,
             )
         except CommandError as e:
             raise HubfleetError(
                 f"{cluster.file}: cannot read credentials for cluster {cluster.name}: {e}"
             ) from None
+    data = done.stdout.encode()
+    if hasattr(os, "memfd_create"):
+        with memfile(data, f"kubeconfig-{cluster.name}") as mem:
+            yield Kubeconfig(mem.path, (mem.fd,))
+    else:  # no memfd (not Linux): a shell reads its kubeconfig many times, a pipe would not do
         with private_dir() as folder:
-            yield write_private(folder, "kubeconfig", done.stdout.encode())
+            path = folder / "kubeconfig"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+            yield Kubeconfig(str(path))
 
 
 def shell_argv(command: str | None, environ: Mapping[str, str]) -> list[str]:
@@ -81,10 +96,13 @@ def shell(
     """Open a shell (or run `command`) with the cluster's credentials; the shell's exit code."""
     cluster = _kubernetes(fleet, cluster_name)
     with cluster_kubeconfig(root, cluster, runner=runner) as kubeconfig:
-        env = {**os.environ, "KUBECONFIG": str(kubeconfig), "HUBFLEET_CLUSTER": cluster.name}
+        env = {**os.environ, "KUBECONFIG": kubeconfig.path, "HUBFLEET_CLUSTER": cluster.name}
         if not command:
-            echo(f"shell with cluster {cluster.name}'s credentials (KUBECONFIG={kubeconfig}); exit to leave")
-        code = runner(shell_argv(command, env), env=env, interactive=True, check=False).returncode
+            echo(
+                f"shell with cluster {cluster.name}'s credentials (KUBECONFIG={kubeconfig.path}): exit leaves"
+            )
+        argv = shell_argv(command, env)
+        code = runner(argv, env=env, interactive=True, check=False, pass_fds=kubeconfig.fds).returncode
     if not command:
         echo(f"left cluster {cluster.name}: its temporary credentials are removed")
     return code
@@ -121,14 +139,16 @@ def logs(
         return _local_log(root, hub.name, kind, follow=follow, echo=echo)
     exe = tools.kubectl(root, runner=runner)
     with cluster_kubeconfig(root, cluster, runner=runner) as kubeconfig:
-        env = {**os.environ, "KUBECONFIG": str(kubeconfig)}
+        env = {**os.environ, "KUBECONFIG": kubeconfig.path}
         if user is not None:
-            pod = kubectl.get_user_pod(hub.namespace, user, kubectl=exe, env=env, runner=runner)
+            pod = kubectl.get_user_pod(
+                hub.namespace, user, kubectl=exe, env=env, pass_fds=kubeconfig.fds, runner=runner
+            )
             target, container = f"pod/{pod}", kubectl.USER_CONTAINER
         else:
             target, container = kubectl.COMPONENTS[kind]
         argv = kubectl.logs_argv(hub.namespace, target, container, follow=follow, kubectl=exe)
-        return kubectl.stream(argv, env=env, runner=runner)
+        return kubectl.stream(argv, env=env, pass_fds=kubeconfig.fds, runner=runner)
 
 
 def _local_log(root: Path, hub: str, kind: str, *, follow: bool, echo: Callable[[str], None]) -> int:

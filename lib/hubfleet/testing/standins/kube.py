@@ -10,12 +10,13 @@ What each does:
 - the cloud CLIs write a kubeconfig with one context named after the cluster they are asked for
   (`--kubeconfig`, `--file`, else `$KUBECONFIG`), as the real `get-credentials` /
   `update-kubeconfig` do; `STANDIN_FAIL=1` makes them fail;
-- `kubectl config view --minify --flatten [--context C]`: prints the `$KUBECONFIG` file reduced to
-  one context (C, else its current-context), or fails like kubectl when there is none;
+- `kubectl config view --minify --flatten [--context C] [--kubeconfig F]`: prints F (else the
+  `$KUBECONFIG` file) reduced to one context (C, else its current-context), or fails like kubectl
+  when there is none;
 - `kubectl get pods ... -o json`: the pods added with `add_user_pod` in that namespace;
 - `kubectl logs --namespace N TARGET --container C [--follow]`: prints `log of TARGET/C in N`;
-- every call records its argv, `KUBECONFIG`, and the content of the kubeconfig it names (read
-  while the call runs, when a temporary file still exists).
+- every call records its argv, `KUBECONFIG` (kubectl: `--kubeconfig` if given), and the content of
+  the kubeconfig it names (read while the call runs, when a temporary or in-memory file exists).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def _flag(argv: list[str], *names: str) -> str | None:
 
 
 def _record(state: Path, tool: str, argv: list[str]) -> None:
-    kubeconfig = os.environ.get("KUBECONFIG")
+    kubeconfig = (_flag(argv, "--kubeconfig") if tool == "kubectl" else None) or os.environ.get("KUBECONFIG")
     content = None
     if kubeconfig and os.path.isfile(kubeconfig):
         content = Path(kubeconfig).read_text()
@@ -152,7 +153,7 @@ def _kubectl(root: Path, argv: list[str]) -> int:
 
 
 def _config_view(argv: list[str]) -> int:
-    path = os.environ.get("KUBECONFIG")
+    path = _flag(argv, "--kubeconfig") or os.environ.get("KUBECONFIG")  # the flag wins, as in kubectl
     try:
         doc = yaml.safe_load(Path(path).read_text()) if path else None
     except OSError:
