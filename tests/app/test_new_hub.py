@@ -55,6 +55,8 @@ def test_a_new_hub_and_a_new_cluster_make_a_valid_planned_change(repo, capsys):
     )
     out = capsys.readouterr().out
     assert "wrote clusters/uni-east/cluster.yaml" in out and "invoke new-hub NAME --cluster uni-east" in out
+    assert "wrote clusters/uni-east/support/cert-manager.rendered.values.yaml" in out  # its support releases
+    assert "`support: {skip: [...]}` in clusters/uni-east/cluster.yaml" in out
     layer = repo / "clusters/uni-east/common.values.yaml"
     assert "authenticator_class" in layer.read_text()  # the template says what a cluster needs
     hub = dict(name="chem-101", cluster="uni-east", stage="staging", domain="chem-101.hub.uni.example")

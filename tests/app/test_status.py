@@ -61,7 +61,17 @@ def _json(capsys, **kwargs) -> dict[str, dict]:
 
 def test_status_says_what_runs_where_and_what_changed_it_last(repo, capsys):
     rows = _json(capsys)
-    assert len(rows) == 11
+    assert sum(r["kind"] == "hub" for r in rows.values()) == 11
+    support = {k: r for k, r in rows.items() if r["kind"] == "support"}
+    assert len(support) == 4 * 4 - 1  # four releases on four Kubernetes clusters; azure-uk skips one
+    monitoring = support[("uni-west", "monitoring")]
+    assert (monitoring["chart"], monitoring["version"], monitoring["namespace"]) == (
+        "prometheus",
+        "29.27.0",
+        "monitoring",
+    )
+    assert monitoring["stage"] == "support" and monitoring["last_commit"]["subject"] == "the fleet"
+    assert ("azure-uk", "ingress-nginx") not in support and ("local", "cert-manager") not in support
     oceans = rows[("aws-us", "oceans")]
     assert (
         oceans["provider"] == "eks"
@@ -82,14 +92,21 @@ def test_uncommitted_changes_and_a_new_hub_show(repo, capsys):
     (repo / "hubs/new").mkdir()
     (repo / "hubs/new/hub.yaml").write_text("name: new\ncluster: gcp-eu\ndomain: new.eu.hubfleet.example\n")
     rows = _json(capsys, cluster="gcp-eu")
+    rows = {k: r for k, r in rows.items() if r["kind"] == "hub"}
     assert set(rows) == {("gcp-eu", "climate"), ("gcp-eu", "eu-staging"), ("gcp-eu", "new")}
     assert rows[("gcp-eu", "climate")]["uncommitted"] and not rows[("gcp-eu", "eu-staging")]["uncommitted"]
     assert rows[("gcp-eu", "new")]["uncommitted"] and rows[("gcp-eu", "new")]["last_commit"] is None
     assert boundary(status_cmd.run, cluster="gcp-eu") == 0
     table = capsys.readouterr().out.splitlines()
     assert table[0].split()[0] == "RELEASE"
-    assert [line.split()[0] for line in table[1:]] == ["eu-staging", "climate", "new"]  # staging first
-    assert "(uncommitted changes)" in table[2] and "(never committed)" in table[3]
+    releases = ["cert-manager", "ingress-nginx", "letsencrypt-issuer", "monitoring"]
+    assert [line.split()[0] for line in table[1:]] == [
+        *releases,
+        "eu-staging",
+        "climate",
+        "new",
+    ]  # support, staging, prod
+    assert "(uncommitted changes)" in table[6] and "(never committed)" in table[7]
 
 
 def test_status_outside_git_and_for_an_unknown_cluster(example_fleet, capsys):
@@ -130,14 +147,21 @@ def test_live_adds_what_helm_reports_and_flags_drift(live, capsys):
     assert rows[("aws-us", "oceans")]["drift"] == ["chart jupyterhub-4.3.5 (fleet: jupyterhub-4.4.0)"]
     assert rows[("aws-us", "metrics-server")]["kind"] == "untracked"
     assert rows[("uni-west", "uni-research")]["drift"] == ["not deployed"]
+    assert rows[("aws-us", "cert-manager")]["drift"] == ["not deployed"]  # support releases too
     assert rows[("local", "demo")]["live"] is None and rows[("local", "demo")]["drift"] == []  # not asked
     lists = live.calls("list")
     assert sorted(c["cluster"] for c in lists) == ["hubs-eu", "hubs-uk", "hubs-us", "uni-west"]
     assert all("--all-namespaces" in c["argv"] for c in lists)
     live.seed("hubs-eu", "eu-staging", "eu-staging", ["deployed"])
     live.seed("hubs-eu", "climate", "climate", ["deployed"])
-    live.seed("hubs-eu", "monitoring", "prometheus", ["deployed"], chart="prometheus-29.27.0")
-    assert boundary(status_cmd.run, live=True, cluster="gcp-eu") == 0  # an untracked release is no drift
+    live.seed("hubs-eu", "cert-manager", "cert-manager", ["deployed"], chart="cert-manager-v1.19.6")
+    live.seed("hubs-eu", "cert-manager", "letsencrypt-issuer", ["deployed"], chart="letsencrypt-issuer-0.1.0")
+    live.seed("hubs-eu", "ingress-nginx", "ingress-nginx", ["deployed"], chart="ingress-nginx-4.15.1")
+    live.seed("hubs-eu", "monitoring", "monitoring", ["deployed"], chart="prometheus-29.27.0")
+    live.seed("hubs-eu", "kube-system", "metrics-server", ["deployed"], chart="metrics-server-3.12.0")
+    assert boundary(status_cmd.run, live=True, cluster="gcp-eu") == 0, (
+        capsys.readouterr().out
+    )  # untracked: no drift
     capsys.readouterr()
     assert boundary(status_cmd.run, live=True, cluster="aws-us") == 1  # drift: exit 1
     out = capsys.readouterr().out

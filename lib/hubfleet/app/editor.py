@@ -20,7 +20,7 @@ from hubfleet.core import editorschema, paths, schemas
 from hubfleet.core.errors import HubfleetError
 from hubfleet.core.model import Chart, Fleet
 
-__all__ = ["OWN_FILES", "vscode_settings", "write_schemas"]
+__all__ = ["OWN_FILES", "update_vscode_settings", "vscode_settings", "write_schemas"]
 
 # schema file -> (Cerberus schema, kind, the files it describes)
 OWN_FILES: dict[str, tuple[dict[str, Any], str, tuple[str, ...]]] = {
@@ -28,16 +28,43 @@ OWN_FILES: dict[str, tuple[dict[str, Any], str, tuple[str, ...]]] = {
     "cluster.schema.json": (schemas.CLUSTER, "cluster", (f"{paths.CLUSTERS}/*/cluster.yaml",)),
     "hub.schema.json": (schemas.HUB, "hub", (f"{paths.HUBS}/*/hub.yaml",)),
 }
+VSCODE_SETTINGS = ".vscode/settings.json"
 LAYERS = (paths.FLEET_LAYER, f"{paths.CLUSTERS}/*/common.values.yaml", f"{paths.HUBS}/*/values.yaml")
 
 
-def vscode_settings() -> dict[str, Any]:
-    """`yaml.schemas` for yaml-language-server: schema path (from the workspace) -> globs."""
-    mapping = {
+def vscode_settings(fleet: Fleet) -> dict[str, Any]:
+    """`yaml.schemas` for yaml-language-server: schema path (from the workspace) -> globs.
+
+    Every hub layer maps to the default chart's schema; each support release's layers to its
+    chart's (the release names come from fleet.yaml, so `invoke setup` keeps the file current)."""
+    mapping: dict[str, list[str]] = {
         f"./{paths.SCHEMAS}/{name}": [f"/{g}" for g in globs] for name, (_, _, globs) in OWN_FILES.items()
     }
-    mapping[f"./{paths.values_schema('', '')}"] = [f"/{g}" for g in LAYERS]
+    default = fleet.config.default_chart
+    mapping[f"./{paths.values_schema(default, default)}"] = [f"/{g}" for g in LAYERS]
+    for release in fleet.config.support:
+        target = mapping.setdefault(f"./{paths.values_schema(release.chart, default)}", [])
+        p = paths.support("*", release.name)
+        target += [f"/{p.fleet_layer}", f"/{p.layer}"]
     return {"yaml.schemas": mapping}
+
+
+def update_vscode_settings(root: Path, fleet: Fleet) -> bool:
+    """Rewrite `yaml.schemas` in `.vscode/settings.json` (other settings kept); True if it changed."""
+    path = root / VSCODE_SETTINGS
+    try:
+        current = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        current = {}
+    except ValueError as e:
+        raise HubfleetError(f"{VSCODE_SETTINGS}: not JSON ({e}): fix it, then `invoke setup`") from None
+    if not isinstance(current, dict):
+        raise HubfleetError(f"{VSCODE_SETTINGS}: not a JSON object: fix it, then `invoke setup`")
+    wanted = {**current, **vscode_settings(fleet)}
+    if wanted == current:
+        return False
+    _write(path, wanted)
+    return True
 
 
 def chart_layer_schema(meta: charts.ChartMeta, title: str) -> dict[str, Any]:
@@ -98,6 +125,6 @@ def _write(path: Path, doc: dict[str, Any]) -> str:
     """Atomically: an editor reading the file never sees half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(doc, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     os.replace(tmp, path)
     return str(path)

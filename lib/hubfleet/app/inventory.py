@@ -15,7 +15,7 @@ from pathlib import Path
 from hubfleet.adapters import helm, providers
 from hubfleet.adapters.gitsource import git
 from hubfleet.adapters.runner import CommandError, Runner, run
-from hubfleet.core import inventory
+from hubfleet.core import inventory, paths
 from hubfleet.core.errors import HubfleetError, did_you_mean
 from hubfleet.core.inventory import Commit, Live, Row
 from hubfleet.core.model import Fleet
@@ -30,7 +30,9 @@ def rows(root: Path, fleet: Fleet, cluster: str | None = None, *, runner: Runner
     if cluster is not None and cluster not in fleet.clusters:
         raise HubfleetError(f"no cluster `{cluster}` in clusters/{did_you_mean(cluster, fleet.clusters)}")
     hubs = [h for h in fleet.hubs.values() if cluster is None or h.cluster == cluster]
-    found = inventory.hub_rows(hubs, fleet.clusters, fleet.config.charts)
+    targets = fleet.support_of(cluster) if cluster is not None else fleet.support_targets()
+    found = inventory.support_rows(targets, fleet.clusters, fleet.config.charts)
+    found += inventory.hub_rows(hubs, fleet.clusters, fleet.config.charts)
     last, dirty = git_history(root, _pathspecs(found), runner=runner)
     return inventory.with_commits(found, last, dirty)
 
@@ -41,7 +43,7 @@ def _pathspecs(found: Iterable[Row]) -> list[str]:
     for row in found:
         for f in row.files:
             parts = f.split("/")
-            tops.add("/".join(parts[:2]) if parts[0] in ("hubs", "clusters") else parts[0])
+            tops.add("/".join(parts[:2]) if parts[0] in (paths.HUBS, paths.CLUSTERS) else parts[0])
     if len(tops) > 200:  # thousands of hubs: their parent folders instead
         tops = {t.split("/")[0] for t in tops}
     return sorted(tops)

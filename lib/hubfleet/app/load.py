@@ -14,7 +14,6 @@ from typing import Any
 from hubfleet.adapters import yamlio
 from hubfleet.adapters.source import DirSource, Source, find_root
 from hubfleet.core import model, paths, schemas, support
-from hubfleet.core import model, paths, schemas
 from hubfleet.core.affected import hubs_touched
 from hubfleet.core.errors import HubfleetError, Problem, did_you_mean, errors_only
 from hubfleet.core.model import Cluster, Fleet, FleetConfig, Hub

@@ -42,6 +42,7 @@ def view_of(root: Path, fleet: Fleet) -> scaffold.FleetView:
         hub_folders=frozenset(fleet.source.subdirs(paths.HUBS)),
         cluster_folders=frozenset(fleet.source.subdirs(paths.CLUSTERS)),
         default_chart=fleet.config.default_chart,
+        support=tuple(r.name for r in fleet.config.support),
     )
 
 
@@ -91,9 +92,19 @@ def new_cluster(
 ) -> Created:
     root, fleet = load_work_tree(start)
     plan = scaffold.plan_cluster(view_of(root, fleet), name, provider, settings)
-    written = _write_all(root, plan.files, paths.cluster(name).folder)
+    folder = paths.cluster(name).folder
+    written = _write_all(root, plan.files, folder)
     _, fleet = load_work_tree(root)
-    problems = [p for p in fleet.problems if p.file.startswith(paths.cluster(name).folder + "/")]
+    problems = [p for p in fleet.problems if p.file.startswith(folder + "/")]
+    if name in fleet.clusters and fleet.support_of(name):  # its support releases' rendered files
+        from hubfleet.app.support import render_all_support
+
+        rendered, found = render_all_support(fleet, [name])
+        if found:
+            _remove(root, folder)
+            raise ProblemsError(found)
+        (root / paths.cluster(name).support_folder).mkdir(exist_ok=True)
+        written += write_rendered(root, rendered)
     return Created(tuple(written), tuple(problems), plan.next_steps)
 
 

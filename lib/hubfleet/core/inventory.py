@@ -13,6 +13,7 @@ from typing import Any
 
 from hubfleet.core import paths
 from hubfleet.core.model import Chart, Cluster, Hub
+from hubfleet.core.support import SupportTarget
 
 __all__ = [
     "Commit",
@@ -21,6 +22,7 @@ __all__ = [
     "drift",
     "hub_rows",
     "parse_helm_list",
+    "support_rows",
     "table",
     "to_json",
     "with_commits",
@@ -78,13 +80,14 @@ class Row:
 
 def hub_rows(hubs: Iterable[Hub], clusters: Mapping[str, Cluster], charts: Mapping[str, Chart]) -> list[Row]:
     """One row per hub; `files` are what its Helm input is committed in: the rendered values (whose
-    header names chart, version, release and namespace), the secrets, and hub.yaml (its cluster)."""
+    header names chart, version, release and namespace), the secrets levels, and hub.yaml (its
+    cluster)."""
     out = []
     for hub in hubs:
         cluster = clusters.get(hub.cluster)
         chart = charts.get(hub.chart)
         p = paths.hub(hub.name)
-        files = (p.rendered, p.secrets, p.hub_yaml)
+        files = (p.rendered, *paths.secret_layers(hub.name, hub.cluster), p.hub_yaml)
         if chart is not None and chart.kind == "path" and chart.path:
             files += (chart.path,)
         out.append(
@@ -98,6 +101,35 @@ def hub_rows(hubs: Iterable[Hub], clusters: Mapping[str, Cluster], charts: Mappi
                 (chart.version or "") if chart else "",
                 hub.namespace,
                 hub.domain,
+                files,
+            )
+        )
+    return out
+
+
+def support_rows(
+    targets: Iterable[SupportTarget], clusters: Mapping[str, Cluster], charts: Mapping[str, Chart]
+) -> list[Row]:
+    """One row per support release on each cluster: its rendered values and secrets are its input."""
+    out = []
+    for t in targets:
+        cluster = clusters.get(t.cluster)
+        chart = charts.get(t.release.chart)
+        p = paths.support(t.cluster, t.name)
+        files: tuple[str, ...] = (p.rendered, p.secrets)
+        if chart is not None and chart.kind == "path" and chart.path:
+            files += (chart.path,)
+        out.append(
+            Row(
+                "support",
+                t.name,
+                t.cluster,
+                cluster.provider if cluster else "?",
+                "support",
+                (chart.path if chart.kind == "path" else chart.name) if chart else t.release.chart,
+                (chart.version or "") if chart else "",
+                t.release.namespace,
+                "",
                 files,
             )
         )

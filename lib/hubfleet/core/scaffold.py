@@ -39,6 +39,7 @@ class FleetView:
     hub_folders: frozenset[str] = frozenset()
     cluster_folders: frozenset[str] = frozenset()
     default_chart: str = ""
+    support: tuple[str, ...] = ()  # fleet.yaml's support releases, in order
 
 
 def _fail(problems: Sequence[Problem]) -> HubfleetError:
@@ -299,7 +300,15 @@ def plan_cluster(view: FleetView, name: str, provider: str, settings: Mapping[st
         raise _fail(problems)
     cp = paths.cluster(name)
     files = {cp.cluster_yaml: cluster_yaml(name, provider, block), cp.layer: cluster_layer(name, provider)}
-    return Scaffold(files, _cluster_next_steps(name, provider, block))
+    steps = _cluster_next_steps(name, provider, block)
+    if provider != "local" and view.support:
+        steps = (
+            steps[0],
+            f"its support releases ({', '.join(view.support)}) are rendered for it; "
+            f"`support: {{skip: [...]}}` in {cp.cluster_yaml} for those it does not run",
+            *steps[1:],
+        )
+    return Scaffold(files, steps)
 
 
 def cluster_yaml(name: str, provider: str, block: Mapping[str, str]) -> str:

@@ -37,13 +37,15 @@ def run(seed: str | None = None) -> int:
 
 def editor_schemas(root: Path) -> None:
     """JSON Schemas for editors (`.vscode/settings.json` maps the fleet's files to them)."""
-    from hubfleet.app.editor import write_schemas
+    from hubfleet.app.editor import VSCODE_SETTINGS, update_vscode_settings, write_schemas
 
     _, fleet = load_work_tree(root)
     written, warnings = write_schemas(root, fleet)
     for line in warnings:
         err_console.print(line, style="yellow", markup=False)
     console.print(f"editor schemas: {len(written)} file(s) in {root / paths.SCHEMAS}", markup=False)
+    if update_vscode_settings(root, fleet):
+        console.print(f"{VSCODE_SETTINGS}: schema mappings updated (commit it)", markup=False)
 
 
 def _chp(root: Path) -> None:
