@@ -8,6 +8,8 @@ unexpected exits 3 with the traceback written to a log file, never the screen.
 from __future__ import annotations
 
 import datetime as _dt
+import os
+import sys
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -65,3 +67,10 @@ def _crash_log() -> Path:
     path = folder / f"crash-{_dt.datetime.now():%Y%m%d-%H%M%S}.log"
     path.write_text(traceback.format_exc())
     return path
+
+
+def quiet_stdout() -> None:
+    """After a broken pipe (`hubfleet status | head`): point stdout at /dev/null, so the
+    interpreter's last flush cannot fail again and print a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())

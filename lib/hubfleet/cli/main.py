@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from invoke import Program
 
 from hubfleet import __version__
+from hubfleet.cli.boundary import quiet_stdout
 
 __all__ = ["main", "program"]
 
@@ -26,4 +27,8 @@ def program() -> Program:
 def main(argv: Sequence[str] | None = None) -> None:
     """Entry point; `argv` without the program name (default: `sys.argv[1:]`)."""
     args = list(sys.argv[1:] if argv is None else argv)
-    program().run(["hubfleet", *args])
+    try:
+        program().run(["hubfleet", *args])
+    except BrokenPipeError:  # `hubfleet --list | head`: the reader left; no traceback for that
+        quiet_stdout()
+        sys.exit(141)
