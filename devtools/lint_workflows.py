@@ -71,6 +71,9 @@ def run(files: list[str] | None = None) -> int:
         root = find_root()
     except HubfleetError:
         root = Path.cwd()
+    missing = [f for f in files or () if not Path(f).is_file()]
+    if missing:
+        raise HubfleetError(f"{missing[0]}: no such workflow file")
     findings = lint(root, [Path(f).resolve() for f in files] if files else None)
     for f in findings:
         print(f)
