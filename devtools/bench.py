@@ -29,7 +29,7 @@ from hubfleet.adapters.source import state_dir
 __all__ = ["main"]
 
 CHART_DIR = "charts/jupyterhub-4.4.0"
-PROJECT = Path(__file__).resolve().parents[2]  # the checkout (lib/hubfleet/bench.py)
+PROJECT = Path(__file__).resolve().parents[1]  # the checkout (devtools/bench.py)
 console = Console(highlight=False)
 if not console.is_terminal:  # CI logs: wide enough that the table never wraps
     console = Console(highlight=False, width=160)
