@@ -15,26 +15,53 @@ from pathlib import Path
 from hubfleet.adapters import helm, providers
 from hubfleet.adapters.gitsource import git
 from hubfleet.adapters.runner import CommandError, Runner, run
+from hubfleet.adapters.source import find_root
+from hubfleet.app.load import load_work_tree
 from hubfleet.core import inventory, paths
 from hubfleet.core.errors import HubfleetError, did_you_mean
 from hubfleet.core.inventory import Commit, Live, Row
 from hubfleet.core.model import Fleet
 
-__all__ = ["git_history", "live_releases", "rows"]
+__all__ = ["HISTORY_SPECS", "git_history", "live_releases", "rows", "status_rows"]
 
 _RECORD, _FIELD = "\x00", "\x01"  # never in a subject; not whitespace (str.strip keeps them)
 
 
+# Where the Helm inputs of a fleet lie: read from git while the fleet loads (2000 hub.yaml files).
+HISTORY_SPECS = (paths.HUBS, paths.CLUSTERS, paths.SUPPORT, "charts")
+
+
+def status_rows(
+    start: Path | None = None, cluster: str | None = None, *, runner: Runner = run
+) -> tuple[Path, Fleet, list[Row]]:
+    """Load the fleet and, at the same time, its git history; then the rows (of one cluster)."""
+    root = find_root(start)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # git runs in its own process meanwhile
+        history = pool.submit(git_history, root, HISTORY_SPECS, runner=runner)
+        _, fleet = load_work_tree(root)
+        found = _rows(fleet, cluster)
+        last, dirty = history.result()
+    elsewhere = sorted({f for r in found for f in r.files if f.split("/")[0] not in HISTORY_SPECS})
+    if elsewhere:  # a chart folder outside charts/: one more, short, look
+        more, more_dirty = git_history(root, elsewhere, runner=runner)
+        last, dirty = {**more, **last}, dirty | more_dirty
+    return root, fleet, inventory.with_commits(found, last, dirty)
+
+
 def rows(root: Path, fleet: Fleet, cluster: str | None = None, *, runner: Runner = run) -> list[Row]:
     """The fleet's rows (of one cluster, if given) with their last commits."""
+    found = _rows(fleet, cluster)
+    last, dirty = git_history(root, _pathspecs(found), runner=runner)
+    return inventory.with_commits(found, last, dirty)
+
+
+def _rows(fleet: Fleet, cluster: str | None) -> list[Row]:
     if cluster is not None and cluster not in fleet.clusters:
         raise HubfleetError(f"no cluster `{cluster}` in clusters/{did_you_mean(cluster, fleet.clusters)}")
     hubs = [h for h in fleet.hubs.values() if cluster is None or h.cluster == cluster]
     targets = fleet.support_of(cluster) if cluster is not None else fleet.support_targets()
     found = inventory.support_rows(targets, fleet.clusters, fleet.config.charts)
-    found += inventory.hub_rows(hubs, fleet.clusters, fleet.config.charts)
-    last, dirty = git_history(root, _pathspecs(found), runner=runner)
-    return inventory.with_commits(found, last, dirty)
+    return found + inventory.hub_rows(hubs, fleet.clusters, fleet.config.charts)
 
 
 def _pathspecs(found: Iterable[Row]) -> list[str]:

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import sys
 
-from hubfleet.app.inventory import live_releases, rows
-from hubfleet.app.load import load_work_tree
+from hubfleet.app.inventory import live_releases, status_rows
 from hubfleet.cli.boundary import print_problems, quiet_stdout
 from hubfleet.core import inventory
 from hubfleet.core.errors import errors_only
 
 
 def run(cluster: str | None = None, as_json: bool = False, live: bool = False) -> int:
-    root, fleet = load_work_tree()
+    root, fleet, found = status_rows(cluster=cluster)
     print_problems(errors_only(fleet.problems))  # hubs that do not load are not listed: say why
-    found = rows(root, fleet, cluster)
     if live:
         clusters = [cluster] if cluster else list(fleet.clusters)
         providers = {name: c.provider for name, c in fleet.clusters.items()}
