@@ -37,9 +37,12 @@ def hub_endpoint(root: Path, fleet: Fleet, hub_name: str) -> tuple[str, str]:
     token = ((clear.get("hub") or {}).get("services") or {}).get(hubapi.HEALTH_SERVICE, {}).get("apiToken")
     if not token:
         raise HubfleetError.at(rel, "missing: the health check's token", TOKEN_KEYPATH)
-    rendered_file = root / paths.hub(hub.name).rendered
+    rendered_rel = paths.hub(hub.name).rendered
+    rendered_file = root / rendered_rel
     rendered = (
-        yamlio.parse(rendered_file.read_bytes(), rel, allow_empty=True) if rendered_file.is_file() else {}
+        yamlio.parse(rendered_file.read_bytes(), rendered_rel, allow_empty=True)
+        if rendered_file.is_file()
+        else {}
     )
     return hubapi.hub_url(None, rendered, host=f"https://{hub.domain}"), str(token)
 
