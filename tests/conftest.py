@@ -68,7 +68,7 @@ def seeded_fleet(example_fleet, jupyterhub_chart_dir) -> Path:
 
 
 # Real helm/sops, a served chart repository and a deployable fleet (tests/helpers/).
-from helpers.chartrepo import chart_repo  # noqa: E402, F401
+from helpers.chartrepo import chart_repo, shared_chart_repo  # noqa: E402, F401
 from helpers.fleetbuild import deploy_env  # noqa: E402, F401
 from helpers.realtools import age_key, helm_bin, sops_bin  # noqa: E402, F401
 from helpers.standinfleet import standin_fleet  # noqa: E402, F401

@@ -122,6 +122,25 @@ def test_chart_version_bump_plans_every_hub_of_that_chart(repo: Repo):
     assert planned["uni-a"] == ["chart jupyterhub 4.3.0 -> jupyterhub 4.4.0"]
 
 
+def test_a_changed_chart_repository_is_named_in_the_reason(repo: Repo):
+    repo.commit(
+        {"fleet.yaml": FLEET.replace("https://hub.jupyter.org/helm-chart/", "https://mirror.example/z2jh/")}
+    )
+    assert repo.planned(repo.base)["uni-a"] == [
+        "chart jupyterhub 4.3.0: repository https://hub.jupyter.org/helm-chart/ -> https://mirror.example/z2jh/"
+    ]
+
+
+def test_a_chart_downgrade_warns_in_the_plan(repo: Repo, capsys, monkeypatch):
+    repo.commit({"fleet.yaml": FLEET.replace("4.3.0", "4.2.1")})
+    assert repo.planned(repo.base)["uni-a"] == ["chart jupyterhub 4.3.0 -> jupyterhub 4.2.1: a downgrade"]
+    monkeypatch.chdir(repo.root)
+    assert plan_cmd.run(base=repo.base, head="HEAD") == 0
+    out = capsys.readouterr().out
+    assert "warning: hub uni-a: chart jupyterhub 4.3.0 -> jupyterhub 4.2.1: a downgrade" in out
+    assert out.count(": a downgrade: Helm") == 4  # every hub of the chart; not west-base (a folder chart)
+
+
 def test_chart_folder_content_change(repo: Repo):
     repo.commit({"charts/basehub/templates/x.yaml": "kind: ConfigMap\n"})
     assert repo.planned(repo.base) == {"west-base": ["chart charts/basehub (folder): folder content changed"]}

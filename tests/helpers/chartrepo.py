@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -98,3 +99,18 @@ def free_port_url() -> str:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     return f"http://127.0.0.1:{port}/charts/"
+
+
+@pytest.fixture(scope="session")
+def shared_chart_repo() -> Iterator[ChartRepo]:
+    """The real packaged charts of ../shared/charts/repo (jupyterhub 4.3.5 and 4.4.0, ...), served on
+    127.0.0.1 as a chart repository; skipped where ../shared is absent."""
+    from conftest import shared_dir
+
+    shared = shared_dir()
+    folder = shared / "charts" / "repo" if shared else None
+    if folder is None or not (folder / "index.yaml").is_file():
+        pytest.skip("../shared/charts/repo is absent (set HUBFLEET_SHARED to its parent)")
+    server, url = _serve(folder)
+    yield ChartRepo(url, folder)
+    server.shutdown()

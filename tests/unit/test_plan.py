@@ -145,3 +145,45 @@ def test_planned_iff_rendered_values_changed(before, edits):
     result = compare(base, head)
     planned = {h.name for h in result.hubs}
     assert planned == {h for h in HUBS if want_before[h] != want_after[h]}
+
+
+def _chart_change(before: tuple, after: tuple, label_before: str, label_after: str) -> tuple[str, ...]:
+    base = {"a": dataclasses.replace(inp(raw=("1",), values={}), chart=before, chart_label=label_before)}
+    head = {"a": dataclasses.replace(inp(raw=("2",), values={}), chart=after, chart_label=label_after)}
+    (h,) = plan(base, head).hubs
+    return h.reasons
+
+
+def test_a_changed_chart_repository_says_so():
+    moved = ("repo", "https://mirror.example/charts/", "jupyterhub", "4.4.0", "")
+    assert _chart_change(CHART, moved, "jupyterhub 4.4.0", "jupyterhub 4.4.0") == (
+        "chart jupyterhub 4.4.0: repository https://x/ -> https://mirror.example/charts/",
+    )
+    both = ("repo", "https://mirror.example/charts/", "jupyterhub", "4.5.0", "")
+    assert _chart_change(CHART, both, "jupyterhub 4.4.0", "jupyterhub 4.5.0") == (
+        "chart jupyterhub 4.4.0 -> jupyterhub 4.5.0, repository https://x/ -> https://mirror.example/charts/",
+    )
+
+
+def test_a_chart_downgrade_is_named_and_listed():
+    from hubfleet.core.plan import downgrades
+
+    older = ("repo", "https://x/", "jupyterhub", "4.3.5", "")
+    reasons = _chart_change(CHART, older, "jupyterhub 4.4.0", "jupyterhub 4.3.5")
+    assert reasons == ("chart jupyterhub 4.4.0 -> jupyterhub 4.3.5: a downgrade",)
+    newer = ("repo", "https://x/", "jupyterhub", "4.10.0", "")
+    assert _chart_change(CHART, newer, "jupyterhub 4.4.0", "jupyterhub 4.10.0") == (
+        "chart jupyterhub 4.4.0 -> jupyterhub 4.10.0",
+    )
+    base = {"a": dataclasses.replace(inp(raw=("1",), values={}))}
+    head = {"a": dataclasses.replace(inp(raw=("2",), values={}), chart=older, chart_label="jupyterhub 4.3.5")}
+    assert [h.name for h in downgrades(plan(base, head))] == ["a"]
+
+
+def test_versions_order_as_semver():
+    from hubfleet.core.versions import is_downgrade, version_key
+
+    ordered = ["4.0.0-beta.2", "4.0.0-beta.10", "4.0.0", "4.3.5", "4.4.0", "4.10.0", "5.0.0-0.dev.git.1.habc"]
+    assert sorted(ordered, key=version_key) == ordered
+    assert is_downgrade("4.4.0", "4.3.5") and not is_downgrade("4.3.5", "4.4.0")
+    assert not is_downgrade("4.4.0", "4.4.0") and not is_downgrade(None, "4.4.0")

@@ -12,6 +12,7 @@ import re
 from importlib import resources
 
 from ..core.traits import Catalogue
+from ..core.versions import version_key as _version_key
 
 __all__ = ["catalogue", "digest", "known_versions", "nearest"]
 
@@ -58,13 +59,3 @@ def digest() -> bytes:
     for version in known_versions():
         h.update(_files().joinpath(f"jupyterhub-{version}.json.gz").read_bytes())
     return h.digest()
-
-
-def _version_key(version: str) -> tuple:
-    """`4.3.5` < `4.4.0` < `4.10.0`; a pre-release sorts before its release; a range (`~4.4`,
-    `>=4.0`) by the first version it names."""
-    found = re.search(r"(\d+(?:\.\d+)*)(-\S*)?", version)
-    if found is None:
-        return (0,)
-    nums = tuple(int(p) for p in found.group(1).split("."))
-    return (*nums, *(0,) * (3 - len(nums)), 0 if found.group(2) else 1)

@@ -71,6 +71,7 @@ def validate_fleet(
                 )
             )
     hub_problems = _hub_problems(root, fleet, checkable, schemas, layers, digests)
+    chart_problems += _downgrades(root, fleet, selected, names is None)
     problems += layers.finish(fleet) + located(chart_problems, fleet.source) + hub_problems
     return list(dict.fromkeys(problems))
 
@@ -106,6 +107,18 @@ def chart_schema_for(root: Path, chart: Any, *, offline: bool) -> ChartSchema | 
         ((key,), name, version) for key, name, version in meta.dependencies
     ]
     return ChartSchema(meta.schema, meta.defaults, cache, subs, charts=charts)
+
+
+def _downgrades(root: Path, fleet: Fleet, selected: list[str], everything: bool) -> list[Problem]:
+    from hubfleet.app.chartbase import downgrade_problems
+
+    found = downgrade_problems(root, fleet)
+    used = {fleet.hubs[n].chart for n in selected if n in fleet.hubs}
+    return [
+        p
+        for p in found
+        if everything or p.hub in selected or (p.keypath[:1] == ("charts",) and p.keypath[1] in used)
+    ]
 
 
 def _cross_file_for(fleet: Fleet, selected: list[str], problems: list[Problem]) -> list[Problem]:

@@ -274,11 +274,27 @@ def logs(c, hub, component="hub", follow=False):
     _run("logs", hub=hub, component=component, follow=follow)
 
 
+@task(
+    name="chart-diff",
+    help={
+        "from": "the chart version the fleet's charts have now (e.g. 4.4.0)",
+        "to": "the chart version to compare with (pulled into the chart cache)",
+        "offline": "never fetch charts: both versions must be in the cache",
+    },
+)
+def chart_diff(c, from_=None, to=None, offline=False):
+    """List the chart's default and schema changes that reach hubs (keys they do not set)."""
+    if not from_ or not to:
+        raise Exit("chart-diff needs --from VERSION and --to VERSION", code=1)
+    _run("chart_diff", from_version=from_, to_version=to, offline=offline)
+
+
 ns = Collection(
     render,
     validate,
     plan,
     ci_plan,
+    chart_diff,
     deploy,
     diff,
     replicate,

@@ -18,6 +18,7 @@ from hubfleet.core import paths
 from hubfleet.core.errors import KeyPath, Problem, ProblemsError, format_keypath
 from hubfleet.core.model import Canary
 from hubfleet.core.schemas import STAGES
+from hubfleet.core.versions import is_downgrade
 
 __all__ = [
     "BROKEN",
@@ -27,6 +28,7 @@ __all__ = [
     "Removed",
     "canary_first",
     "changes_chart",
+    "downgrades",
     "needs_render",
     "order_key",
     "plan",
@@ -173,9 +175,26 @@ def canary_first(hubs: Iterable[PlannedHub], canary: Canary) -> bool:
 
 
 def _chart_reason(was: HubInput, now: HubInput) -> str:
+    """`chart jupyterhub 4.3.5 -> 4.4.0`, `... : a downgrade`, `chart jupyterhub 4.4.0: repository A -> B`."""
     if was.chart[:4] == now.chart[:4] and was.chart_label == now.chart_label:
         return f"chart {now.chart_label}: folder content changed"
-    return f"chart {was.chart_label} -> {now.chart_label}"
+    (kind, repo, name, version), (kind2, repo2, name2, version2) = was.chart[:4], now.chart[:4]
+    moved = kind == kind2 and kind in ("repo", "oci") and repo != repo2
+    if was.chart_label == now.chart_label and moved:
+        return f"chart {now.chart_label}: repository {repo} -> {repo2}"
+    reason = f"chart {was.chart_label} -> {now.chart_label}"
+    if moved:
+        reason += f", repository {repo} -> {repo2}"
+    if name == name2 and is_downgrade(version, version2):
+        reason += ": a downgrade"
+    return reason
+
+
+def downgrades(plan: Plan) -> list[PlannedHub]:
+    """Planned hubs whose chart goes back to an older version."""
+    return [
+        h for h in plan.hubs if any(r.startswith("chart ") and r.endswith(": a downgrade") for r in h.reasons)
+    ]
 
 
 def _secrets_reason(was: str | None, now: str | None, hub: str) -> str:

@@ -12,7 +12,7 @@ from hubfleet.app import plan as plan_app
 from hubfleet.app.load import load_work_tree
 from hubfleet.cli import reports
 from hubfleet.core.model import Fleet
-from hubfleet.core.plan import staging_warnings
+from hubfleet.core.plan import downgrades, staging_warnings
 
 __all__ = ["matrix", "run"]
 
@@ -35,7 +35,11 @@ def run(
         out.print(reports.console_table(result))
     else:
         out.print(f"plan {result.base[:12]} -> {result.head[:12]}: nothing to deploy", markup=False)
-    warnings = staging_warnings(result, staging_hubs(head_fleet))
+    warnings = staging_warnings(result, staging_hubs(head_fleet)) + [
+        f"hub {hub.name}: {next(r for r in hub.reasons if r.endswith(': a downgrade'))}: Helm rolls it back "
+        "to an older chart, whose upgrade notes do not cover going back; check the chart's changelog"
+        for hub in downgrades(result)
+    ]
     for w in warnings:
         out.print(f"warning: {w}", style="yellow", markup=False)
     if json_out:
