@@ -96,8 +96,9 @@ def test_a_chart_not_at_hand_is_a_warning_and_another_chart_gets_its_own_file(se
     written, warnings = write_schemas(seeded_fleet, fleet, chart_meta=meta)
     assert ".hubfleet/schemas/charts/tiny.values.schema.json" in written
     assert (
-        "fleet.yaml: charts.gone: warning: no values schema for editors (not in the chart cache)" in warnings
-    )
+        "fleet.yaml: charts.gone: warning: no values schema for editors (not in the chart cache): "
+        "`invoke validate` or `invoke setup --seed-chart gone=DIR` caches the chart"
+    ) in warnings
     assert not [w for w in warnings if "charts.tiny" in w or "charts.jupyterhub" in w]
     tiny = json.loads((seeded_fleet / ".hubfleet/schemas/charts/tiny.values.schema.json").read_text())
     assert tiny["properties"]["greeting"] == {

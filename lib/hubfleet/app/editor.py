@@ -101,12 +101,14 @@ def write_schemas(
             meta = load(chart)
         except HubfleetError as e:
             meta = None
-            reason = str(e).splitlines()[0]
+            problem = e.problems[0].message if e.problems else str(e)
+            reason = "it cannot be pulled here" if "cannot pull" in problem else problem.splitlines()[0]
         else:
             reason = "not in the chart cache"
         if meta is None:
             warnings.append(
-                f"{paths.FLEET_FILE}: charts.{key}: warning: no values schema for editors ({reason})"
+                f"{paths.FLEET_FILE}: charts.{key}: warning: no values schema for editors ({reason}): "
+                f"`invoke validate` or `invoke setup --seed-chart {key}=DIR` caches the chart"
             )
             continue
         target = root / paths.values_schema(key, fleet.config.default_chart)
