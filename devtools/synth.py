@@ -421,7 +421,9 @@ def cluster_doc(name: str, provider: str, index: int) -> dict[str, Any]:
 
 
 def cluster_names(clusters: int) -> list[str]:
-    return [f"{PROVIDERS[i % len(PROVIDERS)][:4]}-{i:03d}" for i in range(clusters)]
+    # `kube-*` namespaces are Kubernetes' own (refused for hubs): kubeconfig clusters are `kcfg-*`.
+    short = {"kubeconfig": "kcfg"}
+    return [f"{short.get(p := PROVIDERS[i % len(PROVIDERS)], p)}-{i:03d}" for i in range(clusters)]
 
 
 def hub_names(cluster: str, hubs_per_cluster: int) -> list[str]:

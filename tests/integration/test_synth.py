@@ -93,7 +93,7 @@ def test_git_fleet_is_committed_with_fresh_rendered_files(tmp_path, monkeypatch)
     assert (root / ".git").is_dir()
     fleet = load_fleet(DirSource(root))
     assert stale_files(root, render_fleet(fleet)) == []
-    assert (root / "hubs/kube-000-staging/rendered.values.yaml").read_text().startswith("# GENERATED")
+    assert (root / "hubs/kcfg-000-staging/rendered.values.yaml").read_text().startswith("# GENERATED")
 
 
 # --- the performance changes keep behaviour -----------------------------------------------

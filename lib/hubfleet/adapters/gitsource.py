@@ -13,6 +13,7 @@ needs no blob read at all; other sources get the same git-style sha1 of bytes.
 from __future__ import annotations
 
 import hashlib
+import posixpath
 import subprocess
 import threading
 import weakref
@@ -20,7 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from hubfleet.adapters.runner import CommandError, Runner, run, spawn
-from hubfleet.adapters.source import ListedSource, Source
+from hubfleet.adapters.source import MAX_FILE_BYTES, ListedSource, Source, outside_fleet, too_big
 from hubfleet.core import paths
 from hubfleet.core.errors import HubfleetError
 
@@ -121,13 +122,16 @@ class GitSource(ListedSource):
             cwd=self.root,
         ).stdout
         self.oids: dict[str, str] = {}
+        self.links: set[str] = set()  # symbolic links (mode 120000): their blob is the target
         for entry in listing.split("\0"):
             if not entry:
                 continue
             meta, path = entry.split("\t", 1)
-            _mode, kind, oid = meta.split()
+            mode, kind, oid = meta.split()
             if kind == "blob" and path.startswith(prefix):
                 self.oids[path[len(prefix) :]] = oid
+                if mode == "120000":
+                    self.links.add(path[len(prefix) :])
         super().__init__(self.oids)
         self._blobs: dict[str, bytes] = {}
         self._cat = _CatFile(self.root)
@@ -135,10 +139,26 @@ class GitSource(ListedSource):
 
     # --- Source ---------------------------------------------------------------------
 
-    def read(self, path: str) -> bytes | None:
+    def read(self, path: str, _hops: int = 0) -> bytes | None:
+        """As the working tree reads it: a link inside the fleet is followed, one out of it (or a
+        loop) is the same error `DirSource` gives; a file over MAX_FILE_BYTES is refused."""
+        if path in self.links:
+            target = self._blob(self.oids[path]).decode("utf-8", "replace")
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+            if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
+                raise outside_fleet(path, target)
+            if _hops > 20:
+                raise HubfleetError.at(path, "is a symlink loop: point it at a real file")
+            return self.read(resolved, _hops + 1)
         oid = self.oids.get(path)
         if oid is None:
             return None
+        data = self._blob(oid)
+        if len(data) > MAX_FILE_BYTES:
+            raise too_big(path, len(data))
+        return data
+
+    def _blob(self, oid: str) -> bytes:
         if not self._prefetched:
             self._prefetched = True
             self.prefetch(self._loader_files())
@@ -151,8 +171,13 @@ class GitSource(ListedSource):
     # --- beyond Source --------------------------------------------------------------
 
     def oid(self, path: str) -> str | None:
-        """The blob id of `path`: equal ids mean equal bytes, with no read."""
-        return self.oids.get(path)
+        """The blob id of `path` (of its target, for a link): equal ids mean equal bytes, with no read."""
+        for _ in range(20):
+            if path not in self.links:
+                return self.oids.get(path)
+            target = self._blob(self.oids[path]).decode("utf-8", "replace")
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+        return None
 
     def prefetch(self, paths: Iterable[str]) -> None:
         todo = sorted({o for p in paths if (o := self.oids.get(p)) and o not in self._blobs})

@@ -20,6 +20,7 @@ from hubfleet.adapters.helmyaml import KeyProblem, ValueProblem
 from hubfleet.adapters.helmyaml import Loader as _Loader
 from hubfleet.adapters.helmyaml import StrictLoader as _StrictLoader
 from hubfleet.core.errors import HubfleetError, KeyPath
+from hubfleet.core.yamlscalars import NotJson, helm_key, resolve_plain
 
 MAX_DEPTH = 64  # nested mappings/lists: real values stay under 20; Python's stack ends near 300
 
@@ -173,7 +174,7 @@ def line_of(text: str | bytes, keypath: Sequence[str | int]) -> int | None:
     for part in keypath:
         if isinstance(node, yaml.MappingNode):
             for key, value in node.value:
-                if str(key.value) == str(part):
+                if _key_text(key) == str(part):
                     line, node = key.start_mark.line + 1, value
                     break
             else:
@@ -186,6 +187,16 @@ def line_of(text: str | bytes, keypath: Sequence[str | int]) -> int | None:
         else:
             return line
     return line
+
+
+def _key_text(node: yaml.Node) -> str:
+    """A key as Helm names it (`y:` is "true", `1.0:` is "1"): how key paths are written."""
+    if not isinstance(node, yaml.ScalarNode) or node.style:
+        return str(node.value)
+    try:
+        return helm_key(resolve_plain(node.value))
+    except NotJson:
+        return str(node.value)
 
 
 def locate(text: str | bytes, keypath: KeyPath) -> int | None:

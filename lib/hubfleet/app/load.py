@@ -134,6 +134,16 @@ def load_fleet(source: Source) -> Fleet:
             continue
         hubs[folder] = model.parse_hub(hdoc, path, config.default_chart)
 
+    for top in (paths.CLUSTERS, paths.HUBS):
+        for name in source.hidden(top) if hasattr(source, "hidden") else ():
+            problems.append(
+                Problem(
+                    f"{top}/{name}",
+                    f"a folder starting with `.` is not read as a "
+                    f"{top[:-1]}; rename it, or move it out of {top}/",
+                    severity="warning",
+                )
+            )
     cross = located(cross_file_problems(config, clusters, hubs), source)
     problems.extend(cross)
     broken |= {p.hub for p in errors_only(cross) if p.hub}
@@ -145,6 +155,16 @@ def cross_file_problems(
 ) -> list[Problem]:
     """Rules between files: targets exist, names/domains unique, local hubs well placed."""
     out: list[Problem] = []
+    for name in config.rollout.canary.clusters:
+        if name not in clusters:
+            out.append(
+                Problem(
+                    FLEET_FILE,
+                    f"canary cluster `{name}` is not a cluster in clusters/{did_you_mean(name, clusters)}: "
+                    "the canary wave would be empty",
+                    ("rollout", "canary", "clusters"),
+                )
+            )
     domains: dict[str, str] = {}
     namespaces: dict[tuple[str, str], str] = {}
     ports: dict[int, str] = {}

@@ -214,29 +214,42 @@ def _hub_problems(
     cache_file = state_dir(root) / "cache" / "validate.json"
     keys = {n: _digest(fleet, fleet.hubs[n], schemas, digests) for n in names}
     cache = _read_cache(cache_file)
-    todo = [n for n in names if cache.get(n, {}).get("key") != keys[n]]
+    todo = [n for n in names if cache.get(n, {}).get("key") != keys[n] or "claims" not in cache[n]]
     results: dict[str, list[Problem]] = {
         n: [_cached_problem(p) for p in cache[n]["problems"]] for n in names if n not in todo
     }
+    claims: dict[str, list[list[Any]]] = {n: cache[n]["claims"] for n in names if n not in todo}
     for schema in {schemas.get(fleet.hubs[n].chart) for n in todo} - {None}:
         schema.compile()  # once, here: forked workers inherit it
     own_layers: dict[str, list[Problem]] = {}
     ctx = {"fleet": fleet, "schemas": schemas, "layer_todo": layers.todo}
     for part, own in parallel.chunked_map(_check_many, todo, ctx):
-        results.update(part)
+        for n, (found, claimed) in part.items():
+            results[n], claims[n] = found, claimed
         own_layers.update(own)
     for file, found in own_layers.items():
         layers.add(file, found)
     if todo:
         for n in todo:
-            cache[n] = {"key": keys[n], "problems": [asdict(p) for p in results[n]]}
+            cache[n] = {"key": keys[n], "problems": [asdict(p) for p in results[n]], "claims": claims[n]}
         _write_cache(cache_file, {n: cache[n] for n in cache if n in fleet.hubs})
-    return [p for n in names for p in results[n]]
+    # Hosts and TLS secrets across hubs: the checked ones, and the others' as last validated.
+    known = {n: e["claims"] for n, e in cache.items() if n in fleet.hubs and "claims" in e}
+    every = {**known, **claims}
+    files = {(n, tuple(c[1])): c[3] for n, cl in every.items() for c in cl}
+    shared = policy.shared_claim_problems(
+        {n: [(c[0], tuple(c[1]), c[2]) for c in cl] for n, cl in every.items()},
+        {n: (fleet.hubs[n].cluster, fleet.hubs[n].namespace, fleet.hubs[n].domain) for n in every},
+        lambda hub, where: files[(hub, where)],
+    )
+    return [p for n in names for p in results[n]] + located(
+        [p for p in shared if p.hub in names], fleet.source
+    )
 
 
 def _check_many(
     names: list[str], ctx: Mapping[str, Any]
-) -> tuple[dict[str, list[Problem]], dict[str, list[Problem]]]:
+) -> tuple[dict[str, tuple[list[Problem], list[list[Any]]]], dict[str, list[Problem]]]:
     """Check hubs, and each hub's own layer file where its layer check is not cached."""
     fleet, schemas, layer_todo = ctx["fleet"], ctx["schemas"], ctx["layer_todo"]
     own: dict[str, list[Problem]] = {}
@@ -244,17 +257,24 @@ def _check_many(
         file = layer_paths(fleet.hubs[n])[-1]
         if file in layer_todo:
             own[file] = _one_layer(file, fleet.source.read(file) or b"")
-    return {n: check_hub(fleet, n, schemas.get(fleet.hubs[n].chart)) for n in names}, own
+    return {n: check_hub_claims(fleet, n, schemas.get(fleet.hubs[n].chart)) for n in names}, own
 
 
 def check_hub(fleet: Fleet, name: str, schema: ChartSchema | None) -> list[Problem]:
     """Render, then chart schema, secrets and authenticator policy for one hub."""
+    return check_hub_claims(fleet, name, schema)[0]
+
+
+def check_hub_claims(
+    fleet: Fleet, name: str, schema: ChartSchema | None
+) -> tuple[list[Problem], list[list[Any]]]:
+    """`check_hub`, and the ingress hosts and TLS secrets the hub claims: [kind, keypath, name, file]."""
     hub = fleet.hubs[name]
     try:  # a layer that does not read or parse is this hub's problem, not the end of the run
         layers = hub_layers(fleet, hub)
         values = compose(layers, facts_for(fleet, hub))
     except HubfleetError as e:
-        return located(list(e.problems), fleet.source)
+        return located(list(e.problems), fleet.source), []
 
     def file_of(keypath: KeyPath) -> str:
         return layer_setting(layers, keypath) if layers else paths.hub(name).values
@@ -273,7 +293,11 @@ def check_hub(fleet: Fleet, name: str, schema: ChartSchema | None) -> list[Probl
         out.append(p)
     out += _token_route(hub, fleet.cluster_of(hub).is_local, effective, secret_docs)
     out += traitcheck.trait_problems(name, fleet.chart_of(hub), schema, layers, effective)
-    return located(out, fleet.source)
+    out += policy.interpolated_secret_problems(merge([d for _, d in layers]), values, file_of)
+    claimed = policy.ingress_claims(values)
+    out += policy.own_domain_problems(hub, claimed, file_of)
+    claims = [[kind, list(where), what, file_of(where)] for kind, where, what in claimed]
+    return located(out, fleet.source), claims
 
 
 def _schema_problems(

@@ -12,8 +12,8 @@ from typing import Any
 
 from hubfleet.core.errors import HubfleetError, KeyPath
 from hubfleet.core.model import Fleet, Hub
-from hubfleet.core.resolve import Facts, InterpolationProblem, resolve
-from hubfleet.core.tree import merge, sets
+from hubfleet.core.resolve import MISSING, Facts, InterpolationProblem, resolve
+from hubfleet.core.tree import leaves, merge, sets
 
 __all__ = ["Facts", "compose", "facts_for", "header", "layer_setting"]
 
@@ -24,10 +24,18 @@ def compose(layers: Layers, facts: Facts) -> dict[str, Any]:
     """Merge then resolve. Errors name the highest layer that sets the failing key."""
     merged = merge([data for _, data in layers])
     try:
-        return resolve(merged, facts)
+        values = resolve(merged, facts)
     except InterpolationProblem as e:
         file = layer_setting(layers, e.keypath)
         raise HubfleetError.at(file, e.message, e.keypath) from None
+    for keypath, value in leaves(values):
+        if value == MISSING:  # OmegaConf's "must be set": no layer set it, and Helm would get `???`
+            raise HubfleetError.at(
+                layer_setting(layers, keypath),
+                "is ??? (a value that must be set) and no later layer sets it: set it, or remove it",
+                keypath,
+            )
+    return values
 
 
 def layer_setting(layers: Layers, keypath: KeyPath) -> str:

@@ -231,7 +231,8 @@ def _problem(e: cerberus.errors.ValidationError, file: str, schema: dict) -> Pro
     elif rule == "type":
         msg = f"must be a {info} (got {type(e.value).__name__} {e.value!r})"
     elif rule == "regex":
-        msg = f"{e.value!r} is not valid here: {_regex_hint(str(key))}"
+        hint = "write why the check is waived" if path[:1] == ("waive",) else _regex_hint(str(key))
+        msg = f"{e.value!r} is not valid here: {hint}"
     elif rule == "empty":
         msg = "must not be empty"
     elif rule in ("min", "max"):
@@ -315,6 +316,8 @@ def chart_problems(doc: Mapping[str, Any], file: str) -> list[Problem]:
     for key, spec in (doc.get("charts") or {}).items():
         if not isinstance(spec, dict):
             continue
+        if isinstance(spec.get("path"), str) and (why := paths.confined(spec["path"])):
+            out.append(Problem(file, f"chart folder {spec['path']!r} {why}", ("charts", key, "path")))
         if not spec.get("path") and not spec.get("repo"):
             out.append(Problem(file, "needs `repo:` (with `version:`) or `path:`", ("charts", key)))
         elif spec.get("repo") and not spec.get("version"):
@@ -344,7 +347,24 @@ def cluster_problems(doc: Mapping[str, Any], file: str, folder: str) -> list[Pro
     provider = doc.get("provider")
     if provider in schemas.REQUIRED_BLOCK and provider not in doc:
         out.append(Problem(file, f"provider {provider} needs a `{provider}:` block", (provider,)))
+    kubeconfig = doc.get("kubeconfig") if provider == "kubeconfig" else None
+    name = kubeconfig.get("file") if isinstance(kubeconfig, dict) else None
+    if isinstance(name, str) and (why := paths.confined(name)):
+        out.append(
+            Problem(
+                file, f"kubeconfig file {name!r} {why} (a file in {folder_of(file)})", ("kubeconfig", "file")
+            )
+        )
     return out
+
+
+def folder_of(file: str) -> str:
+    return file.rsplit("/", 1)[0] + "/" if "/" in file else "./"
+
+
+def system_namespace(namespace: str) -> bool:
+    """Kubernetes' own namespaces (`kube-*`) and `default`: no hub is deployed into them."""
+    return re.match(schemas.SYSTEM_NAMESPACE, namespace) is not None
 
 
 def parse_hub(doc: Mapping[str, Any], file: str, default_chart: str) -> Hub:
@@ -364,6 +384,16 @@ def parse_hub(doc: Mapping[str, Any], file: str, default_chart: str) -> Hub:
 def hub_problems(doc: Mapping[str, Any], file: str, folder: str) -> list[Problem]:
     if doc.get("name") != folder:
         return [Problem(file, f"name must equal its folder `{folder}`", ("name",))]
+    namespace = doc.get("namespace", doc.get("name"))
+    if isinstance(namespace, str) and system_namespace(namespace):
+        key = "namespace" if "namespace" in doc else "name"
+        return [
+            Problem(
+                file,
+                f"namespace {namespace} is a Kubernetes system namespace: give the hub its own `namespace:`",
+                (key,),
+            )
+        ]
     return []
 
 

@@ -6,6 +6,7 @@ Pure: strings in, strings out (POSIX, relative to the fleet root, as Sources rea
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 __all__ = [
     "CLUSTERS",
@@ -19,6 +20,7 @@ __all__ = [
     "HubPaths",
     "SupportPaths",
     "cluster",
+    "confined",
     "hub",
     "layers",
     "rendered_path",
@@ -171,3 +173,17 @@ def values_schema(chart: str, default_chart: str) -> str:
     if chart == default_chart:
         return f"{SCHEMAS}/values.schema.json"
     return f"{SCHEMAS}/charts/{chart}.values.schema.json"
+
+
+def confined(rel: str) -> str | None:
+    """Why the path `rel`, named in a fleet file, could lead outside its folder; None if it cannot.
+
+    Paths in fleet files are relative and go down only: no `/...`, no `..`, no `~`, no backslash.
+    (Symbolic links are checked where files are read: `adapters.source`.)"""
+    if not rel or rel != rel.strip():
+        return "is empty or has surrounding blanks"
+    if "\\" in rel or rel.startswith("~") or PurePosixPath(rel).is_absolute():
+        return "must be a relative path inside the fleet (no `/...`, `~` or backslash)"
+    if ".." in PurePosixPath(rel).parts:
+        return "must not leave its folder (`..`): keep it inside the fleet"
+    return None

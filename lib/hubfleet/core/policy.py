@@ -84,6 +84,33 @@ def secret_key_problems(file: str, layer: Mapping[str, Any]) -> list[Problem]:
     return out
 
 
+def interpolated_secret_problems(
+    merged: Mapping[str, Any], values: Mapping[str, Any], file_of: Callable[[KeyPath], str]
+) -> list[Problem]:
+    """A secret-bearing key set by an interpolation (`client_secret: ${x}`) that resolves to a
+    plain value: layers hold no secrets, so that value is a secret written in a values file."""
+    out = []
+    for path, raw in leaves(merged):
+        if not (isinstance(raw, str) and "${" in raw and path and isinstance(path[-1], str)):
+            continue
+        if _fold(path[-1]) not in SECRET_KEYS:
+            continue
+        try:
+            value = _node(values, path)
+        except (KeyError, IndexError, TypeError):
+            continue
+        if not _is_placeholder(value):
+            out.append(
+                Problem(
+                    file_of(path),
+                    f"`{raw}` resolves to a plain value from a values file: a secret belongs in the "
+                    "hub's sops-encrypted secrets.yaml (`invoke secrets --hub <hub>`)",
+                    path,
+                )
+            )
+    return out
+
+
 def _node(data: Any, path: KeyPath) -> Any:
     for p in path:
         data = data[p]
@@ -168,6 +195,124 @@ def _auth_problems_at(
                     where,
                     severity="warning",
                     hub=hub.name,
+                )
+            )
+    return out
+
+
+# --- ingress: a hub's hosts are its own ------------------------------------------------
+
+Claim = tuple[str, KeyPath, str]  # (kind: "host" | "tls-secret", where in the values, the name)
+
+
+def ingress_claims(values: Mapping[str, Any]) -> list[Claim]:
+    """Every ingress host and TLS secret the values claim (z2jh's `ingress.hosts`, `ingress.tls`,
+    `proxy.https.hosts`), at the root and under a wrapper chart's key."""
+    prefixes: list[KeyPath] = [()] + [
+        (k,) for k, v in values.items() if isinstance(v, dict) and ("ingress" in v or "proxy" in v)
+    ]
+    out: list[Claim] = []
+    for prefix in prefixes:
+        node = _get(values, prefix)
+        ingress = node.get("ingress") if isinstance(node, dict) else None
+        if isinstance(ingress, dict) and ingress.get("enabled", True) is not False:
+            for i, host in _items(ingress.get("hosts")):
+                out.append(("host", (*prefix, "ingress", "hosts", i), host))
+            for i, tls in _items(ingress.get("tls"), dict):
+                for j, host in _items(tls.get("hosts")):
+                    out.append(("host", (*prefix, "ingress", "tls", i, "hosts", j), host))
+                if isinstance(tls.get("secretName"), str) and tls["secretName"]:
+                    out.append(
+                        ("tls-secret", (*prefix, "ingress", "tls", i, "secretName"), tls["secretName"])
+                    )
+        https = _get(values, (*prefix, "proxy", "https"))
+        if isinstance(https, dict) and https.get("enabled") is True:
+            for i, host in _items(https.get("hosts")):
+                out.append(("host", (*prefix, "proxy", "https", "hosts", i), host))
+    return out
+
+
+def _get(values: Any, path: KeyPath) -> Any:
+    for part in path:
+        values = values.get(part) if isinstance(values, dict) else None
+    return values
+
+
+def _items(node: Any, kind: type = str) -> list[tuple[int, Any]]:
+    return [(i, v) for i, v in enumerate(node) if isinstance(v, kind)] if isinstance(node, list) else []
+
+
+def own_domain_problems(hub: Hub, claims: list[Claim], file_of: Callable[[KeyPath], str]) -> list[Problem]:
+    """A hub's ingress hosts are its domain or below it, unless hub.yaml waives `foreign-host`."""
+    if "foreign-host" in hub.waive:
+        return []
+    out = []
+    for kind, where, name in claims:
+        if kind == "tls-secret" and "/" in name:
+            out.append(
+                Problem(
+                    file_of(where),
+                    f"TLS secret {name} names another namespace: a hub's TLS secret lives in its own "
+                    f"namespace {hub.namespace}; waive in hub.yaml (`waive: {{foreign-host: <reason>}}`) "
+                    "if it must",
+                    where,
+                    hub=hub.name,
+                )
+            )
+            continue
+        host = name.lower().rstrip(".")
+        if kind == "host" and host != hub.domain and not host.endswith("." + hub.domain):
+            out.append(
+                Problem(
+                    file_of(where),
+                    f"ingress host {name} is not this hub's domain {hub.domain} (or below it): "
+                    "a hub serves only its own domain; waive in hub.yaml "
+                    "(`waive: {foreign-host: <reason>}`) if it must",
+                    where,
+                    hub=hub.name,
+                )
+            )
+    return out
+
+
+def shared_claim_problems(
+    claims: Mapping[str, list[Claim]],
+    place_of: Mapping[str, tuple[str, str, str]],
+    file_of: Callable[[str, KeyPath], str],
+) -> list[Problem]:
+    """Ingress hosts are unique across the hubs of a cluster, TLS secrets across those of a
+    namespace (Kubernetes keeps a TLS secret in the Ingress's own namespace, so the same
+    `secretName` in two hubs' namespaces is two secrets). `place_of`: hub -> (cluster,
+    namespace, domain). A host belongs to the hub whose domain it is under; otherwise, and for
+    secrets, the first hub in name order keeps the claim. Every other claimant is an error."""
+
+    def key(hub: str, kind: str, name: str) -> tuple[str, str, str]:
+        cluster, namespace, _ = place_of[hub]
+        if kind == "host":
+            return (cluster, kind, name.lower().rstrip("."))
+        return (f"{cluster}/{namespace}", kind, name)
+
+    def own(hub: str, kind: str, name: str) -> bool:
+        host, domain = name.lower().rstrip("."), place_of[hub][2]
+        return kind == "host" and (host == domain or host.endswith("." + domain))
+
+    ordered = sorted(
+        ((not own(h, kind, name), h, kind, where, name) for h in claims for kind, where, name in claims[h]),
+        key=lambda t: (t[0], t[1]),
+    )
+    owner: dict[tuple[str, str, str], str] = {}
+    out = []
+    for _, hub, kind, where, name in ordered:
+        first = owner.setdefault(key(hub, kind, name), hub)
+        if first != hub:
+            what = "ingress host" if kind == "host" else "TLS secret"
+            out.append(
+                Problem(
+                    file_of(hub, where),
+                    f"{what} {name} is already claimed by hub `{first}` on cluster {place_of[hub][0]}: "
+                    "each hub needs its own",
+                    where,
+                    hub=hub,
                 )
             )
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextvars
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from hubfleet.core.errors import KeyPath, did_you_mean, format_keypath
 
 MISSING = "???"  # OmegaConf's mandatory-missing marker: a later ??? keeps the earlier value
+MAX_EXPANDED_CHARS = 1_000_000  # one value after interpolation: values that repeat each other stop here
 
 HUB_FACTS = ("name", "domain", "namespace", "stage")
 CLUSTER_FACTS = ("name", "provider")
@@ -68,6 +70,7 @@ def resolve(values: Mapping[str, Any], facts: Facts) -> dict[str, Any]:
     try:
         return _FastResolver(values, facts).run()
     except _NeedsOmegaConf:
+        _check_expansion(values)  # OmegaConf has no limit of its own: refuse a blow-up before it
         return _resolve_with_omegaconf(values, facts)
 
 
@@ -140,6 +143,8 @@ class _FastResolver:
                 raise _NeedsOmegaConf  # str() of None/bool/containers: let OmegaConf decide
             parts.append(text[pos:start] + str(value))
             pos = m.end()
+            if sum(map(len, parts)) > MAX_EXPANDED_CHARS:
+                raise _too_big(path)
         else:
             parts.append(text[pos:])
             return "".join(parts)
@@ -168,6 +173,47 @@ class _FastResolver:
         if node == MISSING:
             raise InterpolationProblem(path, f"`${{{m.group('key')}}}` is ??? (a value no layer set)")
         return self.node(target, node)
+
+
+def _too_big(path: KeyPath) -> InterpolationProblem:
+    return InterpolationProblem(
+        path,
+        f"expands to over {MAX_EXPANDED_CHARS:,} characters (interpolations that repeat each other): "
+        "write the value out",
+    )
+
+
+def _check_expansion(values: Mapping[str, Any]) -> None:
+    """Before OmegaConf: the size each string reaches once its `${a.b}` references are written out
+    (an upper bound, each reference counted with its own expansion), refused past the limit."""
+    strings: dict[KeyPath, str] = {}
+    todo: list[tuple[KeyPath, Any]] = [((), values)]
+    while todo:
+        path, node = todo.pop()
+        if isinstance(node, dict):
+            todo.extend(((*path, k), v) for k, v in node.items())
+        elif isinstance(node, list):
+            todo.extend(((*path, i), v) for i, v in enumerate(node))
+        elif isinstance(node, str) and "${" in node:
+            strings[path] = node
+    sizes: dict[KeyPath, int] = {}
+
+    def size(path: KeyPath, seen: frozenset[KeyPath]) -> int:
+        if path in sizes:
+            return sizes[path]
+        text = strings[path]
+        total = len(text)
+        for m in _SIMPLE.finditer(text):
+            ref = tuple(m.group("key").split(".")) if m.group("key") else None
+            if ref in strings and ref not in seen:
+                total += size(ref, seen | {path})
+            if total > MAX_EXPANDED_CHARS:
+                raise _too_big(path)
+        sizes[path] = total
+        return total
+
+    for path in strings:
+        size(path, frozenset())
 
 
 def _find_all(text: str, sub: str):
@@ -211,7 +257,18 @@ def _register_resolvers() -> None:
     from omegaconf import OmegaConf
 
     def fact(resolver: str):
-        return lambda name: _facts.get().lookup(resolver, str(name), ())
+        def lookup(*args: Any) -> str:  # `${hub:}` passes no name: say which facts there are
+            return _facts.get().lookup(resolver, str(args[0]) if args else "", ())
+
+        return lookup
+
+    def not_allowed(name: str):
+        def refuse(*_args: Any) -> Any:
+            raise ValueError(
+                f"`${{{name}:...}}` is not allowed in fleet values: write the value or key it means"
+            )
+
+        return refuse
 
     def machine_dependent(*_args: Any) -> Any:
         raise ValueError(
@@ -222,6 +279,8 @@ def _register_resolvers() -> None:
     OmegaConf.register_resolver("hub", fact("hub"), replace=True)
     OmegaConf.register_resolver("cluster", fact("cluster"), replace=True)
     OmegaConf.register_resolver("oc.env", machine_dependent, replace=True)
+    for name in ("oc.deprecated", "oc.decode", "oc.create"):  # warn on stderr, or build objects
+        OmegaConf.register_resolver(name, not_allowed(name), replace=True)
     _registered = True
 
 
@@ -237,10 +296,14 @@ def _resolve_with_omegaconf(values: Mapping[str, Any], facts: Facts) -> dict[str
     _register_resolvers()
     token = _facts.set(facts)
     try:
-        cfg = OmegaConf.create(dict(values))
-        return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a library warning is a problem with a place, not stderr noise
+            cfg = OmegaConf.create(dict(values))
+            return OmegaConf.to_container(cfg, resolve=True)  # type: ignore[return-value]
     except InterpolationProblem:
         raise
+    except Warning as e:
+        raise InterpolationProblem((), f"cannot resolve: {str(e).splitlines()[0]}") from None
     except OmegaConfBaseException as e:
         key = getattr(e, "full_key", "") or ""
         keypath = tuple(k for k in re.split(r"\.|\[|\]", str(key)) if k)

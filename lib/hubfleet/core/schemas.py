@@ -6,8 +6,10 @@ Unknown keys are rejected everywhere; provider blocks are required per provider.
 from __future__ import annotations
 
 # DNS-1123 label: Helm release names (<= 53 chars) and namespaces (<= 63 chars) must be one.
-DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-HOSTNAME = r"^(?=.{1,253}$)([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+# Every pattern ends in \Z, not $: `$` also matches before a trailing newline ("genomics\n").
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z"
+HOSTNAME = r"^(?=.{1,253}\Z)([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\Z"
+NOT_BLANK = r"^(?s:.*\S.*)\Z"  # some visible text: a waiver's reason
 PROVIDERS = ("local", "kubeconfig", "gke", "eks", "aks")
 STAGES = ("staging", "prod")
 
@@ -27,13 +29,15 @@ HEALTH_DEFAULTS = {"timeout": 300, "retries": 3, "prod": True}
 CANARY_DEFAULTS = {"clusters": (), "when": "chart"}
 
 # Policy checks a hub may waive in hub.yaml `waive:`, each with a written reason.
-WAIVABLE = ("dummy-authenticator", "allow-all", "tmp-authenticator")
+WAIVABLE = ("dummy-authenticator", "allow-all", "tmp-authenticator", "foreign-host")
+# Namespaces a hub may not take: Kubernetes' own (`kube-system`, `kube-public`, ...) and `default`.
+SYSTEM_NAMESPACE = r"^(kube-.*|default)\Z"
 
 _name = {"type": "string", "required": True, "empty": False}
 _str = {"type": "string", "empty": False}
 
 CHART = {
-    "repo": {**_str, "regex": r"^(https?|oci)://\S+$", "excludes": "path"},
+    "repo": {**_str, "regex": r"^(https?|oci)://\S+\Z", "excludes": "path"},
     "name": {**_str},
     "version": {**_str, "excludes": "path"},
     "path": {**_str, "excludes": ["repo", "version"]},
@@ -50,7 +54,7 @@ FLEET = {
         "type": "dict",
         "required": True,
         "empty": False,
-        "keysrules": {"type": "string", "regex": r"^[a-z0-9]([-a-z0-9_]*[a-z0-9])?$"},
+        "keysrules": {"type": "string", "regex": r"^[a-z0-9]([-a-z0-9_]*[a-z0-9])?\Z"},
         "valuesrules": {"type": "dict", "schema": CHART},
     },
     "default_chart": {**_str, "required": True},
@@ -117,7 +121,7 @@ HUB = {
     "waive": {
         "type": "dict",
         "keysrules": {"type": "string", "allowed": list(WAIVABLE)},
-        "valuesrules": {"type": "string", "empty": False},
+        "valuesrules": {"type": "string", "empty": False, "regex": NOT_BLANK},
     },
 }
 

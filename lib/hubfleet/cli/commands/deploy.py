@@ -10,6 +10,7 @@ from hubfleet.app.load import load_work_tree
 from hubfleet.app.plan import read_plan_json
 from hubfleet.cli import rolloutreport
 from hubfleet.cli.boundary import console
+from hubfleet.cli.options import named
 from hubfleet.core.errors import HubfleetError, did_you_mean, os_problem
 from hubfleet.core.model import Fleet
 from hubfleet.core.plan import Removed
@@ -26,6 +27,9 @@ def run(
     delete_namespaces: bool = False,
     summary: str | None = None,
 ) -> int:
+    hub = named(hub, "hub")
+    cluster = named(cluster, "cluster")
+    plan = named(plan, "plan")
     from hubfleet.adapters import runner
     from hubfleet.app.deploy import deploy_hub
     from hubfleet.core import rollout

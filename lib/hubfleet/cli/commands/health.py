@@ -6,9 +6,11 @@ from hubfleet.adapters.hubapi import check
 from hubfleet.app.health import hub_endpoint
 from hubfleet.app.load import load_work_tree
 from hubfleet.cli.boundary import console, err_console
+from hubfleet.cli.options import named
 
 
 def run(hub: str) -> int:
+    hub = named(hub, "hub")
     root, fleet = load_work_tree()
     fleet.hub(hub)  # unknown hub: one line with a 'did you mean'
     url, token = hub_endpoint(root, fleet, hub)

@@ -7,10 +7,12 @@ from collections.abc import Sequence
 from hubfleet.app.load import load_work_tree, touched
 from hubfleet.app.renderall import render_fleet, stale_files, write_rendered
 from hubfleet.cli.boundary import console
+from hubfleet.cli.options import named
 from hubfleet.core.errors import HubfleetError
 
 
 def run(hub: str | None = None, check: bool = False, files: Sequence[str] | None = None) -> int:
+    hub = named(hub, "hub")
     root, fleet = load_work_tree()
     names = [hub] if hub else touched(fleet, files)
     if names == []:

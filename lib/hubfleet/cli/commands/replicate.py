@@ -7,9 +7,11 @@ from pathlib import Path
 from hubfleet.app.load import load_work_tree
 from hubfleet.app.replicate import write_replica
 from hubfleet.cli.boundary import console
+from hubfleet.cli.options import named
 
 
 def run(hub: str, out: str) -> int:
+    hub = named(hub, "hub")
     root, fleet = load_work_tree()
     target = Path(out).resolve()
     files = write_replica(root, fleet, hub, target)

@@ -16,6 +16,7 @@ from hubfleet.adapters.sops import is_encrypted
 from hubfleet.adapters.source import find_root
 from hubfleet.app.load import load_work_tree
 from hubfleet.cli.boundary import console
+from hubfleet.cli.options import named
 from hubfleet.core import paths
 from hubfleet.core.errors import HubfleetError
 
@@ -37,6 +38,7 @@ def edit_argv(root: Path, hub: str, *, runner: Runner = run_command) -> list[str
 
 
 def run(hub: str, runner: Runner = run_command) -> int:
+    hub = named(hub, "hub")
     root = find_root()
     argv = edit_argv(root, hub, runner=runner)
     runner(argv, cwd=root, interactive=True)  # type: ignore[call-arg]

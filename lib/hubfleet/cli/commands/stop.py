@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from hubfleet.app.load import load_work_tree
 from hubfleet.cli.boundary import console
+from hubfleet.cli.options import named
 from hubfleet.core.errors import HubfleetError
 from hubfleet.local import provider as local
 
 
 def run(hub: str) -> int:
+    hub = named(hub, "hub")
     root, fleet = load_work_tree()
     target = fleet.hub(hub)
     cluster = fleet.cluster_of(target)

@@ -7,12 +7,14 @@ from collections.abc import Sequence
 from hubfleet.app.load import load_work_tree, touched
 from hubfleet.app.validate import deep_problems, validate_fleet
 from hubfleet.cli.boundary import console, print_problems
+from hubfleet.cli.options import named
 from hubfleet.core.errors import errors_only
 
 
 def run(
     hub: str | None = None, offline: bool = False, deep: bool = False, files: Sequence[str] | None = None
 ) -> int:
+    hub = named(hub, "hub")
     root, fleet = load_work_tree()
     names = [hub] if hub else touched(fleet, files)
     if names == []:
