@@ -3,6 +3,7 @@ help and error boundary."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,34 @@ def test_files_after_double_dash_pick_the_hubs_they_touch(example_fleet):
     assert "2 rendered file(s) up to date" in proc.stdout  # eu-staging and climate
     proc = _run([HUBFLEET, "render", "--check", "--", "README.md"], example_fleet)
     assert proc.returncode == 0 and "nothing to render" in proc.stdout
+
+
+def test_the_new_tasks_pass_their_options_on(example_fleet):
+    """Every day-two task through the console script: options reach the command."""
+    proc = _run([HUBFLEET, "new-hub", "Bad", "--cluster", "uni-west"], example_fleet)
+    assert proc.returncode == 1 and "hub name: `Bad` is not usable" in proc.stderr
+    proc = _run(
+        [
+            HUBFLEET,
+            "new-cluster",
+            "east",
+            "--provider",
+            "eks",
+            "--region",
+            "us-east-1",
+            "--role-arn",
+            "arn:x",
+        ],
+        example_fleet,
+    )
+    assert proc.returncode == 0, proc.stderr
+    text = (example_fleet / "clusters/east/cluster.yaml").read_text()
+    assert "region: us-east-1" in text and "role_arn: arn:x" in text and "cluster: east" in text
+    proc = _run([HUBFLEET, "status", "--json", "--cluster", "east"], example_fleet)
+    assert proc.returncode == 0, proc.stderr
+    assert {r["kind"] for r in json.loads(proc.stdout)} == {"support"}  # no hubs yet: its support releases
+    proc = _run([HUBFLEET, "logs", "--hub", "uni-staging", "--component", "nope"], example_fleet)
+    assert (
+        proc.returncode == 1
+        and "--component nope: use one of hub, proxy, autohttps, user:NAME" in proc.stderr
+    )

@@ -14,7 +14,7 @@ from invoke import Collection, Exit, task
 from hubfleet.cli.boundary import boundary
 
 
-def _run(command: str, **kwargs) -> None:
+def _run(command: str, /, **kwargs) -> None:
     from importlib import import_module
 
     code = boundary(import_module(f"hubfleet.cli.commands.{command}").run, **kwargs)
@@ -259,7 +259,7 @@ def status(c, cluster=None, json=False, live=False):
 @task(help={"cluster": "the cluster whose temporary credentials the shell gets"})
 def shell(c, cluster):
     """A shell (or `-- CMD`) with one cluster's credentials in KUBECONFIG, removed on exit."""
-    _run("shell", cluster=cluster, command=c.remainder or None)
+    _run("shell", cluster=cluster, line=c.remainder or None)
 
 
 @task(

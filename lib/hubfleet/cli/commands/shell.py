@@ -7,6 +7,7 @@ from hubfleet.app.load import load_work_tree
 from hubfleet.cli.boundary import err_console
 
 
-def run(cluster: str, command: str | None = None) -> int:
+def run(cluster: str, line: str | None = None) -> int:
+    """`line`: the command after `--`, run by `$SHELL -c` (None: an interactive shell)."""
     root, fleet = load_work_tree()
-    return debug.shell(root, fleet, cluster, command, echo=lambda t: err_console.print(t, markup=False))
+    return debug.shell(root, fleet, cluster, line, echo=lambda t: err_console.print(t, markup=False))
