@@ -161,8 +161,10 @@ def test_this_repositorys_config_runs_the_same_hooks():
     assert set(used) == set(offered) == {"hubfleet-render-check", "hubfleet-validate"}
     for hook_id, hook in used.items():
         assert hook["entry"] == "./dev " + offered[hook_id]["entry"]
-        for key in ("args", "files", "require_serial"):
+        for key in ("files", "require_serial"):
             assert hook[key] == offered[hook_id][key], (hook_id, key)
+        assert hook["args"][-1] == offered[hook_id]["args"][-1] == "--"  # the staged files follow it
+        assert set(hook["args"]) - set(offered[hook_id]["args"]) <= {"--offline"}
     for path in (".pre-commit-hooks.yaml", ".pre-commit-config.yaml"):
         verb = "validate-manifest" if "hooks" in path else "validate-config"
         proc = subprocess.run([str(PRE_COMMIT), verb, str(REPO / path)], capture_output=True, text=True)
