@@ -20,6 +20,7 @@ FILES = {
     "hubs/teach/hub.yaml": b"name: teach\ncluster: uni\ndomain: teach.hub.uni.example\nchart: other\n",
     "hubs/demo/hub.yaml": b"name: demo\ncluster: lab\ndomain: demo.localhost\n",
     "hubs/broken/hub.yaml": b"name: broken\ncluster: uni\n",
+    "clusters/bad/cluster.yaml": b"name: bad\nprovider: gcp\n",
 }
 
 
@@ -70,6 +71,10 @@ def _lines(excinfo) -> list[str]:
         (
             {"name": "chem", "cluster": "empty"},
             "--domain: cluster empty has no hubs to take a domain from: give --domain",
+        ),
+        (
+            {"name": "chem", "cluster": "bad"},
+            "--cluster: clusters/bad/cluster.yaml does not load: fix it first",
         ),
     ],
 )

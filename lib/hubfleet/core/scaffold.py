@@ -108,7 +108,12 @@ def plan_hub(
         problems.append(bad_name)
     elif name in view.hubs or name in view.hub_folders:
         problems.append(Problem(paths.hub(name).folder, "already exists: choose another name"))
-    if cluster not in view.clusters:
+    if cluster in view.cluster_folders and cluster not in view.clusters:
+        where = paths.cluster(cluster).cluster_yaml
+        problems.append(
+            Problem("--cluster", f"{where} does not load: fix it first (`invoke validate` says why)")
+        )
+    elif cluster not in view.clusters:
         known = [*view.clusters, *view.cluster_folders]
         problems.append(
             Problem("--cluster", f"no cluster `{cluster}` in clusters/{did_you_mean(cluster, known)}")
