@@ -74,6 +74,12 @@ def run(
         interrupted=runner.interrupted,
     )
     pruned = _prune(root, fleet, removed, delete_namespaces) if prune else []
+    if removed and not prune:
+        names = ", ".join(r.name for r in removed)
+        console.print(
+            f"note: removed from the repository, left installed: {names} (`--prune` uninstalls them)",
+            markup=False,
+        )
     _write_summary(summary, rolloutreport.markdown(report, pruned))
     return 0 if report.ok and all(r.ok for r in pruned) else 1
 
