@@ -30,7 +30,7 @@ pytestmark = [
 
 SCRIPT = r"""
 const { chromium } = require(process.env.PLAYWRIGHT_CORE);
-const [hub, user, shot, profile, executablePath] = process.argv.slice(2);
+const [hub, user, shot, profile, executablePath, password] = process.argv.slice(2);
 (async () => {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath,
@@ -42,7 +42,7 @@ const [hub, user, shot, profile, executablePath] = process.argv.slice(2);
     const page = context.pages()[0] || (await context.newPage());
     await page.goto(hub + "hub/login", { timeout: 30000 });
     await page.fill("#username_input", user);
-    await page.fill("#password_input", "any-password");
+    await page.fill("#password_input", password);
     await Promise.all([page.waitForURL(/\/user\//, { timeout: 90000 }), page.click("#login_submit")]);
     await page.waitForSelector(".jp-Launcher", { timeout: 90000 });
     await page.screenshot({ path: shot });
@@ -70,7 +70,16 @@ def test_log_in_and_reach_jupyterlab(local_hub, playwright_core, tmp_path):
     script.write_text(SCRIPT)
     shot = tmp_path / "jupyterlab.png"
     done = run(
-        ["node", str(script), hub.url, "browser-user", str(shot), str(tmp_path / "profile"), str(CHROMIUM)],
+        [
+            "node",
+            str(script),
+            hub.url,
+            "browser-user",
+            str(shot),
+            str(tmp_path / "profile"),
+            str(CHROMIUM),
+            hub.password,  # the demo hub's own password (a local hub has one: never "any password")
+        ],
         env={"PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "PLAYWRIGHT_CORE": str(playwright_core)},
         timeout=240,
         check=False,

@@ -74,6 +74,7 @@ def start_deploy(env, **extra: str) -> subprocess.Popen:
         "HUBFLEET_SOPS": str(env.bin / "sops"),
         "TMPDIR": str(env.tmp),
         "PYTHONUNBUFFERED": "1",
+        "COLUMNS": "400",  # one line per result: the messages are checked whole
         **extra,
     }
     return subprocess.Popen(
@@ -208,3 +209,39 @@ def test_secrets_reach_helm_in_memory_only(faulty):
     assert secrets_arg.startswith("/dev/fd/") and kube_arg.startswith("/dev/fd/"), argv
     assert call["values"][secrets_arg] == f"secretToken: {faulty.secret}\n"
     assert faulty.secret not in out and faulty.kube_token not in out
+
+
+def test_one_deploy_per_fleet_at_a_time(faulty):
+    """A second `invoke deploy` while one runs: one line naming the holder, and helm never overlaps."""
+    first = start_deploy(faulty, STANDIN_SLEEP="6")
+    try:
+        assert wait_for(lambda: helm_upgrade_running(faulty))
+        second = start_deploy(faulty)
+        out = second.communicate(timeout=60)[0].decode()
+        assert second.returncode == 1, out
+        assert "another deploy of this fleet is running (pid" in out and "invoke deploy --hub alpha" in out
+        assert "Traceback" not in out
+        assert first.wait(timeout=60) == 0
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait()
+    assert len(records(faulty.log, "upgrade")) == 1
+
+
+def test_one_helm_per_release_across_fleet_copies(faulty, tmp_path):
+    """Two state folders (two copies of a fleet) deploying the same release: the second waits for
+    nothing and fails that release, naming the holder."""
+    first = start_deploy(faulty, STANDIN_SLEEP="6")
+    try:
+        assert wait_for(lambda: helm_upgrade_running(faulty))
+        second = start_deploy(faulty, HUBFLEET_STATE=str(tmp_path / "other-state"))
+        out = second.communicate(timeout=120)[0].decode()
+        assert second.returncode == 1, out
+        assert "release alpha in namespace alpha on cluster k1 is being deployed by another process" in out
+        assert first.wait(timeout=60) == 0
+    finally:
+        if first.poll() is None:
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait()
+    assert len(records(faulty.log, "upgrade")) == 1

@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from hubfleet.adapters import charts, helm, memfile, providers
+from hubfleet.adapters.locks import release_lock
 from hubfleet.adapters.runner import CommandError, Interrupted, Runner, mask_secrets, run
 from hubfleet.app.layered_secrets import SharedSecrets, merged_secrets, secret_files
 from hubfleet.app.layered_secrets import describe as describe_secrets
@@ -106,7 +107,10 @@ def release(
     charts.ensure_dependencies(root, chart, runner=runner)
     merged = merged_secrets(root, hub, shared, runner=runner)
     held_in = [(merged.data, f"secrets of {hub.name}, merged")] if merged else []
-    with providers.credentials(cluster, root, runner) as creds:
+    with (
+        release_lock(cluster.name, hub.namespace, hub.release),  # one helm on a release at a time
+        providers.credentials(cluster, root, runner) as creds,
+    ):
         on_cluster = ReleaseOnCluster(root, hub, rollout, creds, runner)
         notes = [n for n in [on_cluster.recover_stuck()] if n]
         mask: Sequence[str] = [*(merged.mask if merged else []), *creds.mask]

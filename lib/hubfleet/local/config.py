@@ -121,6 +121,7 @@ class LocalEnv:
     chp: str  # configurable-http-proxy executable
     health_token: str
     as_root: bool = False
+    password: str = ""  # this hub's own password for DummyAuthenticator (state/password, 0600)
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,15 @@ def build(
         c.setdefault(cls, {}).update(cfg)
 
     check_authenticator(c["JupyterHub"].get("authenticator_class"))
+    # DummyAuthenticator with no password lets anyone on this machine in, as the user running the
+    # hub (root, often): a local hub gets its own password unless the values chose one.
+    if is_dummy(c["JupyterHub"].get("authenticator_class")) and env.password:
+        dummy = c.setdefault("DummyAuthenticator", {})
+        if not dummy.get("password"):
+            dummy["password"] = env.password
+    for service in services:  # hub-managed services (the idle culler) carry the marker too
+        if service.get("command"):
+            service["environment"] = {**(service.get("environment") or {}), MARKER: env.state}
     spawner_class, replaced = local_spawner(c["JupyterHub"].get("spawner_class"))
     c["JupyterHub"].update(pinned(env))  # where this hub lives on this machine: always ours
     c["JupyterHub"]["spawner_class"] = spawner_class
@@ -334,6 +344,14 @@ REMOTE_ONLY_AUTHENTICATORS = ("oauthenticator", "ldapauthenticator", "jupyterhub
 REMOTE_ONLY_ALIASES = ("pam", "default", "github", "google", "cilogon", "generic", "gitlab", "azuread")
 AUTHENTICATOR_KEY = ("hub", "config", "JupyterHub", "authenticator_class")
 SPAWNER_KEY = ("hub", "config", "JupyterHub", "spawner_class")
+
+
+DUMMY_NAMES = ("dummy", "jupyterhub.auth.DummyAuthenticator", "DummyAuthenticator")
+
+
+def is_dummy(value: Any) -> bool:
+    """JupyterHub's DummyAuthenticator, by alias or class path (unset: JupyterHub's default is PAM)."""
+    return isinstance(value, str) and value in DUMMY_NAMES
 
 
 def check_authenticator(value: Any) -> None:

@@ -55,9 +55,12 @@ def bin_dir() -> Path:
 
 
 def _secret_file(path: Path, make: str) -> str:
-    if path.exists():
-        return path.read_text().strip()
-    path.write_text(make)
+    """The secret kept in `path` (0600), made now if the file is missing or empty."""
+    if path.exists() and (kept := path.read_text().strip()):
+        return kept
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(make)
     path.chmod(0o600)
     return make
 
@@ -109,6 +112,7 @@ def up(
         pid = process.read_pid(state / "hub.pid")
         running = process.alive(pid)
         token = _secret_file(state / "health-token", secrets.token_hex(32))
+        password = _secret_file(state / "password", secrets.token_urlsafe(12))
         hub_api, proxy_api = _ports(state, running, port)
         env = LocalEnv(
             hub=name,
@@ -120,6 +124,7 @@ def up(
             chp=str(chp),
             health_token=token,
             as_root=hasattr(os, "geteuid") and os.geteuid() == 0,
+            password=password,
         )
         cfg = build(values, env, chart_defaults)  # LocalConfigError: the caller names the values file
         _check_authenticator_installed(cfg)
@@ -146,7 +151,7 @@ def up(
             env=hub_environment(cfg, env),
             log=log,
         )
-        (state / "hub.pid").write_text(str(pid))
+        process.write_pid(state / "hub.pid", pid, state)
         try:
             _wait_ready(name, url, token, pid, log, timeout)
         except BaseException:

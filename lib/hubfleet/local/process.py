@@ -4,13 +4,15 @@
 here, in its own session, logging to a file. JupyterHub starts the proxy and the
 single-user servers in sessions of their own, so one process group is not enough:
 every process of a hub carries `HUBFLEET_LOCAL_HUB=<state dir>` in its environment
-(the spawner's `environment` passes it to servers and their kernels), and `stop`
-ends all processes carrying it, plus the hub's descendants.
+(the spawner's `environment` passes it to servers and their kernels, each managed service's
+to the idle culler), and `stop` ends all processes carrying it, plus the hub's descendants.
+A pid from `hub.pid` is used only when it provably is our hub (`read_pid`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -64,11 +66,38 @@ def alive(pid: int | None) -> bool:
         return False
 
 
+def write_pid(pidfile: Path, pid: int, state: Path) -> None:
+    """Record the hub's pid with what proves it ours later: start time, command line, marker."""
+    psutil = _psutil()
+    proc = psutil.Process(pid)
+    record = {"pid": pid, "create_time": proc.create_time(), "cmdline": proc.cmdline(), "marker": str(state)}
+    pidfile.write_text(json.dumps(record))
+
+
 def read_pid(pidfile: Path) -> int | None:
+    """The pid in `pidfile` if that process is provably the hub we started, else None.
+
+    Ours only when its start time and command line are the ones recorded and it carries our
+    marker (`HUBFLEET_LOCAL_HUB=<state dir>`): a stale pid file, a reused pid or a hand-written one
+    names someone else's process, which is never signalled."""
+    psutil = _psutil()
     try:
-        return int(pidfile.read_text().strip())
-    except (FileNotFoundError, ValueError):
+        record = json.loads(pidfile.read_text())
+        pid, started, cmdline = int(record["pid"]), float(record["create_time"]), list(record["cmdline"])
+        marker = str(record["marker"])
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None  # absent, or an old plain-number file: nothing proves whose pid it is
+    if marker != str(pidfile.parent):
         return None
+    try:
+        proc = psutil.Process(pid)
+        if abs(proc.create_time() - started) > 0.01 or proc.cmdline() != cmdline:
+            return None
+        if proc.environ().get(MARKER) != marker:
+            return None
+    except psutil.Error:
+        return None
+    return pid
 
 
 def processes_of(state: Path, pid: int | None = None) -> list[psutil.Process]:

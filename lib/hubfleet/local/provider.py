@@ -87,17 +87,20 @@ def deploy(root: Path, fleet: Fleet, hub: Hub, *, echo=print) -> LocalResult:
         )
     what = "started" if running.changed else "already running with this config"
     echo(f"{hub.name}: {what} at {running.url} (log: {running.state / 'hub.log'})")
-    echo(f"  log in: {login_hint(running.config.traits if running.config else {})}")
+    echo(f"  log in: {login_hint(running.config.traits if running.config else {}, running.state)}")
     return LocalResult(
         hub.name, True, f"{what}: {running.url}", time.monotonic() - start, running.url, running.changed
     )
 
 
-def login_hint(traits: dict[str, dict[str, Any]]) -> str:
-    """How a person logs in, from the authenticator the values chose."""
+def login_hint(traits: dict[str, dict[str, Any]], state: Path | None = None) -> str:
+    """How a person logs in, from the authenticator the values chose (and this hub's password)."""
     auth = traits.get("JupyterHub", {}).get("authenticator_class")
     if auth in (None, "dummy", "jupyterhub.auth.DummyAuthenticator"):
         password = traits.get("DummyAuthenticator", {}).get("password")
+        kept = state / "password" if state is not None else None
+        if password and kept is not None and kept.is_file() and kept.read_text().strip() == password:
+            return f"any user name, password {password} (this hub's own, kept in {kept}, mode 0600)"
         return "any user name, " + (
             "the password from DummyAuthenticator.password" if password else "any password"
         )

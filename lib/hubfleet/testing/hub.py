@@ -45,6 +45,12 @@ class SyncHub:
         return self._running.app
 
     @property
+    def password(self) -> str | None:
+        """A local hub's own DummyAuthenticator password (kept in `<state>/password`), or None."""
+        kept = self._running.state / "password"
+        return kept.read_text().strip() if kept.is_file() else None
+
+    @property
     def log(self) -> str:
         return self._running.read_log()
 

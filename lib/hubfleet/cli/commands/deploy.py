@@ -30,9 +30,7 @@ def run(
     hub = named(hub, "hub")
     cluster = named(cluster, "cluster")
     plan = named(plan, "plan")
-    from hubfleet.adapters import runner
     from hubfleet.app.deploy import deploy_hub
-    from hubfleet.core import rollout
 
     root, fleet = load_work_tree()
     if (prune or delete_namespaces) and not plan:
@@ -54,6 +52,22 @@ def run(
             console.print(f"{r.hub}: {r.message}", style="red", markup=False)
         _write_summary(summary, f"dry run: {len(names)} hub(s) shown, nothing deployed")
         return 0 if all(r.ok for r in results) else 1
+    from hubfleet.adapters.locks import deploy_lock
+    from hubfleet.adapters.source import state_dir
+
+    what = "invoke deploy " + " ".join(
+        f"--{k} {v}" for k, v in (("hub", hub), ("cluster", cluster), ("plan", plan)) if v
+    )
+    with deploy_lock(state_dir(root), what.strip()):
+        return _deploy(root, fleet, names, planned, removed, no_health, prune, delete_namespaces, summary)
+
+
+def _deploy(root, fleet, names, planned, removed, no_health, prune, delete_namespaces, summary) -> int:
+    """The rollout itself, under the fleet's deploy lock."""
+    from hubfleet.adapters import runner
+    from hubfleet.app.deploy import deploy_hub
+    from hubfleet.core import rollout
+
     targets = [rollout.Target(n, fleet.hubs[n].cluster, fleet.hubs[n].stage) for n in names]
     if not no_health:  # canary, always: a cluster's staging hubs are checked before its prod hubs
         targets = rollout.canary_checks(targets, staging_hubs(fleet))
