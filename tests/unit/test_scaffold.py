@@ -46,6 +46,11 @@ def _lines(excinfo) -> list[str]:
         ({"name": "Chem", "cluster": "uni"}, "hub name: `Chem` is not usable: use lowercase letters"),
         ({"name": "c" * 54, "cluster": "uni"}, "at most 53 characters"),
         ({"name": "-x", "cluster": "uni"}, "is not usable"),
+        (
+            {"name": "kube-lab", "cluster": "uni"},
+            "hub name: `kube-lab` would deploy into a Kubernetes system namespace",
+        ),
+        ({"name": "default", "cluster": "uni"}, "a Kubernetes system namespace"),
         ({"name": "teach", "cluster": "uni"}, "hubs/teach: already exists"),
         ({"name": "broken", "cluster": "uni"}, "hubs/broken: already exists"),  # a folder that does not load
         (

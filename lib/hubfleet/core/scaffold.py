@@ -16,7 +16,7 @@ import yaml
 
 from hubfleet.core import paths, schemas
 from hubfleet.core.errors import HubfleetError, Problem, did_you_mean
-from hubfleet.core.model import Cluster, Hub
+from hubfleet.core.model import Cluster, Hub, system_namespace
 
 __all__ = ["CLUSTER_OPTIONS", "Scaffold", "plan_cluster", "plan_hub", "suggest_domain"]
 
@@ -108,6 +108,10 @@ def plan_hub(
         problems.append(bad_name)
     elif name in view.hubs or name in view.hub_folders:
         problems.append(Problem(paths.hub(name).folder, "already exists: choose another name"))
+    elif system_namespace(name):
+        problems.append(
+            Problem("hub name", f"`{name}` would deploy into a Kubernetes system namespace: choose another")
+        )
     if cluster in view.cluster_folders and cluster not in view.clusters:
         where = paths.cluster(cluster).cluster_yaml
         problems.append(
@@ -119,12 +123,7 @@ def plan_hub(
             Problem("--cluster", f"no cluster `{cluster}` in clusters/{did_you_mean(cluster, known)}")
         )
     if stage not in schemas.STAGES:
-        problems.append(
-            Problem(
-                "--stage",
-                _one_of(schemas.STAGES, stage),
-            )
-        )
+        problems.append(Problem("--stage", _one_of(schemas.STAGES, stage)))
     model_hub = None
     if like is not None:
         model_hub = view.hubs.get(like)
