@@ -17,12 +17,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
-
-from devtools import synth
 from hubfleet.adapters.runner import run
 from hubfleet.adapters.source import state_dir
 
@@ -30,9 +26,24 @@ __all__ = ["main"]
 
 CHART_DIR = "charts/jupyterhub-4.4.0"
 PROJECT = Path(__file__).resolve().parents[1]  # the checkout (devtools/bench.py)
-console = Console(highlight=False)
-if not console.is_terminal:  # CI logs: wide enough that the table never wraps
-    console = Console(highlight=False, width=160)
+if TYPE_CHECKING:
+    from rich.table import Table
+
+
+class _LazyConsole:
+    """rich, imported by the parent only: a measured child imports what the step itself needs."""
+
+    def __getattr__(self, name: str) -> Any:
+        from rich.console import Console
+
+        real = Console(highlight=False)
+        if not real.is_terminal:  # CI logs: wide enough that the table never wraps
+            real = Console(highlight=False, width=160)
+        globals()["console"] = real
+        return getattr(real, name)
+
+
+console: Any = _LazyConsole()
 
 
 def shared_chart() -> Path | None:
@@ -258,6 +269,8 @@ def _ok(good: bool) -> str:
 
 
 def report(n: int, cold: dict, warm: dict, rend: dict, naive: dict, helm: dict | str, cores: float) -> Table:
+    from rich.table import Table
+
     t = Table(title=f"hubfleet bench: {n} hubs", title_justify="left")
     for col in ("measure", "wall s", "work s", "CPU s", "peak MB", "per hub ms", "target", ""):
         t.add_column(col, justify="left" if col in ("measure", "target") else "right")
@@ -322,6 +335,8 @@ def report(n: int, cold: dict, warm: dict, rend: dict, naive: dict, helm: dict |
 
 
 def status_figures(root: Path, n: int) -> Table:
+    from rich.table import Table
+
     """`hubfleet status` (table and --json) as a user runs it: a fresh process, output discarded.
 
     Target: 2000 hubs print in under a second without --live (issue 13). The best of three runs,
@@ -347,6 +362,10 @@ def status_figures(root: Path, n: int) -> Table:
 
 
 def bench(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    from devtools import synth
+
     chart = shared_chart()
     work = Path(args.root) if args.root else Path(tempfile.mkdtemp(prefix="hubfleet-bench-"))
     root = work / "fleet"

@@ -21,8 +21,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
 from hubfleet.adapters import helm, yamlio
 from hubfleet.adapters.runner import CommandError, Runner, run
 from hubfleet.adapters.source import state_dir
@@ -251,6 +249,8 @@ def _cached(root: Path, chart: Chart, *, offline: bool, runner: Runner) -> tuple
     info = _read_entry(entry)
     if info is not None or offline:
         return (entry, info) if info is not None else None
+    from filelock import FileLock  # ~30-80 ms to import: only when writing
+
     with FileLock(str(entry) + ".lock", timeout=600):
         info = _read_entry(entry)  # pulled by another process while we waited
         if info is None:
@@ -342,6 +342,8 @@ def seed_cache(root: Path, chart: Chart, folder: Path) -> Path:
                 shutil.copyfile(folder / name, tmp / "chart" / name)
         meta = {"digest": folder_digest(tmp / "chart"), "source": f"seeded from {folder}", "seeded": True}
         (tmp / "meta.json").write_text(json.dumps(meta))
+
+    from filelock import FileLock  # ~30-80 ms to import: only when writing
 
     with FileLock(str(entry) + ".lock", timeout=600):
         _publish(entry, build)

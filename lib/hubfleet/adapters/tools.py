@@ -20,8 +20,6 @@ import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 
-from filelock import FileLock
-
 from hubfleet.adapters.runner import CommandError, Runner, run
 from hubfleet.adapters.source import state_dir
 from hubfleet.core.errors import HubfleetError
@@ -179,6 +177,8 @@ def _pip_download(spec: str, folder: Path, runner: Runner, extra: tuple[str, ...
 def _ensure(root: Path, name: str, fetch) -> Path:
     dest = tools_bin(root) / name
     dest.parent.mkdir(parents=True, exist_ok=True)
+    from filelock import FileLock  # ~30-80 ms to import: only when writing
+
     with FileLock(str(dest.parent.parent / f".{name}.lock"), timeout=1200):
         if _executable(dest):  # another process installed it while we waited
             return dest

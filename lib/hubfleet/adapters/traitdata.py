@@ -6,22 +6,21 @@ Read only by validation, on first use: commands that do not validate never open 
 from __future__ import annotations
 
 import functools
-import gzip
 import json
 import re
-from importlib import resources
+from pathlib import Path
 
-from ..core.traits import Catalogue
-from ..core.versions import version_key as _version_key
+from hubfleet.core.traits import Catalogue
+from hubfleet.core.versions import version_key as _version_key
 
 __all__ = ["catalogue", "digest", "known_versions", "nearest"]
 
-_FOLDER = "data/traits"
+_FOLDER = Path(__file__).resolve().parents[1] / "data" / "traits"  # package data, beside the code
 _NAME = re.compile(r"jupyterhub-(.+)\.json\.gz")
 
 
-def _files():
-    return resources.files("hubfleet").joinpath(_FOLDER)
+def _files() -> Path:
+    return _FOLDER
 
 
 @functools.cache
@@ -36,6 +35,8 @@ def catalogue(version: str) -> Catalogue | None:
     """The catalogue of exactly this chart version, or None."""
     if version not in known_versions():
         return None
+    import gzip
+
     data = _files().joinpath(f"jupyterhub-{version}.json.gz").read_bytes()
     return Catalogue(json.loads(gzip.decompress(data)))
 

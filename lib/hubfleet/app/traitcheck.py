@@ -8,14 +8,14 @@ finding on the layer that sets the key, or on a fleet chart folder's own `values
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from hubfleet.adapters import traitdata
-from hubfleet.core.chartschema import ChartSchema
 from hubfleet.core.errors import KeyPath, Problem
-from hubfleet.core.hubconfig import Z2jh, check
-from hubfleet.core.model import Chart
 from hubfleet.core.tree import sets
+
+if TYPE_CHECKING:
+    from hubfleet.core.chartschema import ChartSchema
+    from hubfleet.core.model import Chart
 
 __all__ = ["placements", "trait_problems"]
 
@@ -38,6 +38,9 @@ def trait_problems(
     effective: Mapping[str, Any],
 ) -> list[Problem]:
     """Every JupyterHub-aware finding about one hub's effective values (chart defaults coalesced)."""
+    from hubfleet.adapters import traitdata  # the checks and catalogues load only where hubs are checked
+    from hubfleet.core.hubconfig import Z2jh, check
+
     own_defaults = schema.own_defaults if schema is not None and chart.kind == "path" else {}
     chart_values = f"{chart.path}/values.yaml"
 
@@ -57,5 +60,7 @@ def trait_problems(
 
 def catalogue_key(chart: Chart, schema: ChartSchema | None) -> bytes:
     """What a cached result depends on beyond the files: the placements and the catalogues' bytes."""
+    from hubfleet.adapters import traitdata
+
     found = placements(chart, schema)
     return repr(found).encode() + (traitdata.digest() if found else b"")

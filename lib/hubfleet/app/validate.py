@@ -16,8 +16,6 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
 from hubfleet.adapters import parallel, yamlio
 from hubfleet.adapters.source import Source, state_dir
 from hubfleet.app import traitcheck
@@ -280,11 +278,11 @@ def check_hub_claims(
         return layer_setting(layers, keypath) if layers else paths.hub(name).values
 
     secret_docs, out = _secret_levels(fleet, hub)
-    if schema is not None:
-        out += _schema_problems(schema, values, secret_docs, file_of, name)
     # Policy judges what Helm deploys: the chart's defaults count (z2jh's default
     # authenticator is `dummy`, so a hub that sets none gets DummyAuthenticator).
     effective = coalesce(schema.defaults, values) if schema is not None else values
+    if schema is not None:
+        out += _schema_problems(schema, values, secret_docs, file_of, name, effective)
     for p in policy.auth_problems(hub, fleet.cluster_of(hub), effective, file_of):
         if not any(sets(data, p.keypath) for _, data in layers):
             p = replace(
@@ -306,6 +304,7 @@ def _schema_problems(
     secret_docs: list[tuple[str, dict[str, Any]]],
     file_of: Callable[[KeyPath], str],
     hub: str,
+    effective: dict[str, Any],
 ) -> list[Problem]:
     """The chart schema over the values with every secrets level merged on top, each encrypted leaf
     a placeholder of the type sops recorded: a required key a secrets file provides is satisfied,
@@ -313,7 +312,7 @@ def _schema_problems(
     doc = merge([values, *(secretlayers.placeholders(d) for _, d in secret_docs)]) if secret_docs else values
     encrypted = frozenset().union(*(secretlayers.encrypted_paths(d) for _, d in secret_docs))
     out = []
-    for e in schema.errors(doc):
+    for e in schema.errors(doc, None if secret_docs else effective):
         if e.keypath in encrypted and e.validator != "type":
             continue
         setter = next(
@@ -431,6 +430,8 @@ def _read_cache(path: Path) -> dict[str, Any]:
 
 
 def _write_cache(path: Path, cache: dict[str, Any]) -> None:
+    from filelock import FileLock  # ~80 ms to import: a warm run that writes nothing never needs it
+
     path.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(path) + ".lock"):
         tmp = path.with_suffix(f".{os.getpid()}.tmp")

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import fastjsonschema
-
 from hubfleet.core.errors import KeyPath, did_you_mean
 from hubfleet.core.tree import coalesce
 
@@ -67,9 +65,12 @@ class ChartSchema:
             sub.compile()
         return self._fast
 
-    def errors(self, values: Mapping[str, Any]) -> list[SchemaError]:
-        """What Helm would reject: the chart's schema, then each enabled subchart's on its part."""
-        doc = coalesce(self.defaults, values)
+    def errors(
+        self, values: Mapping[str, Any], coalesced: Mapping[str, Any] | None = None
+    ) -> list[SchemaError]:
+        """What Helm would reject: the chart's schema, then each enabled subchart's on its part.
+        `coalesced`: `coalesce(self.defaults, values)` where the caller has it already."""
+        doc = coalesce(self.defaults, values) if coalesced is None else coalesced
         found = self._own_errors(doc)
         for key, condition, sub in self.subcharts:
             part = doc.get(key)
@@ -83,6 +84,8 @@ class ChartSchema:
     def _own_errors(self, doc: Mapping[str, Any]) -> list[SchemaError]:
         if self.schema is None:
             return []
+        import fastjsonschema  # only a hub being checked needs it: a warm run checks none
+
         try:
             self.compile()(doc)
             return []
@@ -180,15 +183,23 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+# fastjsonschema formats each error message with `"...{var}...".format(**locals())`: `locals()` of its
+# one huge function copies hundreds of names, on every failed branch of a `oneOf` too (z2jh's
+# hub.extraFiles has one per entry). An f-string reads the same names directly.
+_FORMAT_LOCALS = re.compile(r'"((?:[^"\\\n]|\\.)*)"\.format\(\*\*locals\(\)\)')
+
+
 def _compile(schema: Mapping[str, Any], cache_dir: Path | None) -> Callable[[Any], Any]:
     """fastjsonschema's generated code, cached on disk by schema digest (compiling costs ~0.2 s)."""
     digest = _digest(schema)
     code = None
-    cached = cache_dir / f"schema-{digest}.py" if cache_dir else None
+    cached = cache_dir / f"schema-{digest}-f.py" if cache_dir else None
     if cached and cached.is_file():
         code = cached.read_text()
     if code is None:
-        code = fastjsonschema.compile_to_code(dict(schema))
+        import fastjsonschema
+
+        code = _FORMAT_LOCALS.sub(r'f"\1"', fastjsonschema.compile_to_code(dict(schema)))
         if cached:
             cached.parent.mkdir(parents=True, exist_ok=True)
             tmp = cached.with_suffix(".tmp")

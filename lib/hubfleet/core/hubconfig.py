@@ -9,12 +9,13 @@ only the upstream chart's defaults set (not the fleet's to fix: nothing is repor
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import images
-from .errors import KeyPath, Problem, Severity, did_you_mean, format_keypath
+from .errors import KeyPath, Problem, Severity, did_you_mean
 from .traits import KIND_NAMES, Catalogue, Trait, kind_of
 
 __all__ = ["Z2jh", "check"]
@@ -53,10 +54,10 @@ def check(
     that a nearer class overrides) are only made where the hub's own or a higher layer says it.
     """
     root = _node(values, z2jh.prefix)
-    if not isinstance(root, Mapping):
+    if not isinstance(root, dict):
         return []
     config = _node(root, ("hub", "config"))
-    config = config if isinstance(config, Mapping) else {}
+    config = config if isinstance(config, dict) else {}
     ctx = _Ctx(z2jh, file_of, hub, _custom_image(root, z2jh, file_of), tuple(layers))
     ctx.used = ["JupyterHub", *(c for t in CLASS_TRAITS if (c := ctx.configured(config, t)[1]))]
     ctx.sections(config)
@@ -127,11 +128,11 @@ class _Ctx:
                     + did_you_mean(name, self.cat.classes),
                     image_may_differ=True,
                 )
-            elif not isinstance(traits, Mapping):
+            elif not isinstance(traits, dict):
                 self.add(where, f"must be a mapping of {name}'s traits to values (got {_kind(traits)})")
             else:
                 for trait, value in traits.items():
-                    if str(trait)[:1].isupper() and isinstance(value, Mapping):
+                    if str(trait)[:1].isupper() and isinstance(value, dict):
                         self.nested(name, str(trait), (*where, trait))
                     else:
                         self.trait(name, str(trait), value, (*where, trait))
@@ -149,47 +150,18 @@ class _Ctx:
         )
 
     def trait(self, cls: str, name: str, value: Any, where: KeyPath, *, settable: bool = False) -> None:
-        known = self.cat.traits(cls)
-        old = self.cat.deprecated(cls).get(name)
-        if old is not None:
-            new, version, same = old
-            package = self.cat.package_of(known[new].owner if new in known else cls)
-            if same:
-                self.add(
-                    where, f"deprecated since {version}: use `{new}` ({package} still reads this)", "warning"
-                )
-            else:
-                self.add(where, f"replaced by `{new}` in {version}: {package} refuses to start with this")
-            return
-        if name in known:
-            if value is not None:  # Helm drops nulls: nothing reaches the hub
-                problem = _value_problem(known[name], value)
-                if problem:
-                    self.add(where, problem)
-            return
-        if settable and name in self.cat.settable(cls):
-            return
-        # traitlets merges every section of an object's MRO, then keeps the object's own traits:
-        # `Authenticator.logout_redirect_url` reaches a GenericOAuthenticator, which has it.
-        via = [c for c in self.used if c != cls and self.cat.is_a(c, cls) and name in self.cat.traits(c)]
-        if via:
-            self.add(
-                where,
-                f"not a trait of {cls}: it applies only because this hub's {via[0]} has it "
-                f"(hub.config.{via[0]}.{name} says so plainly)",
-                "info",
-            )
-            problem = _value_problem(self.cat.traits(via[0])[name], value) if value is not None else None
-            if problem:
-                self.add(where, problem)
-            return
-        choices = [*known, *self.cat.deprecated(cls)] + (list(self.cat.settable(cls)) if settable else [])
-        self.add(
-            where,
-            f"unknown trait of {cls} ({self.cat.package_of(cls)} in the chart's hub image): JupyterHub "
-            f"would ignore it with only a log line{did_you_mean(name, choices)}",
-            image_may_differ=True,
-        )
+        """Findings about one `trait: value` of a class (memoised: 2000 hubs share most values)."""
+        key = _hashable(value)
+        memo = self.cat.memo
+        found = None
+        if key is not _UNHASHABLE:
+            found = memo.get(entry := (cls, name, key, settable, tuple(self.used)))
+        if found is None:
+            found = _trait_findings(self.cat, cls, name, value, settable, self.used)
+            if key is not _UNHASHABLE and len(memo) < 100_000:
+                memo[entry] = found
+        for message, severity, may_differ in found:
+            self.add(where, message, severity, image_may_differ=may_differ)
 
     # --- authenticator_class / spawner_class, and what they make of hub.config ---------
 
@@ -220,7 +192,7 @@ class _Ctx:
         """Info: config of a parent class that the configured class overrides, or of a class not used."""
         mro = self.cat.mro(cls)
         for section, traits in config.items():
-            if section not in self.cat or not isinstance(traits, Mapping) or section == cls:
+            if section not in self.cat or not isinstance(traits, dict) or section == cls:
                 continue
             if section not in mro:
                 own = not self.layers or self.rank(("hub", "config", section)) >= len(self.layers) - 1
@@ -233,7 +205,7 @@ class _Ctx:
                 continue
             closer = mro[: mro.index(section)]  # the configured class and ancestors nearer to it
             for trait in traits:
-                nearer = [c for c in closer if isinstance(config.get(c), Mapping) and trait in config[c]]
+                nearer = [c for c in closer if isinstance(config.get(c), dict) and trait in config[c]]
                 owner = self.cat.traits(cls).get(str(trait))
                 where = ("hub", "config", section, trait)
                 # a nearer class's value from a higher layer than this one is plain layering
@@ -269,7 +241,7 @@ class _Ctx:
             if not isinstance(profiles, list):
                 continue
             for i, profile in enumerate(profiles):
-                if isinstance(profile, Mapping):
+                if isinstance(profile, dict):
                     for at, override, typed in _overrides(profile, (*where, i)):
                         for key, value in override.items():
                             at_key = (*at, key)
@@ -278,19 +250,28 @@ class _Ctx:
     # --- hub.extraConfig ---------------------------------------------------------------
 
     def extra_config(self, snippets: Any) -> None:
-        if not isinstance(snippets, Mapping):
+        if not isinstance(snippets, dict):
             return
         for key, code in snippets.items():
             where = ("hub", "extraConfig", key)
             if not isinstance(code, str):
                 self.add(where, f"must be Python code, a string (got {_kind(code)})")
                 continue
-            try:
-                compile(code, format_keypath(where), "exec", dont_inherit=True)
-            except SyntaxError as e:
-                self.add(where, f"Python syntax error on line {e.lineno} of this snippet: {e.msg}")
-            except ValueError as e:  # null bytes
-                self.add(where, f"not Python: {e}")
+            problem = _syntax_problem(code)
+            if problem:
+                self.add(where, problem)
+
+
+@functools.lru_cache(maxsize=4096)
+def _syntax_problem(code: str) -> str | None:
+    """Why a snippet is not Python, or None. Memoised: 2000 hubs share their layers' snippets."""
+    try:
+        compile(code, "<hub.extraConfig>", "exec", dont_inherit=True)
+    except SyntaxError as e:
+        return f"Python syntax error on line {e.lineno} of this snippet: {e.msg}"
+    except ValueError as e:  # null bytes
+        return f"not Python: {e}"
+    return None
 
 
 def _overrides(
@@ -298,23 +279,78 @@ def _overrides(
 ) -> Iterator[tuple[KeyPath, Mapping[str, Any], bool]]:
     """(keypath, kubespawner_override, whether its values are literal) of a profile and its options."""
     override = profile.get("kubespawner_override")
-    if isinstance(override, Mapping):
+    if isinstance(override, dict):
         yield (*where, "kubespawner_override"), override, True
     options = profile.get("profile_options")
-    if not isinstance(options, Mapping):
+    if not isinstance(options, dict):
         return
     for name, option in options.items():
-        if not isinstance(option, Mapping):
+        if not isinstance(option, dict):
             continue
         choices = option.get("choices")
-        for key, choice in choices.items() if isinstance(choices, Mapping) else ():
-            inner = choice.get("kubespawner_override") if isinstance(choice, Mapping) else None
-            if isinstance(inner, Mapping):
+        for key, choice in choices.items() if isinstance(choices, dict) else ():
+            inner = choice.get("kubespawner_override") if isinstance(choice, dict) else None
+            if isinstance(inner, dict):
                 yield (*where, "profile_options", name, "choices", key, "kubespawner_override"), inner, True
         unlisted = option.get("unlisted_choice")
-        inner = unlisted.get("kubespawner_override") if isinstance(unlisted, Mapping) else None
-        if isinstance(inner, Mapping):  # `{value}` templates: keys are checked, values are not
+        inner = unlisted.get("kubespawner_override") if isinstance(unlisted, dict) else None
+        if isinstance(inner, dict):  # `{value}` templates: keys are checked, values are not
             yield (*where, "profile_options", name, "unlisted_choice", "kubespawner_override"), inner, False
+
+
+_UNHASHABLE: Any = object()
+Finding = tuple[str, Severity, bool]  # message, severity, whether the hub's own image may differ
+
+
+def _hashable(value: Any) -> Any:
+    """A memo key for a YAML value: its kind and content (`1`, `1.0` and `true` are equal in
+    Python, not here); lists of scalars count, anything deeper is not memoised."""
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return (type(value), value)
+    if isinstance(value, list) and all(v is None or isinstance(v, (str, int, float, bool)) for v in value):
+        return (list, tuple((type(v), v) for v in value))
+    return _UNHASHABLE
+
+
+def _trait_findings(
+    cat: Catalogue, cls: str, name: str, value: Any, settable: bool, used: Sequence[str]
+) -> list[Finding]:
+    """What to say about `cls.name = value` (pure; `used`: the classes the hub instantiates)."""
+    known = cat.traits(cls)
+    old = cat.deprecated(cls).get(name)
+    if old is not None:
+        new, version, same = old
+        package = cat.package_of(known[new].owner if new in known else cls)
+        if same:
+            return [
+                (f"deprecated since {version}: use `{new}` ({package} still reads this)", "warning", False)
+            ]
+        return [(f"replaced by `{new}` in {version}: {package} refuses to start with this", "error", False)]
+    if name in known:
+        problem = _value_problem(known[name], value) if value is not None else None  # Helm drops nulls
+        return [(problem, "error", False)] if problem else []
+    if settable and name in cat.settable(cls):
+        return []
+    # traitlets merges every section of an object's MRO, then keeps the object's own traits:
+    # `Authenticator.logout_redirect_url` reaches a GenericOAuthenticator, which has it.
+    via = [c for c in used if c != cls and cat.is_a(c, cls) and name in cat.traits(c)]
+    if via:
+        out: list[Finding] = [
+            (
+                f"not a trait of {cls}: it applies only because this hub's {via[0]} has it "
+                f"(hub.config.{via[0]}.{name} says so plainly)",
+                "info",
+                False,
+            )
+        ]
+        problem = _value_problem(cat.traits(via[0])[name], value) if value is not None else None
+        return out + ([(problem, "error", False)] if problem else [])
+    choices = [*known, *cat.deprecated(cls)] + (list(cat.settable(cls)) if settable else [])
+    message = (
+        f"unknown trait of {cls} ({cat.package_of(cls)} in the chart's hub image): JupyterHub "
+        f"would ignore it with only a log line{did_you_mean(name, choices)}"
+    )
+    return [(message, "error", True)]
 
 
 def _value_problem(trait: Trait, value: Any) -> str | None:
@@ -361,7 +397,7 @@ def _enum_problem(trait: Trait, value: Any) -> str | None:
 def _custom_image(root: Mapping[str, Any], z2jh: Z2jh, file_of: FileOf) -> str | None:
     """`name:tag` of the hub image when the fleet set one other than the chart's own."""
     image = _node(root, ("hub", "image"))
-    if not isinstance(image, Mapping):
+    if not isinstance(image, dict):
         return None
     name, tag = image.get("name"), image.get("tag")
     cat = z2jh.catalogue
@@ -375,7 +411,7 @@ def _custom_image(root: Mapping[str, Any], z2jh: Z2jh, file_of: FileOf) -> str |
 
 def _node(data: Any, path: KeyPath) -> Any:
     for part in path:
-        if not isinstance(data, Mapping):
+        if not isinstance(data, dict):
             return None
         data = data.get(part)
     return data

@@ -79,12 +79,12 @@ def problems(root: Mapping[str, Any]) -> Iterator[tuple[KeyPath, str]]:
 def _images(root: Mapping[str, Any]) -> Iterator[tuple[KeyPath, str, str | None]]:
     for where in (("hub", "image"), ("singleuser", "image")):
         image = _node(root, where)
-        if isinstance(image, Mapping) and isinstance(image.get("name"), str) and image["name"]:
+        if isinstance(image, dict) and isinstance(image.get("name"), str) and image["name"]:
             tag = image.get("tag")
             at = (*where, "tag") if "tag" in image else (*where, "name")
             yield at, image["name"], None if tag is None else str(tag)
     spawner = _node(root, ("hub", "config", "KubeSpawner"))
-    if isinstance(spawner, Mapping):
+    if isinstance(spawner, dict):
         yield from _ref(("hub", "config", "KubeSpawner", "image"), spawner.get("image"))
         yield from _profiles(("hub", "config", "KubeSpawner", "profile_list"), spawner.get("profile_list"))
     yield from _profiles(("singleuser", "profileList"), _node(root, ("singleuser", "profileList")))
@@ -94,17 +94,17 @@ def _profiles(where: KeyPath, profiles: Any) -> Iterator[tuple[KeyPath, str, str
     if not isinstance(profiles, list):
         return
     for i, profile in enumerate(profiles):
-        if not isinstance(profile, Mapping):
+        if not isinstance(profile, dict):
             continue
         override = profile.get("kubespawner_override")
-        if isinstance(override, Mapping):
+        if isinstance(override, dict):
             yield from _ref((*where, i, "kubespawner_override", "image"), override.get("image"))
         options = profile.get("profile_options")
-        for name, option in options.items() if isinstance(options, Mapping) else ():
-            choices = option.get("choices") if isinstance(option, Mapping) else None
-            for key, choice in choices.items() if isinstance(choices, Mapping) else ():
-                inner = choice.get("kubespawner_override") if isinstance(choice, Mapping) else None
-                if isinstance(inner, Mapping):
+        for name, option in options.items() if isinstance(options, dict) else ():
+            choices = option.get("choices") if isinstance(option, dict) else None
+            for key, choice in choices.items() if isinstance(choices, dict) else ():
+                inner = choice.get("kubespawner_override") if isinstance(choice, dict) else None
+                if isinstance(inner, dict):
                     at = (*where, i, "profile_options", name, "choices", key, "kubespawner_override", "image")
                     yield from _ref(at, inner.get("image"))
 
@@ -117,7 +117,7 @@ def _ref(at: KeyPath, ref: Any) -> Iterator[tuple[KeyPath, str, str | None]]:
 
 def _node(data: Any, path: KeyPath) -> Any:
     for part in path:
-        if not isinstance(data, Mapping):
+        if not isinstance(data, dict):
             return None
         data = data.get(part)
     return data

@@ -85,6 +85,9 @@ class Catalogue:
         self.aliases: Mapping[str, Mapping[str, str]] = data.get("aliases") or {}
         self._traits: dict[str, dict[str, Trait]] = {}
         self._mro: dict[str, tuple[str, ...]] = {}
+        self._deprecated: dict[str, dict[str, tuple[str, str, bool]]] = {}
+        self._settable: dict[str, frozenset[str]] = {}
+        self.memo: dict[tuple, Any] = {}  # findings per (class, trait, value...): see core.hubconfig
 
     def __contains__(self, name: object) -> bool:
         return name in self.classes
@@ -115,18 +118,22 @@ class Catalogue:
             self._traits[name] = out
         return self._traits[name]
 
-    def settable(self, name: str) -> set[str]:
+    def settable(self, name: str) -> frozenset[str]:
         """Traits an instance has, configurable or not (a profile's override may set any)."""
-        plain = {t for c in self.mro(name) for t in self.classes[c].get("n") or ()}
-        return set(self.traits(name)) | plain
+        if name not in self._settable:
+            plain = {t for c in self.mro(name) for t in self.classes[c].get("n") or ()}
+            self._settable[name] = frozenset(self.traits(name)) | plain
+        return self._settable[name]
 
     def deprecated(self, name: str) -> dict[str, tuple[str, str, bool]]:
         """Old config names the class still reads: old -> (new, since version, same type)."""
-        out: dict[str, tuple[str, str, bool]] = {}
-        for owner in reversed(self.mro(name)):
-            for old, (new, version, same) in (self.classes[owner].get("d") or {}).items():
-                out[old] = (new, version, bool(same))
-        return out
+        if name not in self._deprecated:
+            out: dict[str, tuple[str, str, bool]] = {}
+            for owner in reversed(self.mro(name)):
+                for old, (new, version, same) in (self.classes[owner].get("d") or {}).items():
+                    out[old] = (new, version, bool(same))
+            self._deprecated[name] = out
+        return self._deprecated[name]
 
     @cached_property
     def _paths(self) -> dict[str, str]:
