@@ -13,12 +13,24 @@ nox.options.reuse_existing_virtualenvs = True
 ROOT = Path(__file__).parent
 SHARED = Path(os.environ.get("HUBFLEET_SHARED") or ROOT.parent / "shared")  # as tests/conftest.py
 SHARED_CHART = SHARED / "charts" / "jupyterhub-4.4.0"
+# The example fleet's support charts (fleet.yaml key -> packaged chart in ../shared/charts/repo).
+SUPPORT_CHARTS = {
+    "ingress-nginx": "ingress-nginx-4.15.1.tgz",
+    "cert-manager": "cert-manager-v1.19.6.tgz",
+    "prometheus": "prometheus-29.27.0.tgz",
+}
 
 
 def _seed_offline_charts(session: nox.Session) -> None:
-    """No network to the chart repository (CI): seed the real chart's schema from ../shared."""
-    if SHARED_CHART.is_dir():
-        session.run("invoke", "setup", f"--seed-chart=jupyterhub={SHARED_CHART}", silent=True)
+    """No network to the chart repositories (CI): seed the real charts from ../shared: jupyterhub's
+    schema and defaults, and the support releases' packaged charts (templates too)."""
+    seeds = [f"--seed-chart=jupyterhub={SHARED_CHART}"] if SHARED_CHART.is_dir() else []
+    repo = SHARED_CHART.parent / "repo"
+    for key, archive in SUPPORT_CHARTS.items():
+        if (repo / archive).is_file():
+            seeds.append(f"--seed-chart={key}={repo / archive}")
+    if seeds:
+        session.run("invoke", "setup", *seeds, silent=True)
 
 
 @nox.session

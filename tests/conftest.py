@@ -11,7 +11,13 @@ import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-FLEET_FILES = ("fleet.yaml", "clusters", "hubs")
+FLEET_FILES = ("fleet.yaml", "clusters", "hubs", "support", "charts")
+# The example fleet's support charts, packaged in ../shared/charts/repo (fleet.yaml key -> archive).
+SUPPORT_ARCHIVES = {
+    "ingress-nginx": "ingress-nginx-4.15.1.tgz",
+    "cert-manager": "cert-manager-v1.19.6.tgz",
+    "prometheus": "prometheus-29.27.0.tgz",
+}
 
 
 def shared_dir() -> Path | None:
@@ -57,13 +63,18 @@ def example_fleet(tmp_path, monkeypatch) -> Path:
 
 @pytest.fixture
 def seeded_fleet(example_fleet, jupyterhub_chart_dir) -> Path:
-    """The example fleet with the jupyterhub chart's schema seeded in its cache (no network)."""
+    """The example fleet with its charts seeded in its cache (no network): the jupyterhub chart's
+    schema and defaults, and the support releases' real packaged charts."""
     from hubfleet.adapters.charts import seed_cache
     from hubfleet.adapters.source import DirSource
     from hubfleet.app.load import load_fleet
 
     fleet = load_fleet(DirSource(example_fleet))
     seed_cache(example_fleet, fleet.config.charts["jupyterhub"], jupyterhub_chart_dir)
+    repo = jupyterhub_chart_dir.parent / "repo"
+    for key, archive in SUPPORT_ARCHIVES.items():
+        if key in fleet.config.charts and (repo / archive).is_file():
+            seed_cache(example_fleet, fleet.config.charts[key], repo / archive)
     return example_fleet
 
 

@@ -136,7 +136,7 @@ def test_edit_command_opens_the_file_through_sops_interactively(deploy_env, monk
 @pytest.mark.slow
 def test_edit_a_new_file_needs_creation_rules(deploy_env):
     with pytest.raises(HubfleetError, match=r"\.sops\.yaml: missing"):
-        secrets_cmd.edit_argv(deploy_env.root, "alpha")
+        secrets_cmd.edit_argv(deploy_env.root, secrets_cmd.target_file(deploy_env.root, hub="alpha"))
 
 
 @pytest.mark.slow

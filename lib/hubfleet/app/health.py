@@ -2,41 +2,38 @@
 
 A local hub's URL and token come from its state folder (`hubfleet.local`, imported
 only for local hubs: a base install without the `[local]` extra checks remote hubs);
-a remote hub's from its rendered values and its sops-encrypted secrets.
+a remote hub's URL from its rendered values, its token from its secrets levels (decrypted in
+memory) or, when none sets one, from the hub's own Kubernetes Secret, where the jupyterhub
+chart keeps the token it generates for `hub.services.hubfleet-health` (read with kubectl).
 """
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 from typing import Any
 
-from hubfleet.adapters import hubapi, sops, yamlio
-from hubfleet.core import paths
-from hubfleet.core.errors import HubfleetError
-from hubfleet.core.model import Fleet
+from hubfleet.adapters import hubapi, kubectl, providers, tools, yamlio
+from hubfleet.adapters.runner import Runner, run
+from hubfleet.app.layered_secrets import merged_secrets
+from hubfleet.core import paths, secretlayers
+from hubfleet.core.errors import HubfleetError, format_keypath
+from hubfleet.core.model import Cluster, Fleet, Hub
 from hubfleet.core.rollout import Result
 
 __all__ = ["health_for_hub", "hub_endpoint"]
 
-TOKEN_KEYPATH = ("hub", "services", hubapi.HEALTH_SERVICE, "apiToken")
+TOKEN_KEYPATH = secretlayers.token_keypath(hubapi.HEALTH_SERVICE)
 
 
-def hub_endpoint(root: Path, fleet: Fleet, hub_name: str) -> tuple[str, str]:
-    """(URL, token) of a hub: local ones from their state folder, remote ones from secrets."""
+def hub_endpoint(root: Path, fleet: Fleet, hub_name: str, *, runner: Runner = run) -> tuple[str, str]:
+    """(URL, token) of a hub: a local one's from its state folder; a remote one's token from its
+    secrets levels if one sets it, else from the hub's Secret that the jupyterhub chart fills."""
     hub = fleet.hub(hub_name)
-    if fleet.cluster_of(hub).is_local:
+    cluster = fleet.cluster_of(hub)
+    if cluster.is_local:
         return _local_endpoint(root, hub.name)
-    rel = paths.hub(hub.name).secrets
-    if not (root / rel).is_file():
-        raise HubfleetError(
-            f"{rel}: missing: the health check needs `hub.services.hubfleet-health.apiToken` in it "
-            f"(`invoke secrets --hub {hub.name}`)"
-        )
-    clear = yamlio.parse(sops.decrypt_file(root, root / rel), rel, allow_empty=True)
-    token = ((clear.get("hub") or {}).get("services") or {}).get(hubapi.HEALTH_SERVICE, {}).get("apiToken")
-    if not token:
-        raise HubfleetError.at(rel, "missing: the health check's token", TOKEN_KEYPATH)
     rendered_rel = paths.hub(hub.name).rendered
     rendered_file = root / rendered_rel
     rendered = (
@@ -44,7 +41,40 @@ def hub_endpoint(root: Path, fleet: Fleet, hub_name: str) -> tuple[str, str]:
         if rendered_file.is_file()
         else {}
     )
-    return hubapi.hub_url(None, rendered, host=f"https://{hub.domain}"), str(token)
+    url = hubapi.hub_url(None, rendered, host=f"https://{hub.domain}")
+    merged = merged_secrets(root, hub, runner=runner)  # in memory; a failing decryption is the error
+    token = secretlayers.merged_token([merged.values] if merged else [], hubapi.HEALTH_SERVICE)
+    if token:
+        return url, str(token)
+    return url, token_from_cluster(root, fleet, hub, cluster, rendered, runner=runner)
+
+
+def token_from_cluster(
+    root: Path, fleet: Fleet, hub: Hub, cluster: Cluster, rendered: dict[str, Any], *, runner: Runner = run
+) -> str:
+    """The token the jupyterhub chart generated for `hub.services.hubfleet-health` (no layer sets
+    one): one key of the hub's Secret, read with kubectl and the cluster's credentials."""
+    chart = fleet.chart_of(hub)
+    name = secretlayers.hub_secret_name(hub.release, rendered, chart.name)
+    key = secretlayers.service_token_key(hubapi.HEALTH_SERVICE)
+    with providers.credentials(cluster, root, runner) as creds:
+        try:
+            return kubectl.secret_value(
+                tools.kubectl(root, runner=runner),
+                hub.namespace,
+                name,
+                key,
+                credentials=creds.flags,
+                env={**os.environ, **creds.env},
+                pass_fds=creds.fds,
+                runner=runner,
+            )
+        except HubfleetError as e:
+            raise HubfleetError(
+                f"no token for the health check: no secrets file sets "
+                f"`{format_keypath(secretlayers.token_keypath(hubapi.HEALTH_SERVICE))}`, and {e} "
+                f"(declare `hub.services.{hubapi.HEALTH_SERVICE}` in the values so the chart keeps one there)"
+            ) from None
 
 
 def _local_endpoint(root: Path, name: str) -> tuple[str, str]:

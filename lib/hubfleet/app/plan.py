@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from hubfleet.adapters.gitsource import GitSource, digest, folder_digest, git, resolve_rev
 from hubfleet.adapters.runner import CommandError, Runner
 from hubfleet.adapters.runner import run as default_runner
-from hubfleet.app.load import layer_paths, load_fleet, located
+from hubfleet.app.load import layer_paths, load_fleet, located, parse_bytes
 from hubfleet.app.render import render_hub
-from hubfleet.core import paths
+from hubfleet.core import paths, secretlayers
 from hubfleet.core.errors import HubfleetError, Problem, ProblemsError, errors_only, os_problem
-from hubfleet.core.model import Fleet
-from hubfleet.core.plan import BROKEN, HubInput, Plan, needs_render, plan, plan_from_json
+from hubfleet.core.model import Chart, Fleet
+from hubfleet.core.plan import BROKEN, HubInput, Plan, needs_render, plan, plan_from_json, plan_support
 
 __all__ = ["compare", "compute", "default_base", "hub_inputs", "read_plan_json", "write_json", "write_output"]
 
@@ -64,31 +66,75 @@ def compute(root: Path, base: str | None, head: str, runner: Runner = default_ru
 
 
 def compare(base: Fleet | None, head: Fleet, base_sha: str = "", head_sha: str = "") -> Plan:
-    """The plan between two loaded fleets (any Source); renders only hubs whose raw inputs differ."""
+    """The plan between two loaded fleets (any Source); renders only what's raw inputs differ."""
     now = hub_inputs(head)
     was = hub_inputs(base) if base else {}
     for name in needs_render(was, now):
         now[name] = dataclasses.replace(now[name], values=_render_head(head, name))
         if name in was:
             was[name] = dataclasses.replace(was[name], values=_render_base(base, name))
-    return plan(was, now, base_sha, head_sha, base.broken_hubs if base else ())
+    result = plan(was, now, base_sha, head_sha, base.broken_hubs if base else ())
+    s_now = support_inputs(head)
+    s_was = support_inputs(base) if base else {}
+    for key in needs_render(s_was, s_now):
+        s_now[key] = dataclasses.replace(s_now[key], values=_render_support(head, key, at_head=True))
+        if key in s_was:
+            s_was[key] = dataclasses.replace(s_was[key], values=_render_support(base, key, at_head=False))
+    return dataclasses.replace(result, support=plan_support(s_was, s_now))
+
+
+class _Inputs:
+    """Digests shared by every hub of one fleet: a chart folder's, a secrets file's (read once)."""
+
+    def __init__(self, fleet: Fleet) -> None:
+        self.src = fleet.source
+        self.folders: dict[str, str] = {}
+        self.secret_memo: dict[str, tuple[str, dict[str, Any]] | None] = {}
+
+    def chart(self, chart: Chart) -> tuple[tuple[str, ...], str]:
+        folder = ""
+        if chart.kind == "path" and chart.path:
+            if chart.path not in self.folders:
+                self.folders[chart.path] = folder_digest(self.src, chart.path)
+            folder = self.folders[chart.path]
+        chart_id = (chart.kind, chart.repo or "", chart.name, chart.version or "", folder)
+        label = f"{chart.path} (folder)" if chart.kind == "path" else f"{chart.name} {chart.version}"
+        return chart_id, label
+
+    def secret(self, path: str) -> tuple[str, dict[str, Any]] | None:
+        """(digest of the encrypted values, the encrypted document) of a secrets file, None if absent.
+
+        By content, not bytes: `sops updatekeys` (new recipients) changes no value, so plans nothing.
+        A file that does not parse counts by its bytes (validate reports it)."""
+        if path not in self.secret_memo:
+            data = self.src.read(path)
+            if data is None:
+                self.secret_memo[path] = None
+            else:
+                try:
+                    doc = parse_bytes(data, path, allow_empty=True)
+                    self.secret_memo[path] = (secretlayers.content_digest(doc) or "", doc)
+                except HubfleetError:
+                    self.secret_memo[path] = (digest(self.src, path) or "", {})
+        return self.secret_memo[path]
+
+    def secrets(self, files: Sequence[str]) -> tuple[tuple[tuple[str, str], ...], dict[str, Any]]:
+        found = [(f, self.secret(f)) for f in files]
+        levels = tuple((f, got[0]) for f, got in found if got is not None)
+        docs = {f: got[1] for f, got in found if got is not None}
+        return levels, docs
 
 
 def hub_inputs(fleet: Fleet) -> dict[str, HubInput]:
     """Each loadable hub's Helm input, with digests of its raw files (no rendering)."""
     src = fleet.source
-    folders: dict[str, str] = {}
+    inputs = _Inputs(fleet)
     out = {}
     for name, hub in fleet.hubs.items():
         if name in fleet.broken_hubs or hub.cluster not in fleet.clusters:
             continue
-        chart = fleet.chart_of(hub)
-        folder = ""
-        if chart.kind == "path" and chart.path:
-            folder = folders.get(chart.path) or folders.setdefault(chart.path, folder_digest(src, chart.path))
-        chart_id = (chart.kind, chart.repo or "", chart.name, chart.version or "", folder)
-        label = f"{chart.path} (folder)" if chart.kind == "path" else f"{chart.name} {chart.version}"
-        secrets = digest(src, paths.hub(name).secrets)
+        chart_id, label = inputs.chart(fleet.chart_of(hub))
+        secrets, docs = inputs.secrets(paths.secret_layers(name, hub.cluster))
         raw = (
             tuple(digest(src, p) for p in layer_paths(hub)),
             digest(src, hub.file),
@@ -97,9 +143,65 @@ def hub_inputs(fleet: Fleet) -> dict[str, HubInput]:
             chart_id,
         )
         out[name] = HubInput(
-            name, hub.cluster, hub.stage, hub.release, hub.namespace, chart_id, label, secrets, raw
+            name,
+            hub.cluster,
+            hub.stage,
+            hub.release,
+            hub.namespace,
+            chart_id,
+            label,
+            secrets,
+            raw,
+            None,
+            docs,
         )
     return out
+
+
+def support_inputs(fleet: Fleet) -> dict[str, HubInput]:
+    """Each support release on each cluster (key `cluster/release`): its Helm input, as for a hub."""
+    src = fleet.source
+    inputs = _Inputs(fleet)
+    out = {}
+    for t in fleet.support_targets():
+        p = paths.support(t.cluster, t.name)
+        chart_id, label = inputs.chart(fleet.config.charts[t.release.chart])
+        secrets, docs = inputs.secrets([p.secrets])
+        cluster = fleet.clusters[t.cluster]
+        where = (cluster.provider, t.release.namespace)  # facts and namespace: fleet.yaml, cluster.yaml
+        raw = (tuple(digest(src, f) for f in p.layers), where, secrets, chart_id)
+        out[t.id] = HubInput(
+            t.name,
+            t.cluster,
+            "support",
+            t.name,
+            t.release.namespace,
+            chart_id,
+            label,
+            secrets,
+            raw,
+            None,
+            docs,
+        )
+    return out
+
+
+def _render_support(fleet: Fleet | None, key: str, *, at_head: bool) -> dict | str:
+    from hubfleet.app.support import render_support
+
+    assert fleet is not None
+    cluster, release = key.split("/", 1)
+    try:
+        return render_support(fleet, fleet.support_target(cluster, release)).values
+    except HubfleetError as e:
+        if not at_head:
+            return BROKEN
+        found = located(
+            list(e.problems or (Problem(paths.support(cluster, release).layer, str(e)),)), fleet.source
+        )
+        raise ProblemsError(
+            [dataclasses.replace(p, message=f"{p.message} (at head)") for p in found]
+        ) from None
 
 
 def _render_head(fleet: Fleet, name: str) -> dict:

@@ -1,6 +1,7 @@
 """Right to Replicate: a standalone folder that deploys one hub with plain Helm.
 
-The folder holds the hub's rendered values, its still-encrypted secrets, a
+The folder holds the hub's rendered values, its own still-encrypted secrets (never the
+fleet's or its cluster's shared ones: the README lists their key paths instead), a
 `deploy.sh` whose Helm command comes from the same builder the deployer uses
 (`helm.deploy_argv`), and a README. It needs only `helm` (and `sops` where there
 are secrets) on PATH, and nothing in it names this project. Decrypted secrets
@@ -14,7 +15,7 @@ import shutil
 from pathlib import Path
 
 from hubfleet.adapters import helm
-from hubfleet.core import paths
+from hubfleet.core import paths, secretlayers
 from hubfleet.core.errors import HubfleetError, os_problem
 from hubfleet.core.model import Chart, Fleet, Hub
 
@@ -59,8 +60,28 @@ def values_copy(hub: Hub, text: str) -> str:
     return head + "".join(lines)
 
 
-def readme(hub: Hub, chart: Chart, has_secrets: bool) -> str:
-    """Pure: README.md of the folder."""
+def shared_secrets_section(shared: dict[str, list[str]]) -> str:
+    """Pure: the README part naming, by key path, the secrets the shared levels give this hub."""
+    if not shared:
+        return ""
+    lines = [
+        "",
+        "## Secrets this folder does not carry",
+        "",
+        "Where this hub ran, these secret values came from files shared with other hubs (the whole",
+        "fleet's, or its cluster's). They are not copied here: set each one yourself, for example in",
+        "`secrets.yaml` (`sops secrets.yaml`), or in a values file you pass to `./deploy.sh --values F`.",
+        "",
+    ]
+    for file, keys in shared.items():
+        lines.append(f"From `{file}`:")
+        lines += [f"- `{k}`" for k in keys]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def readme(hub: Hub, chart: Chart, has_secrets: bool, shared: dict[str, list[str]] | None = None) -> str:
+    """Pure: README.md of the folder; `shared`: key paths the shared secrets levels set, by file."""
     source = (
         f"the chart folder `{chart.path}` (copied here)"
         if chart.kind == "path"
@@ -98,7 +119,7 @@ Nothing here depends on the system this folder came from. To manage the hub on y
 keep this folder (for example in its own git repository), edit `rendered.values.yaml`
 (and `secrets.yaml` with `sops secrets.yaml`), and run `./deploy.sh` again. To remove the hub:
 `helm uninstall {hub.release} --namespace {hub.namespace}`.
-"""
+{shared_secrets_section(shared or {})}"""
 
 
 def write_replica(root: Path, fleet: Fleet, hub_name: str, out: Path) -> list[Path]:
@@ -135,8 +156,22 @@ def write_replica(root: Path, fleet: Fleet, hub_name: str, out: Path) -> list[Pa
         deploy_script(hub, chart, rollout.timeout, rollout.wait, has_secrets, atomic=rollout.atomic)
     )
     script.chmod(0o755)
-    (out / "README.md").write_text(readme(hub, chart, has_secrets))
+    (out / "README.md").write_text(readme(hub, chart, has_secrets, shared_keys(root, hub)))
     return sorted(p for p in out.rglob("*") if p.is_file())
+
+
+def shared_keys(root: Path, hub: Hub) -> dict[str, list[str]]:
+    """Key paths (never values: sops leaves keys readable) of the shared secrets levels of a hub."""
+    from hubfleet.app.load import parse_bytes
+
+    out = {}
+    for rel in secretlayers.shared_paths(hub.cluster):
+        path = root / rel
+        if path.is_file():
+            keys = secretlayers.key_paths(parse_bytes(path.read_bytes(), rel, allow_empty=True))
+            if keys:
+                out[rel] = keys
+    return out
 
 
 def _no_vcs(_dir: str, names: list[str]) -> list[str]:

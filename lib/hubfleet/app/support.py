@@ -35,6 +35,7 @@ __all__ = [
     "stray_layer_problems",
     "support_commands",
     "support_layers",
+    "validate_support",
 ]
 
 GRACE = 20  # seconds past Helm's own --timeout before the runner kills it (as for hubs)
@@ -98,6 +99,21 @@ def render_all_support(
 
 
 # --- validation ------------------------------------------------------------------------------
+
+
+def validate_support(
+    fleet: Fleet, targets: Sequence[SupportTarget], schemas: dict[str, Any]
+) -> list[Problem]:
+    """`invoke validate` for the support releases: each on each cluster, the shared secrets files
+    (plaintext is an error even where no hub uses them), and support files nothing uses."""
+    found: dict[Problem, list[str]] = {}  # a fleet layer's problem: once, naming its clusters
+    for t in targets:
+        for p in check_support(fleet, t, schemas.get(t.release.chart)):
+            found.setdefault(p, []).append(t.cluster)
+    out = [on_clusters(p, clusters) for p, clusters in found.items()]
+    for file in (paths.FLEET_SECRETS, *(paths.cluster(c).secrets for c in sorted(fleet.clusters))):
+        out += read_secrets_doc(fleet, file)[1]
+    return out + stray_layer_problems(fleet)
 
 
 def check_support(fleet: Fleet, target: SupportTarget, schema: Any) -> list[Problem]:
@@ -201,6 +217,36 @@ def _release_of(name: str, suffixes: Sequence[str]) -> str | None:
 # --- deploy ----------------------------------------------------------------------------------
 
 
+def select_support(
+    fleet: Fleet,
+    *,
+    hub: str | None = None,
+    cluster: str | None = None,
+    planned: Sequence[Any] | None = None,
+) -> list[SupportTarget]:
+    """Pure over the fleet: the support releases a deploy runs, in order. `--hub` runs none;
+    `--cluster C` all of C's; a plan its own (narrowed by `--cluster`), each checked against the tree."""
+    if hub is not None:
+        return []
+    if planned is None:
+        return fleet.support_of(cluster) if cluster in fleet.clusters else []
+    again = "the plan is from another commit or fleet; make it again with `invoke plan`"
+    out = []
+    for s in planned:
+        if cluster is not None and s.cluster != cluster:
+            continue
+        if s.cluster not in fleet.clusters:
+            raise HubfleetError(f"the plan names cluster `{s.cluster}`, which is not in clusters/: {again}")
+        runs = {t.name: t for t in fleet.support_of(s.cluster)}
+        if s.name not in runs:
+            raise HubfleetError(
+                f"the plan names support release {s.name} on {s.cluster}, which it does not run: {again}"
+            )
+        out.append(runs[s.name])
+    order = {t.id: i for i, t in enumerate(fleet.support_targets())}
+    return sorted(out, key=lambda t: order[t.id])  # fleet.yaml's order, whatever the file's
+
+
 def check_rendered(root: Path, fleet: Fleet, target: SupportTarget) -> None:
     """Deploy what is committed, and only if it is what the layers render to."""
     rel = paths.support(target.cluster, target.name).rendered
@@ -285,11 +331,10 @@ def _release(root: Path, fleet: Fleet, target: SupportTarget, *, runner: Runner)
         return f"helm exit {done.returncode}: " + mask_secrets(" | ".join(tail), mask)
 
 
-def with_cluster(problems: Sequence[Problem], target: SupportTarget) -> list[Problem]:
-    """Name the cluster in messages that come from a fleet-wide support layer."""
-    return [
-        replace(p, message=f"{p.message} (support release {target.name} on cluster {target.cluster})")
-        if p.file.startswith(paths.SUPPORT + "/")
-        else p
-        for p in problems
-    ]
+def on_clusters(p: Problem, clusters: Sequence[str]) -> Problem:
+    """A problem of a fleet-wide support layer names the clusters where it shows."""
+    if not p.file.startswith(paths.SUPPORT + "/"):
+        return p
+    return replace(
+        p, message=f"{p.message} (on cluster{'s' if len(clusters) > 1 else ''} {', '.join(clusters)})"
+    )

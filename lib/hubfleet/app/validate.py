@@ -50,17 +50,34 @@ def validate_fleet(
     digests = _FileDigests(fleet.source)  # every file read and hashed once per run
     layers = _Layers.start(root, fleet, checkable, digests)
 
-    chart_problems: list[Problem] = []
-    schemas: dict[str, ChartSchema | None] = {}
     load_schema = chart_schema or (lambda chart: chart_schema_for(root, chart, offline=offline))
-    for key in sorted({fleet.hubs[n].chart for n in checkable}):
+    support = fleet.support_targets() if names is None else []  # `--hub H` checks that hub only
+    keys = {fleet.hubs[n].chart for n in checkable} | {t.release.chart for t in support}
+    schemas, chart_problems = _load_schemas(fleet, sorted(keys), load_schema, offline)
+    hub_problems = _hub_problems(root, fleet, checkable, schemas, layers, digests)
+    chart_problems += _downgrades(root, fleet, selected, names is None)
+    problems += layers.finish(fleet) + located(chart_problems, fleet.source) + hub_problems
+    if names is None:
+        from hubfleet.app.support import validate_support
+
+        problems += validate_support(fleet, support, schemas)
+    return list(dict.fromkeys(problems))
+
+
+def _load_schemas(
+    fleet: Fleet, keys: Sequence[str], load_schema: Callable[[Any], ChartSchema | None], offline: bool
+) -> tuple[dict[str, ChartSchema | None], list[Problem]]:
+    """Each chart's schema and defaults, once; a chart that cannot be read is a located problem."""
+    schemas: dict[str, ChartSchema | None] = {}
+    problems: list[Problem] = []
+    for key in keys:
         try:
             schemas[key] = load_schema(fleet.config.charts[key])
         except HubfleetError as e:
-            chart_problems += e.problems or [Problem("fleet.yaml", str(e), ("charts", key))]
+            problems += e.problems or [Problem("fleet.yaml", str(e), ("charts", key))]
             schemas[key] = None
         if schemas[key] is None and offline:
-            chart_problems.append(
+            problems.append(
                 Problem(
                     "fleet.yaml",
                     "chart not in the cache (--offline): its values schema was not checked",
@@ -68,10 +85,7 @@ def validate_fleet(
                     severity="warning",
                 )
             )
-    hub_problems = _hub_problems(root, fleet, checkable, schemas, layers, digests)
-    chart_problems += _downgrades(root, fleet, selected, names is None)
-    problems += layers.finish(fleet) + located(chart_problems, fleet.source) + hub_problems
-    return list(dict.fromkeys(problems))
+    return schemas, problems
 
 
 def deep_problems(root: Path, fleet: Fleet, names: Sequence[str] | None = None) -> list[Problem]:
@@ -97,8 +111,8 @@ def chart_schema_for(root: Path, chart: Any, *, offline: bool) -> ChartSchema | 
     from hubfleet.adapters.charts import chart_meta
 
     meta = chart_meta(root, chart, offline=offline)
-    if meta is None or (meta.schema is None and not any(sub.schema for sub in meta.subcharts)):
-        return None
+    if meta is None:
+        return None  # offline and not cached
     cache = state_dir(root) / "cache"
     subs = [(sub.key, sub.condition, ChartSchema(sub.schema, sub.defaults, cache)) for sub in meta.subcharts]
     charts = [((), meta.name, meta.version)] + [

@@ -8,6 +8,7 @@ graph of the rollout order. `read_plan_json` is what `invoke deploy --plan` read
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -17,7 +18,7 @@ from rich.table import Table
 from hubfleet.adapters import yamlio
 from hubfleet.core import paths
 from hubfleet.core.model import Rollout
-from hubfleet.core.plan import Plan, PlannedHub, canary_first
+from hubfleet.core.plan import Plan, PlannedHub, PlannedSupport, canary_first
 
 __all__ = ["ci_matrix", "console_table", "markdown", "mermaid"]
 
@@ -31,9 +32,13 @@ SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 def console_table(plan: Plan) -> Table:
     title = f"plan {plan.base[:12]} -> {plan.head[:12]}: {len(plan.hubs)} hub(s) to deploy"
+    if plan.support:
+        title += f", {len(plan.support)} support release(s)"
     table = Table(title=title, title_justify="left")
     for col in ("cluster", "stage", "hub", "why"):
         table.add_column(col, overflow="fold")
+    for s in plan.support:  # they deploy first on their cluster
+        table.add_row(s.cluster, "support", s.name, "; ".join(s.reasons))
     for h in plan.hubs:
         table.add_row(h.cluster, h.stage, h.name, "; ".join(h.reasons))
     for r in plan.removed:
@@ -58,20 +63,25 @@ def markdown(
     out = [
         f"## hubfleet plan `{plan.base[:12]}` → `{plan.head[:12]}`",
         "",
-        f"**{len(plan.hubs)} hub(s)** to deploy on **{len(clusters)} cluster(s)**"
+        f"**{len(plan.hubs)} hub(s)**"
+        + (f" and **{len(plan.support)} support release(s)**" if plan.support else "")
+        + f" to deploy on **{len(clusters)} cluster(s)**"
         + (f"; {len(plan.removed)} removed from the repository." if plan.removed else "."),
     ]
-    if not plan.hubs and not plan.removed:
-        out += ["", "Nothing to deploy: no hub's Helm input changed."]
+    if not plan.hubs and not plan.removed and not plan.support:
+        out += ["", "Nothing to deploy: no hub's or support release's Helm input changed."]
     out += [f"\n> **warning:** {_cell(w)}" for w in warnings]
     diffs_left = COMMENT_LIMIT
     dropped = 0
     for cluster in clusters:
         hubs = [h for h in plan.hubs if h.cluster == cluster]
-        out += ["", f"### Cluster `{cluster}`", "", "| hub | stage | why |", "|---|---|---|"]
+        support = [s for s in plan.support if s.cluster == cluster]
+        out += ["", f"### Cluster `{cluster}`", "", "| release | stage | why |", "|---|---|---|"]
+        out += [f"| `{s.name}` | support | {_cell('; '.join(s.reasons))} |" for s in support]
         out += [f"| `{h.name}` | {h.stage} | {_cell('; '.join(h.reasons))} |" for h in hubs]
-        for h in hubs:
-            block = "\n\n".join(b for b in (_diff_block(h), _bump_block(by_hub.get(h.name))) if b)
+        for h in [*support, *hubs]:
+            bump = by_hub.get(h.name) if isinstance(h, PlannedHub) else None
+            block = "\n\n".join(b for b in (_diff_block(h), _bump_block(bump)) if b)
             if not block:
                 continue
             if len(block) > diffs_left:
@@ -90,7 +100,7 @@ def markdown(
             "|---|---|",
         ]
         out += [f"| `{r.name}` | `{r.cluster}` |" for r in plan.removed]
-    if plan.hubs:
+    if plan.hubs or plan.support:
         out += ["", "### Rollout order", "", "```mermaid", *mermaid(plan, settings), "```"]
     return "\n".join(out) + "\n"
 
@@ -126,13 +136,16 @@ def _bump_block(bump: Any) -> str:
     return "\n".join(out)
 
 
-def _diff_block(h: PlannedHub) -> str:
+def _diff_block(h: PlannedHub | PlannedSupport) -> str:
     """A collapsible unified diff of the rendered values (no secrets are ever in them)."""
     before = yamlio.dump(dict(h.before)).splitlines(keepends=True) if h.before is not None else []
     after = yamlio.dump(dict(h.after)).splitlines(keepends=True) if h.after is not None else []
     if h.after is None or before == after:
         return ""
-    path = paths.hub(h.name).rendered
+    if isinstance(h, PlannedSupport):
+        path = paths.support(h.cluster, h.name).rendered
+    else:
+        path = paths.hub(h.name).rendered
     diff = "".join(difflib.unified_diff(before, after, f"base/{path}", f"head/{path}", n=3))
     fence = "```"
     while fence in diff:
@@ -155,7 +168,15 @@ def mermaid(plan: Plan, settings: Rollout) -> list[str]:
     clusters = plan.clusters()
     lines = ["graph LR"]
     ids = {c: f"c{i}" for i, c in enumerate(clusters)}
-    blocks = {c: _cluster_graph(ids[c], c, [h for h in plan.hubs if h.cluster == c]) for c in clusters}
+    blocks = {
+        c: _cluster_graph(
+            ids[c],
+            c,
+            [h for h in plan.hubs if h.cluster == c],
+            [s.name for s in plan.support if s.cluster == c],
+        )
+        for c in clusters
+    }
     canary = [c for c in clusters if c in settings.canary.clusters]
     if canary and canary_first(plan.hubs, settings.canary):
         rest = [c for c in clusters if c not in canary]
@@ -173,20 +194,29 @@ def mermaid(plan: Plan, settings: Rollout) -> list[str]:
     return lines
 
 
-def _cluster_graph(cid: str, cluster: str, hubs: list[PlannedHub]) -> list[str]:
+def _cluster_graph(cid: str, cluster: str, hubs: list[PlannedHub], support: Sequence[str] = ()) -> list[str]:
+    """support releases in order, then staging -> health -> prod."""
     staging = [h for h in hubs if h.stage == "staging"]
     prod = [h for h in hubs if h.stage != "staging"]
     out = [f'  subgraph {cid}["{_label(cluster)}"]']
+    chain = [f'{cid}x{i}["{_label(name)} (support)"]' for i, name in enumerate(support)]
+    out += [f"    {a} --> {b}" for a, b in itertools.pairwise(chain)]
+    if chain and len(chain) == 1 and not hubs:
+        out.append(f"    {chain[0]}")
+    last = chain[-1].split("[", 1)[0] if chain else None
     nodes = [f'{cid}s{i}["{_label(h.name)}"]' for i, h in enumerate(staging)]
     if len(prod) > MAX_GRAPH_PROD:
         prod_nodes = [f'{cid}p["{len(prod)} prod hubs"]']
     else:
         prod_nodes = [f'{cid}p{i}["{_label(h.name)}"]' for i, h in enumerate(prod)]
+    first = nodes if staging else prod_nodes  # what the last support release leads to
+    if last is not None:
+        out += [f"    {last} --> {n}" for n in first]
     if staging:
         health = f'{cid}h{{"health"}}'
         out += [f"    {n} --> {health}" for n in nodes]
         out += [f"    {cid}h --> {n}" for n in prod_nodes]
-    else:
+    elif last is None:
         out += [f"    {n}" for n in prod_nodes]
     out.append("  end")
     return out

@@ -62,13 +62,14 @@ def plan(c, base=None, head="HEAD", json=None, markdown=None, matrix=None):
 @task(
     help={
         "hub": "deploy this hub",
-        "cluster": "deploy every hub of this cluster (with --plan: only that cluster's part)",
-        "plan": "deploy the hubs of a plan JSON file from `invoke plan --json`",
+        "cluster": "deploy this cluster: its support releases, then its hubs (with --plan: its part)",
+        "plan": "deploy the support releases and hubs of a plan JSON file from `invoke plan --json`",
         "dry_run": "contact no cluster: print the commands and the manifests `helm template` makes",
         "no_health": "skip the health checks (staging, canary checks and prod)",
         "prune": "also uninstall the hubs the plan lists as removed (namespaces kept)",
         "delete_namespaces": "with --prune: delete their namespaces too, unless another hub uses one",
         "summary": "append the results as Markdown to this file (CI: $GITHUB_STEP_SUMMARY)",
+        "support_only": "with --cluster: only that cluster's support releases (ingress, cert-manager, ...)",
     }
 )
 def deploy(
@@ -81,10 +82,12 @@ def deploy(
     prune=False,
     delete_namespaces=False,
     summary=None,
+    support_only=False,
 ):
-    """Deploy hubs with `helm upgrade --install`: staging, health check, then prod."""
+    """Deploy with `helm upgrade --install`: per cluster its support releases, staging, health, prod."""
     _run(
         "deploy",
+        support_only=support_only,
         hub=hub,
         cluster=cluster,
         plan=plan,
@@ -143,10 +146,16 @@ def diff(c, hub=None, cluster=None):
     _run("diff", hub=hub, cluster=cluster)
 
 
-@task(help={"hub": "the hub to copy", "out": "folder to write (created; must be empty)"})
-def replicate(c, hub, out):
-    """Write a standalone folder that deploys this hub with plain Helm (Right to Replicate)."""
-    _run("replicate", hub=hub, out=out)
+@task(
+    help={
+        "hub": "the hub to copy",
+        "cluster": "instead: the support releases of this cluster",
+        "out": "folder to write (created; must be empty)",
+    }
+)
+def replicate(c, out, hub=None, cluster=None):
+    """Write a standalone folder that deploys a hub (or a cluster's support releases) with plain Helm."""
+    _run("replicate", hub=hub, cluster=cluster, out=out)
 
 
 @task(help={"hub": "the hub to check (local or remote, by its domain)"})
@@ -161,17 +170,25 @@ def stop(c, hub):
     _run("stop", hub=hub)
 
 
-@task(help={"hub": "the hub whose secrets.yaml to open in $EDITOR through sops"})
-def secrets(c, hub):
-    """Edit a hub's sops-encrypted secrets.yaml (creates it, encrypted, if missing)."""
-    _run("secrets", hub=hub)
+@task(
+    help={
+        "hub": "the hub whose secrets.yaml to open in $EDITOR through sops",
+        "cluster": "instead: clusters/<C>/secrets.yaml, shared by every hub on that cluster",
+        "fleet": "instead: clusters/secrets.yaml, shared by every hub of the fleet",
+        "support": "with --cluster: that support release's clusters/<C>/support/<R>.secrets.yaml",
+    }
+)
+def secrets(c, hub=None, cluster=None, fleet=False, support=None):
+    """Edit a sops-encrypted secrets file (a hub's, a cluster's, the fleet's); created if missing."""
+    _run("secrets", hub=hub, cluster=cluster, fleet=fleet, support=support)
 
 
 @task(
     help={
-        "seed_chart": "KEY=DIR: cache chart KEY's values.schema.json and values.yaml from DIR, "
-        "for validating without network"
-    }
+        "seed_chart": "KEY=DIR: cache chart KEY's values.schema.json and values.yaml from DIR, or "
+        "KEY=CHART.tgz: the packaged chart itself, for working without network (repeatable)"
+    },
+    iterable=["seed_chart"],
 )
 def setup(c, seed_chart=None):
     """Install the tools hubfleet runs (helm, sops, configurable-http-proxy) where missing."""

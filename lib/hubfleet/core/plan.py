@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hubfleet.core import paths
+from hubfleet.core import secretlayers
 from hubfleet.core.errors import KeyPath, Problem, ProblemsError, format_keypath
 from hubfleet.core.model import Canary
 from hubfleet.core.schemas import STAGES
@@ -25,6 +25,7 @@ __all__ = [
     "HubInput",
     "Plan",
     "PlannedHub",
+    "PlannedSupport",
     "Removed",
     "canary_first",
     "changes_chart",
@@ -33,6 +34,7 @@ __all__ = [
     "order_key",
     "plan",
     "plan_from_json",
+    "plan_support",
     "staging_warnings",
     "value_changes",
 ]
@@ -52,9 +54,13 @@ class HubInput:
     namespace: str
     chart: tuple[str, ...]  # (kind, repo, name, version, folder digest)
     chart_label: str  # "jupyterhub 4.4.0" / "charts/basehub (folder)"
-    secrets: str | None  # digest of hubs/<hub>/secrets.yaml
+    # (file, digest of its encrypted values) of each secrets level that exists, lowest first
+    # (v1.1: fleet, cluster, hub; a support release: its own file). Re-keying changes no digest.
+    secrets: tuple[tuple[str, str], ...]
     raw: tuple[Any, ...]  # digests of every input file and the chart entry
     values: Mapping[str, Any] | str | None = None  # rendered values, BROKEN, or None: not rendered
+    # file -> its encrypted document, to name the key paths that changed (never a value)
+    secret_docs: Mapping[str, Mapping[str, Any]] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -64,6 +70,17 @@ class PlannedHub:
     stage: str
     reasons: tuple[str, ...]
     before: Mapping[str, Any] | None = field(default=None, compare=False)  # for diffs, not in JSON
+    after: Mapping[str, Any] | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True)
+class PlannedSupport:
+    """A support release (contract v1.1) whose Helm input differs: it deploys before the cluster's hubs."""
+
+    cluster: str
+    name: str
+    reasons: tuple[str, ...]
+    before: Mapping[str, Any] | None = field(default=None, compare=False)
     after: Mapping[str, Any] | None = field(default=None, compare=False)
 
 
@@ -79,13 +96,14 @@ class Plan:
     head: str
     hubs: tuple[PlannedHub, ...]
     removed: tuple[Removed, ...] = ()
+    support: tuple[PlannedSupport, ...] = ()  # v1.1; in fleet.yaml order per cluster
 
     def clusters(self) -> list[str]:
-        return sorted({h.cluster for h in self.hubs})
+        return sorted({h.cluster for h in self.hubs} | {s.cluster for s in self.support})
 
     def to_json(self) -> dict[str, Any]:
-        """The contract's shape, exactly."""
-        return {
+        """The contract's shape, exactly (v1.1 adds `support` when a support release changed)."""
+        out: dict[str, Any] = {
             "base": self.base,
             "head": self.head,
             "hubs": [
@@ -94,6 +112,11 @@ class Plan:
             ],
             "removed": [{"name": r.name, "cluster": r.cluster} for r in self.removed],
         }
+        if self.support:
+            out["support"] = [
+                {"cluster": s.cluster, "name": s.name, "reasons": list(s.reasons)} for s in self.support
+            ]
+        return out
 
 
 def order_key(cluster: str, stage: str, name: str) -> tuple[str, int, str]:
@@ -130,6 +153,22 @@ def plan(
     return Plan(base_sha, head_sha, tuple(hubs), tuple(removed))
 
 
+def plan_support(base: Mapping[str, HubInput], head: Mapping[str, HubInput]) -> tuple[PlannedSupport, ...]:
+    """Support releases whose Helm input differs (the hubs' rule), keyed `cluster/release`; head's
+    order (fleet.yaml's, cluster by cluster) is kept. A release no longer run is not uninstalled."""
+    out = []
+    for key, now in head.items():
+        reasons = hub_reasons(base.get(key), now)
+        if reasons == ["new hub"]:
+            reasons = ["new support release"]
+        if reasons:
+            was = base.get(key)
+            before = was.values if was is not None and isinstance(was.values, Mapping) else None
+            after = now.values if isinstance(now.values, Mapping) else None
+            out.append(PlannedSupport(now.cluster, now.release, tuple(reasons), before, after))
+    return tuple(out)
+
+
 def _removed_key(r: Removed) -> tuple[str, str]:
     return (r.cluster, r.name)
 
@@ -150,7 +189,7 @@ def hub_reasons(was: HubInput | None, now: HubInput) -> list[str]:
     if was.chart != now.chart:
         out.append(_chart_reason(was, now))
     if was.secrets != now.secrets:
-        out.append(_secrets_reason(was.secrets, now.secrets, now.name))
+        out += _secrets_reasons(was, now)
     if was.values == BROKEN:
         out.append("values did not render at base")
     elif was.values is None or now.values is None:
@@ -197,13 +236,22 @@ def downgrades(plan: Plan) -> list[PlannedHub]:
     ]
 
 
-def _secrets_reason(was: str | None, now: str | None, hub: str) -> str:
-    path = paths.hub(hub).secrets
-    if was is None:
-        return f"{path} added"
-    if now is None:
-        return f"{path} removed"
-    return f"{path} changed"
+def _secrets_reasons(was: HubInput, now: HubInput) -> list[str]:
+    """Which secrets files changed, and at which key paths: never a value."""
+    a, b = dict(was.secrets), dict(now.secrets)
+    out = []
+    for path in [*a, *(f for f in b if f not in a)]:
+        if path not in b:
+            out.append(f"{path} removed")
+        elif path not in a:
+            out.append(f"{path} added")
+        elif a[path] != b[path]:
+            keys = secretlayers.ciphertext_changes(was.secret_docs.get(path), now.secret_docs.get(path))
+            shown = ", ".join(keys[:MAX_KEYS]) + (
+                f" (+{len(keys) - MAX_KEYS} more)" if len(keys) > MAX_KEYS else ""
+            )
+            out.append(f"{path} changed" + (f": {shown}" if keys else ""))
+    return out
 
 
 def _values_reason(paths: Sequence[str]) -> str:
@@ -231,11 +279,16 @@ SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 _TOP = {"base": str, "head": str, "hubs": list, "removed": list}
 _HUB = {"name": str, "cluster": str, "stage": str, "reasons": list}
 _REMOVED = {"name": str, "cluster": str}
+_SUPPORT = {"cluster": str, "name": str, "reasons": list}  # v1.1, optional at the top
 
 
 def plan_from_json(doc: Any, file: str) -> Plan:
     """A Plan from the contract's JSON shape (parsed), checked; every problem is one located line."""
-    problems = _shape(doc, _TOP, (), file)
+    support_doc = doc.get("support") if isinstance(doc, dict) else None
+    top = {k: v for k, v in doc.items() if k != "support"} if isinstance(doc, dict) else doc
+    problems = _shape(top, _TOP, (), file)
+    if support_doc is not None and not isinstance(support_doc, list):
+        problems.append(Problem(file, "must be a list", ("support",)))
     if problems:
         raise ProblemsError(problems)
     for key in ("base", "head"):
@@ -261,10 +314,27 @@ def plan_from_json(doc: Any, file: str) -> Plan:
         problems += found
         if not found:
             removed.append(Removed(item["name"], item["cluster"]))
+    support, pairs = [], set()
+    for i, item in enumerate(support_doc or []):
+        found = _shape(item, _SUPPORT, ("support", i), file)
+        if not found and not all(isinstance(r, str) for r in item["reasons"]):
+            found.append(Problem(file, "must be a list of strings", ("support", i, "reasons")))
+        if not found and (item["cluster"], item["name"]) in pairs:
+            found.append(
+                Problem(
+                    file,
+                    f"support release {item['name']} on {item['cluster']} is listed twice",
+                    ("support", i),
+                )
+            )
+        problems += found
+        if not found:
+            pairs.add((item["cluster"], item["name"]))
+            support.append(PlannedSupport(item["cluster"], item["name"], tuple(item["reasons"])))
     if problems:
         raise ProblemsError(problems)
     hubs.sort(key=lambda h: order_key(h.cluster, h.stage, h.name))
-    return Plan(doc["base"], doc["head"], tuple(hubs), tuple(removed))
+    return Plan(doc["base"], doc["head"], tuple(hubs), tuple(removed), tuple(support))
 
 
 def _shape(doc: Any, fields: Mapping[str, type], where: tuple, file: str) -> list[Problem]:

@@ -52,13 +52,14 @@ __all__ = [
 
 GRACE = 120.0  # seconds past twice the release timeout before the engine stops waiting
 CHECK_ONLY = "health checked only (not in the plan)"
+SUPPORT = "support"  # the stage of a cluster support release (v1.1): before the cluster's hubs
 
 
 @dataclass(frozen=True)
 class Target:
     hub: str
     cluster: str
-    stage: str  # "staging" | "prod"
+    stage: str  # "support" | "staging" | "prod"
     action: str = "deploy"  # "deploy" | "check": a staging hub health-checked, not redeployed
 
 
@@ -161,6 +162,9 @@ class _Run:
     totals: dict[str, int] = field(default_factory=dict)
     failed_clusters: set[str] = field(default_factory=set)
     cancelled: threading.Event = field(default_factory=threading.Event)
+    # Run once per cluster before anything of it (its shared secrets decrypt); a failure deploys
+    # nothing of that cluster.
+    prepare: Call | None = None
 
     def record(
         self, t: Target, status: str, message: str = "", duration: float = 0.0, health: str = ""
@@ -227,13 +231,16 @@ class _Run:
 
 
 def _run_cluster(run: _Run, cluster: str, hubs: Sequence[Target]) -> None:
+    support = [t for t in hubs if t.stage == SUPPORT]
     staging = [t for t in hubs if t.stage == "staging"]
-    prod = [t for t in hubs if t.stage != "staging"]
+    prod = [t for t in hubs if t.stage not in ("staging", SUPPORT)]
     width = max(1, min(run.settings.max_parallel_per_cluster, len(hubs)))
     if run.breaker_open():
         for t in hubs:
             run.record(t, "skipped", "breaker open")
         run.say(cluster, "skipped: breaker open")
+        return
+    if not _prepared(run, cluster, hubs) or not _support_first(run, cluster, support, [*staging, *prod]):
         return
     with ThreadPoolExecutor(width, thread_name_prefix=f"cluster-{cluster}") as pool:
         if staging:
@@ -247,6 +254,33 @@ def _run_cluster(run: _Run, cluster: str, hubs: Sequence[Target]) -> None:
         run.say(cluster, f"prod ({len(prod)})")
         list(pool.map(run.prod, prod))
     run.say(cluster, "failed" if cluster in run.failed_clusters else "done")
+
+
+def _prepared(run: _Run, cluster: str, hubs: Sequence[Target]) -> bool:
+    """The cluster's first step (`prepare`): if it fails, nothing of the cluster deploys."""
+    if run.prepare is None:
+        return True
+    r = guarded(run.prepare, cluster, 600)
+    if r.ok:
+        return True
+    for t in hubs:
+        run.record(t, "skipped", f"nothing deployed on {cluster}: {r.message}")
+    with run.lock:
+        run.failed_clusters.add(cluster)
+    run.say(cluster, "failed before its first release")
+    return False
+
+
+def _support_first(run: _Run, cluster: str, support: Sequence[Target], hubs: Sequence[Target]) -> bool:
+    """Support releases one by one in their order; one that fails skips the rest of the cluster."""
+    for i, t in enumerate(support):
+        run.say(cluster, f"support {i + 1}/{len(support)}")
+        if not run.release(t):
+            for later in [*support[i + 1 :], *hubs]:
+                run.record(later, "skipped", f"support release {t.hub} failed on {cluster}")
+            run.say(cluster, "failed in support")
+            return False
+    return True
 
 
 def _by_cluster(targets: Iterable[Target]) -> dict[str, list[Target]]:
@@ -276,8 +310,12 @@ def run_rollout(
     canary_first: bool = False,
     console: Console | None = None,
     interrupted: threading.Event | None = None,
+    prepare: Call | None = None,
 ) -> RolloutReport:
     """Deploy `targets` in the contract's order; every hub ends ok, failed or skipped.
+
+    Per cluster: `prepare(cluster)` if given (a failure deploys nothing there), its support
+    releases (stage `support`) one by one in their order, its staging hubs, then its prod hubs.
 
     `interrupted`: set on Ctrl-C so that running releases stop (the shell passes the
     runner's event, `hubfleet.adapters.runner.interrupted`); cleared at the start.
@@ -290,6 +328,7 @@ def run_rollout(
     groups = _by_cluster(targets)
     interrupted.clear()
     run = _Run(deploy, health, settings, threading.BoundedSemaphore(settings.max_parallel), interrupted)
+    run.prepare = prepare
     run.status = {c: "waiting" for c in groups}
     run.totals = {c: len(hubs) for c, hubs in groups.items()}
     start = time.monotonic()

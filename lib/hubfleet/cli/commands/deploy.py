@@ -26,31 +26,41 @@ def run(
     prune: bool = False,
     delete_namespaces: bool = False,
     summary: str | None = None,
+    support_only: bool = False,
 ) -> int:
     hub = named(hub, "hub")
     cluster = named(cluster, "cluster")
     plan = named(plan, "plan")
     from hubfleet.app.deploy import deploy_hub
+    from hubfleet.app.support import deploy_support, select_support
 
     root, fleet = load_work_tree()
     if (prune or delete_namespaces) and not plan:
         raise HubfleetError("--prune uninstalls the hubs a plan lists as removed: give --plan FILE too")
+    if support_only and (hub is not None or cluster is None):
+        raise HubfleetError(
+            "--support-only deploys one cluster's support releases: give --cluster C (no --hub)"
+        )
     whole = read_plan_json(plan) if plan else None
     planned = whole.hubs if whole is not None else None
     plan_hubs = [vars(h) for h in planned] if planned is not None else None
     names = select(fleet, hub=hub, cluster=cluster, plan_hubs=plan_hubs)
+    support = select_support(fleet, hub=hub, cluster=cluster, planned=whole.support if whole else None)
+    if support_only:
+        names = []
     removed = [r for r in (whole.removed if whole else ()) if cluster is None or r.cluster == cluster]
-    if not names and not (prune and removed):
+    if not names and not support and not (prune and removed):
         console.print("nothing to deploy", markup=False)
         _write_summary(summary, "nothing to deploy")
         return 0
     if dry_run:
-        results = [deploy_hub(root, fleet, n, dry_run=True, echo=_echo) for n in names]
+        results = [deploy_support(root, fleet, t, dry_run=True, echo=_echo) for t in support]
+        results += [deploy_hub(root, fleet, n, dry_run=True, echo=_echo) for n in names]
         if prune:
             _echo_prune(removed, delete_namespaces)
         for r in (r for r in results if not r.ok):
             console.print(f"{r.hub}: {r.message}", style="red", markup=False)
-        _write_summary(summary, f"dry run: {len(names)} hub(s) shown, nothing deployed")
+        _write_summary(summary, f"dry run: {len(results)} release(s) shown, nothing deployed")
         return 0 if all(r.ok for r in results) else 1
     from hubfleet.adapters.locks import deploy_lock
     from hubfleet.adapters.source import state_dir
@@ -59,17 +69,47 @@ def run(
         f"--{k} {v}" for k, v in (("hub", hub), ("cluster", cluster), ("plan", plan)) if v
     )
     with deploy_lock(state_dir(root), what.strip()):
-        return _deploy(root, fleet, names, planned, removed, no_health, prune, delete_namespaces, summary)
+        return _deploy(
+            root,
+            fleet,
+            names,
+            support,
+            planned,
+            removed,
+            no_health,
+            prune,
+            delete_namespaces,
+            summary,
+            canary=not support_only,
+        )
 
 
-def _deploy(root, fleet, names, planned, removed, no_health, prune, delete_namespaces, summary) -> int:
-    """The rollout itself, under the fleet's deploy lock."""
+def _deploy(
+    root,
+    fleet,
+    names,
+    support,
+    planned,
+    removed,
+    no_health,
+    prune,
+    delete_namespaces,
+    summary,
+    *,
+    canary=True,
+) -> int:
+    """The rollout itself, under the fleet's deploy lock: per cluster its support releases (in order),
+    then its hubs; the fleet's and each cluster's shared secrets decrypted once, in memory."""
     from hubfleet.adapters import runner
     from hubfleet.app.deploy import deploy_hub
+    from hubfleet.app.layered_secrets import SharedSecrets
+    from hubfleet.app.support import deploy_support
     from hubfleet.core import rollout
 
-    targets = [rollout.Target(n, fleet.hubs[n].cluster, fleet.hubs[n].stage) for n in names]
-    if not no_health:  # canary, always: a cluster's staging hubs are checked before its prod hubs
+    by_id = {t.id: t for t in support}
+    targets = [rollout.Target(t.id, t.cluster, rollout.SUPPORT) for t in support]
+    targets += [rollout.Target(n, fleet.hubs[n].cluster, fleet.hubs[n].stage) for n in names]
+    if not no_health and canary:  # canary, always: a cluster's staging hubs are checked before its prod hubs
         targets = rollout.canary_checks(targets, staging_hubs(fleet))
     settings = fleet.config.rollout
     # Canary waves come from the plan's own reasons; a direct --hub/--cluster deploy
@@ -78,14 +118,22 @@ def _deploy(root, fleet, names, planned, removed, no_health, prune, delete_names
         canary_first = plan_canary_first([h for h in planned if h.name in names], settings.canary)
     else:
         canary_first = settings.canary.when == "always"
+    shared = SharedSecrets(root)  # the fleet's and each cluster's secrets: decrypted once, in memory
+
+    def release(name: str) -> rollout.Result:
+        if name in by_id:
+            return deploy_support(root, fleet, by_id[name])
+        return deploy_hub(root, fleet, name, shared=shared)
+
     report = rollout.run_rollout(
         targets,
-        lambda name: deploy_hub(root, fleet, name),
+        release,
         None if no_health else _health(root, fleet),
         settings,
         canary_first=canary_first,
         console=console,
         interrupted=runner.interrupted,
+        prepare=shared.prepare,
     )
     pruned = _prune(root, fleet, removed, delete_namespaces) if prune else []
     if removed and not prune:

@@ -31,7 +31,7 @@ def run(
         return matrix(matrix_of)
     root = find_root()
     result, head_fleet = plan_app.compute(root, base, head or "HEAD")
-    if result.hubs or result.removed:
+    if result.hubs or result.removed or result.support:
         out.print(reports.console_table(result))
     else:
         out.print(f"plan {result.base[:12]} -> {result.head[:12]}: nothing to deploy", markup=False)

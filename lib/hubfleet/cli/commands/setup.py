@@ -13,7 +13,7 @@ from hubfleet.core import paths
 from hubfleet.core.errors import HubfleetError
 
 
-def run(seed: str | None = None) -> int:
+def run(seed: str | list[str] | None = None) -> int:
     root = find_root()
     for name, ensure in (("helm", tools.ensure_helm), ("sops", tools.ensure_sops)):
         found = tools.find(name, root)
@@ -22,15 +22,19 @@ def run(seed: str | None = None) -> int:
         else:
             console.print(f"{name}: installed {ensure(root)}", markup=False)
     _chp(root)
-    if seed:
-        key, _, folder = seed.partition("=")
+    seeds = [seed] if isinstance(seed, str) else list(seed or [])
+    if seeds:
         _, fleet = load_work_tree(root)
+    for one in seeds:
+        key, _, folder = one.partition("=")
         if key not in fleet.config.charts or not folder:
             raise HubfleetError(
-                f"--seed-chart {seed}: use KEY=DIR with KEY one of: {', '.join(fleet.config.charts)}"
+                f"--seed-chart {one}: use KEY=DIR or KEY=CHART.tgz with KEY one of: "
+                f"{', '.join(fleet.config.charts)}"
             )
         entry = charts.seed_cache(root, fleet.config.charts[key], Path(folder).resolve())
-        console.print(f"chart {key}: schema and defaults seeded from {folder} into {entry}", markup=False)
+        what = "the packaged chart" if folder.endswith(".tgz") else "schema and defaults"
+        console.print(f"chart {key}: {what} seeded from {folder} into {entry}", markup=False)
     editor_schemas(root)
     return 0
 

@@ -30,5 +30,7 @@ def run(
     checked = len(names) if names is not None else len(fleet.hub_names)
     summary = f"{checked} hub(s) checked: {len(errors)} error(s), {warnings} warning(s)"
     summary += f", {infos} note(s)" if infos else ""
+    if not hub and fleet.support_targets():
+        summary += f" (and {len(fleet.support_targets())} support release(s))"
     console.print(summary, style="red" if errors else "green")
     return 1 if errors else 0
