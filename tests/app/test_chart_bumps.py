@@ -16,10 +16,11 @@ UPSTREAM = "https://hub.jupyter.org/helm-chart/"
 
 @pytest.fixture
 def served_fleet(example_fleet, shared_chart_repo, helm_bin, monkeypatch):
-    """The example fleet with its jupyterhub chart coming from the served real chart repository."""
+    """The example fleet with its charts (jupyterhub, the support set) from the served real chart repository."""
+    from helpers.chartrepo import point_at
+
     monkeypatch.setenv("HUBFLEET_HELM", str(helm_bin))
-    fleet_yaml = example_fleet / "fleet.yaml"
-    fleet_yaml.write_text(fleet_yaml.read_text().replace(UPSTREAM, shared_chart_repo.url))
+    point_at(example_fleet / "fleet.yaml", shared_chart_repo.url)
     return example_fleet
 
 

@@ -114,3 +114,20 @@ def shared_chart_repo() -> Iterator[ChartRepo]:
     server, url = _serve(folder)
     yield ChartRepo(url, folder)
     server.shutdown()
+
+
+# The upstream repositories the example fleet's fleet.yaml names (jupyterhub and the support set).
+EXAMPLE_UPSTREAMS = (
+    "https://hub.jupyter.org/helm-chart/",
+    "https://kubernetes.github.io/ingress-nginx",
+    "https://charts.jetstack.io",
+    "https://prometheus-community.github.io/helm-charts",
+)
+
+
+def point_at(fleet_yaml: Path, url: str) -> None:
+    """Every upstream chart repository of the example fleet replaced by `url` (the served one)."""
+    text = fleet_yaml.read_text()
+    for upstream in EXAMPLE_UPSTREAMS:
+        text = text.replace(f"repo: {upstream}\n", f"repo: {url}\n")
+    fleet_yaml.write_text(text)
