@@ -243,6 +243,8 @@ def _seed_archive(root: Path, chart: Chart, archive: Path) -> Path:
         }
         (tmp / "meta.json").write_text(json.dumps(info))
 
+    from filelock import FileLock  # ~30-80 ms to import: only when writing
+
     with FileLock(str(entry) + ".lock", timeout=600):
         _publish(entry, build)
     return entry

@@ -48,6 +48,7 @@ def run(
     support = select_support(fleet, hub=hub, cluster=cluster, planned=whole.support if whole else None)
     if support_only:
         names = []
+    _refuse_broken_clusters(fleet, {*(fleet.hubs[n].cluster for n in names), *(t.cluster for t in support)})
     removed = [r for r in (whole.removed if whole else ()) if cluster is None or r.cluster == cluster]
     if not names and not support and not (prune and removed):
         console.print("nothing to deploy", markup=False)
@@ -144,6 +145,20 @@ def _deploy(
         )
     _write_summary(summary, rolloutreport.markdown(report, pruned))
     return 0 if report.ok and all(r.ok for r in pruned) else 1
+
+
+def _refuse_broken_clusters(fleet: Fleet, clusters: set[str]) -> None:
+    """Deploy nothing on a cluster whose own files have errors (a support layer on a local cluster,
+    an unusable secrets file): one located line, exit 1."""
+    from hubfleet.core import paths
+
+    errors = [
+        p
+        for p in fleet.problems
+        if p.severity == "error" and any(p.file.startswith(paths.cluster(c).folder + "/") for c in clusters)
+    ]
+    if errors:
+        raise HubfleetError(str(errors[0]), problems=errors)
 
 
 def staging_hubs(fleet: Fleet) -> dict[str, list[str]]:
