@@ -88,6 +88,15 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def fuzz(session: nox.Session) -> None:
+    """Fuzz loading, rendering and validation for a bounded time (default 120 s); any traceback fails.
+
+    `nox -s fuzz -- --seconds 30 --seed 7` (CI runs it with a small budget)."""
+    session.install("-e", ".")
+    session.run("python", "-m", "devtools.fuzz", *(session.posargs or ["--seconds", "120"]))
+
+
+@nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Speed and memory figures against baselines measured in the same run (2000 synthetic hubs)."""
     session.install("-e", ".")

@@ -255,3 +255,44 @@ def test_empty_hub_name_is_refused(seeded_fleet, capsys):
     assert code == 1 and any("--hub" in line for line in lines), lines
     assert boundary(render_cmd.run, hub="") == 1
     assert "--hub" in capsys.readouterr().err
+
+
+def test_an_interrupted_render_writes_nothing_and_leaves_no_temp_files(seeded_fleet, monkeypatch):
+    from hubfleet.app import renderall
+
+    for hub in ("oceans", "genomics"):
+        append(seeded_fleet, f"hubs/{hub}/values.yaml", "custom:\n  changed: yes\n")
+    before = {p: p.read_text() for p in seeded_fleet.glob("hubs/*/rendered.values.yaml")}
+    real_open, calls = os.open, []
+
+    def interrupted_open(path, flags, *args):
+        if str(path).endswith(".tmp"):
+            calls.append(path)
+            if len(calls) == 2:
+                raise KeyboardInterrupt  # Ctrl-C while the second file is being written
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(renderall.os, "open", interrupted_open)
+    with pytest.raises(KeyboardInterrupt):
+        renderall.write_rendered(seeded_fleet, renderall.render_fleet(load(seeded_fleet)))
+    assert len(calls) == 2
+    assert {p: p.read_text() for p in seeded_fleet.glob("hubs/*/rendered.values.yaml")} == before
+    assert list(seeded_fleet.rglob("*.tmp")) == []
+
+
+def test_render_never_writes_through_a_symlink(seeded_fleet, capsys, tmp_path):
+    outside = tmp_path / "victim.txt"
+    outside.write_text("keep me\n")
+    target = seeded_fleet / "hubs/oceans/rendered.values.yaml"
+    target.unlink()
+    target.symlink_to(outside)
+    assert boundary(render_cmd.run) == 1
+    assert "is a symlink" in capsys.readouterr().err
+    assert outside.read_text() == "keep me\n"
+
+
+def load(root: Path):
+    from hubfleet.adapters.source import DirSource
+    from hubfleet.app.load import load_fleet
+
+    return load_fleet(DirSource(root))

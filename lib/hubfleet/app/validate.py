@@ -375,7 +375,8 @@ def _token_route(
     if any(sets(secretlayers.strip_sops(d), keypath) for _, d in secret_docs):
         return []
     scope = effective.get("jupyterhub") if isinstance(effective.get("jupyterhub"), dict) else effective
-    services = ((scope or {}).get("hub") or {}).get("services") or {}
+    hub_values = scope.get("hub") if isinstance(scope, dict) else None  # any shape: the schema judges it
+    services = hub_values.get("services") if isinstance(hub_values, dict) else None
     if isinstance(services, dict) and isinstance(services.get(HEALTH_SERVICE), dict):
         return []
     return [
