@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from hubfleet.adapters import helm, providers
 from hubfleet.adapters.gitsource import git
 from hubfleet.adapters.runner import CommandError, Runner, run
 from hubfleet.adapters.source import find_root
@@ -156,6 +155,8 @@ def live_releases(
     root: Path, fleet: Fleet, clusters: Iterable[str], *, runner: Runner = run
 ) -> dict[str, list[Live] | str]:
     """`helm list` of every namespace of each Kubernetes cluster; a failure is that cluster's string."""
+    from hubfleet.adapters import helm, providers  # only --live needs them (a plain status starts faster)
+
     targets = [c for c in sorted(set(clusters)) if not fleet.clusters[c].is_local]
 
     def one(name: str) -> list[Live] | str:
