@@ -107,10 +107,9 @@ def load_fleet(source: Source) -> Fleet:
         cdoc = _read_doc(source, path, problems)
         if cdoc is None:
             continue
-        found = model.check(cdoc, schemas.CLUSTER, path) or (
-            model.cluster_problems(cdoc, path, folder)
-            + support.cluster_support_problems(cdoc, path, config.support)
-        )
+        found = model.check(cdoc, schemas.CLUSTER, path) or model.cluster_problems(cdoc, path, folder)
+        if not found:  # the cluster loads; `invoke deploy` refuses it while these stand
+            problems.extend(located(support.cluster_support_problems(cdoc, path, config.support), source))
         if cdoc.get("provider") == "local":  # support files there: nothing would ever deploy them
             listed = support.cluster_files(folder, source.files_under(paths.cluster(folder).support_folder))
             problems.extend(support.local_layer_problems(folder, listed))
