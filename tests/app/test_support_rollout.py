@@ -241,3 +241,28 @@ def test_undecryptable_cluster_secrets_deploy_nothing_there(support_fleet, stand
     assert values.startswith("/dev/fd/")
     leftovers = [p for p in root.rglob("*") if p.is_file() and SHARED_SECRET.encode() in p.read_bytes()]
     assert leftovers == [root / "clusters/west/secrets.yaml"]  # the (stand-in) encrypted file only
+
+
+def test_a_token_in_a_secrets_level_comes_first_and_kubectl_is_not_asked(
+    support_fleet, stand_in_hub, monkeypatch
+):
+    root, _helm, kubectl_log = support_fleet
+    token = {"hub": {"services": {"hubfleet-health": {"apiToken": TOKEN}}}, "sops": SOPS_META}
+    write(root, "clusters/west/secrets.yaml", json.dumps(token))  # the cluster level: every hub there
+    from hubfleet.app.load import load_work_tree
+    from hubfleet.app.renderall import render_fleet, write_rendered
+
+    _, fleet = load_work_tree(root)
+    write_rendered(root, render_fleet(fleet))
+    monkeypatch.setenv("STANDIN_KUBECTL_FAIL", "1")  # asking the cluster would fail the check
+    assert boundary(deploy_cmd.run, cluster="west") == 0
+    assert kubectl_records(kubectl_log) == []
+    assert stand_in_hub.executed == ["1+1", "1+1"]  # staging, and prod (rollout.health.prod default)
+
+
+def test_no_token_anywhere_is_one_clear_health_failure(support_fleet, stand_in_hub, monkeypatch, tmp_path):
+    monkeypatch.setenv("STANDIN_KUBECTL_SECRETS", "{}")  # the hub's Secret holds no token
+    summary = tmp_path / "summary.md"
+    assert boundary(deploy_cmd.run, cluster="west", summary=str(summary)) == 1
+    text = summary.read_text()
+    assert "no token for the health check" in text and "declare `hub.services.hubfleet-health`" in text

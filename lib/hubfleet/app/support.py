@@ -136,7 +136,7 @@ def check_support(fleet: Fleet, target: SupportTarget, schema: Any) -> list[Prob
         doc = merge([values, secretlayers.placeholders(secrets_doc)]) if secrets_doc else values
         encrypted = secretlayers.encrypted_paths(secrets_doc) if secrets_doc else frozenset()
         for e in schema.errors(doc):
-            if e.keypath in encrypted and e.validator != "type":
+            if e.keypath in encrypted and e.validator not in ("type", "additionalProperties"):
                 continue  # an encrypted value's content cannot be checked, only its type
             out.append(
                 Problem(_blame(layers, secrets_file, secrets_doc, e.keypath, target), e.message, e.keypath)

@@ -327,7 +327,7 @@ def _schema_problems(
     encrypted = frozenset().union(*(secretlayers.encrypted_paths(d) for _, d in secret_docs))
     out = []
     for e in schema.errors(doc, None if secret_docs else effective):
-        if e.keypath in encrypted and e.validator != "type":
+        if e.keypath in encrypted and e.validator not in ("type", "additionalProperties"):
             continue
         setter = next(
             (f for f, d in reversed(secret_docs) if sets(secretlayers.strip_sops(d), e.keypath)), None
