@@ -56,7 +56,8 @@ def cluster_plan(full: Plan, cluster: str) -> Plan:
     """The part of `full` on one cluster (base and head kept)."""
     hubs = tuple(h for h in full.hubs if h.cluster == cluster)
     removed = tuple(r for r in full.removed if r.cluster == cluster)
-    return Plan(full.base, full.head, hubs, removed)
+    support = tuple(s for s in full.support if s.cluster == cluster)
+    return Plan(full.base, full.head, hubs, removed, support)
 
 
 def narrow(plan: Plan, selection: Selection, hubs: Mapping[str, tuple[str, str]]) -> Plan:
@@ -72,7 +73,10 @@ def narrow(plan: Plan, selection: Selection, hubs: Mapping[str, tuple[str, str]]
                 planned[name] = PlannedHub(name, cluster, stage, (FORCED,))
     removed = tuple(r for r in plan.removed if selection.wants(r.name, r.cluster))
     ordered = sorted(planned.values(), key=lambda h: order_key(h.cluster, h.stage, h.name))
-    return Plan(plan.base, plan.head, tuple(ordered), removed)
+    # support releases go with their cluster: kept unless the selection names only some hubs
+    support = plan.support if not selection.narrowed or selection.clusters else ()
+    support = tuple(s for s in support if not selection.narrowed or s.cluster in selection.clusters)
+    return Plan(plan.base, plan.head, tuple(ordered), removed, support)
 
 
 def matrices(
@@ -90,7 +94,11 @@ def matrices(
     (`record`) only after its whole plan ran: not for a selection, and not while hubs removed
     from the repository are still installed there (they stay in every plan until pruned).
     """
-    work = {c: p for c, p in sorted(plans.items()) if (p.hubs or p.removed) and providers.get(c) != "local"}
+    work = {
+        c: p
+        for c, p in sorted(plans.items())
+        if (p.hubs or p.removed or p.support) and providers.get(c) != "local"
+    }
     every: Sequence[PlannedHub] = [h for p in work.values() for h in p.hubs]
     first = canary_first(every, canary)
     out: dict[str, list[dict[str, Any]]] = {"canary": [], "rest": []}
