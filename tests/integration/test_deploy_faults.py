@@ -245,3 +245,53 @@ def test_one_helm_per_release_across_fleet_copies(faulty, tmp_path):
             os.killpg(first.pid, signal.SIGKILL)
             first.wait()
     assert len(records(faulty.log, "upgrade")) == 1
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
+def test_replicated_deploy_sh_leaves_no_plaintext(faulty, tmp_path, age_key, sig):
+    """The bundle's deploy.sh: sops decrypts into a shell variable, Helm reads it from a pipe; a
+    signal to bash while Helm runs leaves the clear secrets in no file."""
+    from helpers.standin import make_standin
+    from hubfleet.adapters.source import DirSource
+    from hubfleet.app.load import load_fleet
+    from hubfleet.app.replicate import write_replica
+
+    since = time.time() - 1
+    out = tmp_path / "replica"
+    write_replica(faulty.root, load_fleet(DirSource(faulty.root)), "alpha", out)
+    only = tmp_path / "only"
+    make_standin(only, "helm", faulty.log)
+    (only / "sops").symlink_to(faulty.sops)
+    other_verbs = tmp_path / "other-verbs"  # `helm repo add`: succeed at once (a stand-in, not helm)
+    other_verbs.write_text("#!/bin/sh\nexit 0\n")
+    other_verbs.chmod(0o755)
+    proc = subprocess.Popen(
+        [
+            "env",
+            "-i",
+            f"PATH={only}:/usr/bin:/bin",
+            f"SOPS_AGE_KEY_FILE={age_key[0]}",
+            f"TMPDIR={faulty.tmp}",
+            "STANDIN_SLEEP=60",
+            f"STANDIN_REAL={other_verbs}",
+            "/bin/bash",
+            str(out / "deploy.sh"),
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        if not wait_for(lambda: helm_upgrade_running(faulty) or proc.poll() is not None):
+            pytest.fail("deploy.sh never reached helm upgrade")
+        assert proc.poll() is None, proc.stdout.read().decode()
+        [call] = records(faulty.log, "upgrade")
+        piped = [a for a in call["argv"] if a.startswith("/dev/fd/")]
+        assert piped and faulty.secret in call["values"][piped[0]]  # Helm got it, from a pipe
+        os.kill(proc.pid, sig)
+        proc.wait(timeout=30)
+        assert plaintext_files(faulty, since) == []
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the script's helm, which a plain shell does not stop
+        proc.wait()
