@@ -11,6 +11,7 @@ deterministic: the same arguments always write the same bytes.
 
 from __future__ import annotations
 
+import json
 import random
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,100 @@ charts:
     repo: https://hub.jupyter.org/helm-chart/
     name: jupyterhub
     version: {CHART_VERSION}
+  ingress-controller: {{path: charts/ingress-controller}}
+  monitoring: {{path: charts/monitoring}}
 default_chart: jupyterhub
+# Support releases (contract v1.1) on every cluster, before its hubs.
+support:
+  - {{name: ingress, chart: ingress-controller, namespace: ingress}}
+  - {{name: monitoring, chart: monitoring, namespace: monitoring}}
 """
+
+# Two small support charts in the fleet, each with a strict values schema (as real charts have).
+SUPPORT_CHARTS: dict[str, dict[str, Any]] = {
+    "ingress-controller": {
+        "defaults": {"controller": {"replicaCount": 1, "ingressClass": "nginx", "config": {}, "service": {}}},
+        "schema": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "global": {"type": "object"},
+                "controller": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "replicaCount": {"type": "integer", "minimum": 1},
+                        "ingressClass": {"type": "string"},
+                        "config": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "service": {"type": "object"},
+                        "metrics": {"type": "object"},
+                        "podAnnotations": {"type": "object"},
+                    },
+                },
+            },
+        },
+    },
+    "monitoring": {
+        "defaults": {"server": {"retention": "15d", "global": {}}, "alertmanager": {"enabled": True}},
+        "schema": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "global": {"type": "object"},
+                "server": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "retention": {"type": "string"},
+                        "global": {"type": "object"},
+                        "persistentVolume": {"type": "object"},
+                        "resources": {"type": "object"},
+                    },
+                },
+                "alertmanager": {"type": "object"},
+            },
+        },
+    },
+}
+
+
+def support_layers(cluster: str, provider: str, index: int) -> dict[str, dict[str, Any]]:
+    """`clusters/<c>/support/<release>.values.yaml`: a few cluster-specific keys per release."""
+    return {
+        "ingress": {
+            "controller": {
+                "service": {"annotations": {"fleet.example.org/cluster": "${cluster:name}"}},
+                "replicaCount": 2 + index % 3,
+            }
+        },
+        "monitoring": {
+            "server": {"global": {"external_labels": {"cluster": "${cluster:name}", "provider": provider}}}
+        },
+    }
+
+
+FLEET_SUPPORT_LAYERS: dict[str, dict[str, Any]] = {
+    "ingress": {
+        "controller": {
+            "ingressClass": "nginx",
+            "config": {
+                "proxy-body-size": "64m",
+                "proxy-read-timeout": "3600",
+                "use-forwarded-headers": "true",
+            },
+            "metrics": {"enabled": True, "serviceMonitor": {"enabled": False}},
+            "podAnnotations": {"prometheus.io/scrape": "true", "prometheus.io/port": "10254"},
+        }
+    },
+    "monitoring": {
+        "server": {
+            "retention": "30d",
+            "persistentVolume": {"size": "50Gi"},
+            "resources": {"requests": {"cpu": "500m", "memory": "2Gi"}, "limits": {"memory": "4Gi"}},
+        },
+        "alertmanager": {"enabled": False},
+    },
+}
 
 _LOGGING_PY = """\
 import logging
@@ -450,11 +543,19 @@ def generate(
     _write(root, "fleet.yaml", FLEET_YAML)
     _write(root, ".gitignore", ".hubfleet/\n")
     _write(root, "clusters/common.values.yaml", fleet_layer())
+    for chart, spec in SUPPORT_CHARTS.items():
+        _write(root, f"charts/{chart}/Chart.yaml", f"apiVersion: v2\nname: {chart}\nversion: 0.1.0\n")
+        _write(root, f"charts/{chart}/values.yaml", spec["defaults"])
+        _write(root, f"charts/{chart}/values.schema.json", json.dumps(spec["schema"], indent=1))
+    for release, layer in FLEET_SUPPORT_LAYERS.items():
+        _write(root, f"support/{release}.values.yaml", layer)
     hubs: list[str] = []
     for i, cluster in enumerate(cluster_names(clusters)):
         provider = PROVIDERS[i % len(PROVIDERS)]
         _write(root, paths.cluster(cluster).cluster_yaml, cluster_doc(cluster, provider, i))
         _write(root, paths.cluster(cluster).layer, cluster_layer(cluster, provider, i))
+        for release, layer in support_layers(cluster, provider, i).items():
+            _write(root, paths.support(cluster, release).layer, layer)
         for hub in hub_names(cluster, hubs_per_cluster):
             stage = "staging" if hub.endswith("-staging") else "prod"
             head = {"name": hub, "cluster": cluster, "domain": f"{hub}.hubs.example.org"}

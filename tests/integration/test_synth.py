@@ -41,7 +41,8 @@ def test_generated_fleet_loads_renders_and_validates_clean(small_fleet, jupyterh
     assert sorted(h.stage for h in fleet.hubs.values()) == ["prod"] * 3 + ["staging"] * 3
 
     rendered = {r.hub: r for r in render_fleet(fleet)}
-    assert len(rendered) == 6
+    assert len(rendered) == 6 + 3 * 2  # the hubs, and each cluster's two support releases
+    assert rendered["gke-001/monitoring"].values["server"]["global"]["external_labels"]["cluster"] == "gke-001"
     hub = fleet.hubs["gke-001-hub01"]
     values = rendered[hub.name].values
     assert values["ingress"]["hosts"] == [hub.domain]
@@ -50,7 +51,12 @@ def test_generated_fleet_loads_renders_and_validates_clean(small_fleet, jupyterh
     post_start = values["singleuser"]["lifecycleHooks"]["postStart"]["exec"]["command"][2]
     assert '"${HOME}/.config"' in post_start and "\\${" not in post_start  # the escape became literal
 
-    found = validate.validate_fleet(small_fleet, fleet, chart_schema=lambda chart: jupyterhub_schema)
+    def schema(chart):  # the real jupyterhub schema; the support charts' own (folders in the fleet)
+        if chart.key == "jupyterhub":
+            return jupyterhub_schema
+        return validate.chart_schema_for(small_fleet, chart, offline=False)
+
+    found = validate.validate_fleet(small_fleet, fleet, chart_schema=schema)
     assert found == []
 
 
