@@ -85,3 +85,33 @@ def test_closing_ends_the_cat_file_process(repo: Path):
     assert proc is not None and proc.poll() is None
     src.close()
     assert proc.poll() is not None
+
+
+def test_links_read_the_same_from_git_and_the_work_tree(tmp_path: Path):
+    """Issue 14 item 9: a link inside the fleet is followed by both; one out of it is the same error
+    from both, so `validate` (work tree) and `plan` (git) agree on a commit."""
+    top = tmp_path / "linked"
+    (top / "fleet/hubs/a").mkdir(parents=True)
+    (top / "outside.yaml").write_text("singleuser: {}\n")
+    (top / "fleet/fleet.yaml").write_text("charts: {}\n")
+    (top / "fleet/shared.yaml").write_text("shared: 1\n")
+    (top / "fleet/hubs/a/values.yaml").symlink_to("../../shared.yaml")
+    (top / "fleet/hubs/a/out.yaml").symlink_to("../../../outside.yaml")
+    (top / "fleet/hubs/a/abs.yaml").symlink_to(top / "outside.yaml")
+    git(top, "init", "-q")
+    git(top, "add", "-A")
+    git(top, "commit", "-qm", "links")
+    root = top / "fleet"
+    work, commit = DirSource(root), GitSource(root, "HEAD")
+    try:
+        assert work.read("hubs/a/values.yaml") == commit.read("hubs/a/values.yaml") == b"shared: 1\n"
+        assert digest(work, "hubs/a/values.yaml") == digest(commit, "hubs/a/values.yaml")
+        for rel in ("hubs/a/out.yaml", "hubs/a/abs.yaml"):
+            messages = []
+            for source in (work, commit):
+                with pytest.raises(HubfleetError) as e:
+                    source.read(rel)
+                messages.append(str(e.value))
+            assert messages[0] == messages[1] and "outside the fleet" in messages[0], messages
+    finally:
+        commit.close()

@@ -295,3 +295,21 @@ def test_replicated_deploy_sh_leaves_no_plaintext(faulty, tmp_path, age_key, sig
     finally:
         os.killpg(proc.pid, signal.SIGKILL)  # the script's helm, which a plain shell does not stop
         proc.wait()
+
+
+def test_helm_output_is_masked_in_every_encoding(faulty):
+    """Helm printing the hub secret base64-encoded and JSON-escaped, and a kubeconfig token: none
+    of them reaches hubfleet's output."""
+    import base64
+    import json
+
+    forms = [
+        base64.b64encode(f"secretToken: {faulty.secret}\n".encode()).decode(),
+        json.dumps({"secretToken": faulty.secret}),
+        faulty.kube_token,
+    ]
+    proc = start_deploy(faulty, STANDIN_FAIL="1", STANDIN_STDERR="Error: " + " | ".join(forms))
+    out = proc.communicate(timeout=120)[0].decode()
+    assert proc.returncode == 1 and "*****" in out, out
+    for form in [faulty.secret, faulty.kube_token, forms[0][8:-8]]:
+        assert form not in out, form
