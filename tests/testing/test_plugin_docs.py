@@ -6,7 +6,7 @@ import inspect
 import re
 from pathlib import Path
 
-from hubfleet.testing.plugin import LocalHub
+from hubfleet.testing.plugin import FleetHub as LocalHub  # what `local_hub()` returns
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

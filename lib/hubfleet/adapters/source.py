@@ -49,6 +49,18 @@ class DirSource:
         self.root = root
         self.real_root = Path(os.path.realpath(root))
         self.label = "working tree"
+        self._real_dirs: dict[Path, Path] = {}  # folder -> its real path (2000 hubs: one realpath each)
+
+    def _real(self, target: Path) -> Path:
+        """os.path.realpath(target), resolving each folder once per run: a file that is no symlink
+        itself is its real folder plus its name (realpath is pure Python and lstat()s every part)."""
+        if os.path.islink(target):
+            return Path(os.path.realpath(target))
+        folder = target.parent
+        real = self._real_dirs.get(folder)
+        if real is None:
+            real = self._real_dirs[folder] = Path(os.path.realpath(folder))
+        return real / target.name
 
     def read(self, path: str) -> bytes | None:
         """None when absent; anything but a regular file inside the fleet is an error."""
@@ -65,7 +77,7 @@ class DirSource:
             if e.errno == errno.ELOOP:
                 raise HubfleetError.at(path, "is a symlink loop: point it at a real file") from None
             raise HubfleetError.at(path, f"cannot be read: {e.strerror}") from None
-        if not inside(self.real_root, target):
+        if not self._real(target).is_relative_to(self.real_root):
             raise outside_fleet(
                 path, os.readlink(target) if target.is_symlink() else os.path.realpath(target)
             )
