@@ -42,7 +42,9 @@ def test_generated_fleet_loads_renders_and_validates_clean(small_fleet, jupyterh
 
     rendered = {r.hub: r for r in render_fleet(fleet)}
     assert len(rendered) == 6 + 3 * 2  # the hubs, and each cluster's two support releases
-    assert rendered["gke-001/monitoring"].values["server"]["global"]["external_labels"]["cluster"] == "gke-001"
+    assert (
+        rendered["gke-001/monitoring"].values["server"]["global"]["external_labels"]["cluster"] == "gke-001"
+    )
     hub = fleet.hubs["gke-001-hub01"]
     values = rendered[hub.name].values
     assert values["ingress"]["hosts"] == [hub.domain]

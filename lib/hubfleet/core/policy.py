@@ -90,8 +90,8 @@ def interpolated_secret_problems(
     """A secret-bearing key set by an interpolation (`client_secret: ${x}`) that resolves to a
     plain value: layers hold no secrets, so that value is a secret written in a values file."""
     out = []
-    for path, raw in leaves(merged):
-        if not (isinstance(raw, str) and "${" in raw and path and isinstance(path[-1], str)):
+    for path, raw in _interpolated_leaves(merged, ()):
+        if not (path and isinstance(path[-1], str)):
             continue
         if _fold(path[-1]) not in SECRET_KEYS:
             continue
@@ -108,6 +108,31 @@ def interpolated_secret_problems(
                     path,
                 )
             )
+    return out
+
+
+def _interpolated_leaves(data: Any, path: KeyPath) -> list[tuple[KeyPath, str]]:
+    """`leaves(data)` narrowed to strings holding `${`, in the same order, building a key path only
+    for those (this runs over every hub's whole values, and interpolated strings are few)."""
+    out: list[tuple[KeyPath, str]] = []
+    at = list(path)
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            items: Any = node.items()
+        elif isinstance(node, list):
+            items = enumerate(node)
+        else:
+            if isinstance(node, str) and "${" in node:
+                out.append((tuple(at), node))
+            return
+        for key, value in items:
+            if isinstance(value, (dict, list)) or (isinstance(value, str) and "${" in value):
+                at.append(key)
+                walk(value)
+                at.pop()
+
+    walk(data)
     return out
 
 
