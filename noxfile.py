@@ -87,6 +87,34 @@ def tests(session: nox.Session) -> None:
         session.run("pytest", "--import-mode=importlib", "-p", "no:cacheprovider", *hub_tests)
 
 
+# The JupyterHub releases the component-testing plugin supports: each in its own session.
+JUPYTERHUB_VERSIONS = ["4.1", "5", "6"]
+PLUGIN_DEPS = [
+    "pytest-asyncio>=0.23",
+    "jupyterhub-tmpauthenticator>=1",
+    "jupyterhub-nativeauthenticator>=1.2",
+    "jupyterhub-idle-culler>=1.4",
+    "aiohttp>=3.9",
+]
+
+
+@nox.session(default=False)
+@nox.parametrize("jupyterhub", JUPYTERHUB_VERSIONS)
+def plugin(session: nox.Session, jupyterhub: str) -> None:
+    """The component-testing pytest plugin and the ported suites, on JupyterHub 4.1, 5 and 6."""
+    session.install("-e", ".[components]", *PLUGIN_DEPS, f"jupyterhub=={jupyterhub}.*")
+    session.run("python", "-c", "import jupyterhub; print('JupyterHub', jupyterhub.__version__)")
+    args = session.posargs or ["tests/testing", "tests/ports"]
+    session.run("pytest", "-p", "no:cacheprovider", *args)
+
+
+@nox.session(default=False)
+def compare(session: nox.Session) -> None:
+    """The ported suites against their originals on their own harnesses, timed in one run."""
+    session.install("-e", ".[components]", *PLUGIN_DEPS, "pytest-jupyterhub")
+    session.run("python", "-m", "devtools.compare_ports", *session.posargs)
+
+
 @nox.session(default=False)
 def fuzz(session: nox.Session) -> None:
     """Fuzz loading, rendering and validation for a bounded time (default 120 s); any traceback fails.
@@ -98,8 +126,8 @@ def fuzz(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Speed and memory figures against baselines measured in the same run (2000 synthetic hubs)."""
-    session.install("-e", ".")
+    """Speed and memory against baselines in the same run (2000 synthetic hubs; test hubs vs MockHub)."""
+    session.install("-e", ".[components]")  # JupyterHub: the test-hub start-up figures
     session.run("python", "-m", "devtools.bench", *session.posargs)
 
 

@@ -411,9 +411,42 @@ def bench(args: argparse.Namespace) -> int:
         for k, v in rows:
             extra_table.add_row(k, str(v))
         console.print(extra_table)
+    if args.skip_hubs:
+        console.print("test-hub start-up figures: skipped (--skip-hubs)")
+    else:
+        console.print(hub_startup_table(args.hub_rounds))
     if not args.root:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def hub_startup_table(rounds: int) -> Table | str:
+    """The pytest plugin's test hubs against MockHub, medians from one child process."""
+    import importlib.util
+
+    if importlib.util.find_spec("jupyterhub") is None:
+        return "test-hub start-up figures: JupyterHub is not installed (pip install '.[components]')"
+    argv = [sys.executable, "-m", "devtools.bench_hubs", "--rounds", str(rounds)]
+    done = run(argv, timeout=1800, cwd=Path(__file__).parents[1])
+    f = json.loads(done.stdout.strip().splitlines()[-1])
+    table = Table(
+        title=f"test-hub start-up, JupyterHub {f['jupyterhub']}, median of {f['rounds']} rounds",
+        title_justify="left",
+    )
+    for col in ("hub", "start-up", "vs MockHub", "target"):
+        table.add_column(col, justify="left" if col == "hub" else "right")
+    mock = f["mockhub"]
+    rows = (
+        ("MockHub (jupyterhub.tests, the old harness)", "mockhub", ""),
+        ("hub_app (public JupyterHub, test's loop)", "hub_app", "<= 1.5x"),
+        ("make_hub() in-process (hub thread)", "make_hub", "<= 1.5x"),
+        ("make_hub(process=True)", "make_hub_process", ""),
+    )
+    for label, key, target in rows:
+        ratio = f[key] / mock
+        status = "" if not target else (" PASS" if ratio <= 1.5 else " MISS")
+        table.add_row(label, f"{f[key]:.2f} s", f"{ratio:.2f}x", target + status)
+    return table
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -423,6 +456,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sample", type=int, default=20, help="hubs timed for the per-hub baselines")
     p.add_argument("--root", help="work folder to keep (default: a temporary one, removed)")
     p.add_argument("--skip-plan", action="store_true", help="skip the git commit and plan/rollout figures")
+    p.add_argument("--skip-hubs", action="store_true", help="skip the test-hub start-up figures")
+    p.add_argument("--hub-rounds", type=int, default=5, help="start-ups of each test-hub kind")
     p.add_argument("--child", choices=("validate", "render", "omegaconf"), help=argparse.SUPPRESS)
     p.add_argument("--chart", help=argparse.SUPPRESS)
     return p.parse_args(argv)

@@ -80,6 +80,13 @@ def test_allow_all_only_for_the_harness_default(user, allow_all):
     assert build(None, jupyterhub_major=4).Authenticator.get("allow_all") is None
 
 
+def test_mockhub_compatible_fixtures_admit_everyone_as_mockhub_did():
+    tmp = hubconfig.to_config({"JupyterHub": {"authenticator_class": "null"}})
+    assert hubconfig.harness_config(tmp, PLACE, mockhub=True).Authenticator.allow_all is True
+    mine = hubconfig.to_config({"Authenticator": {"allow_all": False}})
+    assert hubconfig.harness_config(mine, PLACE, mockhub=True).Authenticator.allow_all is False
+
+
 @pytest.mark.parametrize(
     ("value", "message"),
     [

@@ -201,14 +201,18 @@ class HubClient:
 
     # --- login like a browser ----------------------------------------------------------
 
-    def login(self, name: str, password: str | None = None) -> httpx.Client:
-        """An `httpx.Client` logged in as `name` through the hub's own login page."""
-        client = httpx.Client(
+    def browser(self) -> httpx.Client:
+        """An `httpx.Client` like a browser nobody logged in yet: cookies kept, `_xsrf` sent back."""
+        return httpx.Client(
             base_url=self.endpoint.url,
             follow_redirects=True,
             timeout=self.http.timeout,
             event_hooks={"request": [_xsrf_hook]},
         )
+
+    def login(self, name: str, password: str | None = None) -> httpx.Client:
+        """An `httpx.Client` logged in as `name` through the hub's own login page."""
+        client = self.browser()
         try:
             _login_flow(client, self.endpoint.url, name, name if password is None else password)
         except BaseException:

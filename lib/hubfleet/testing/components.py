@@ -226,7 +226,7 @@ class AppFactory:
         from . import hubconfig, inprocess, launcher
 
         place = launcher.new_place(self._pool.state("app"), self._pool.chp, in_process=True)
-        cfg = hubconfig.harness_config(hubconfig.to_config(config), place)
+        cfg = hubconfig.harness_config(hubconfig.to_config(config), place, mockhub=True)
         app, capture = inprocess.new_app(cfg, singleton=True)
         self.apps.append((app, capture))
         return app

@@ -85,6 +85,12 @@ class SyncHub:
     def create_user(self, name: str | None = None, admin: bool = False, groups: Sequence[str] = ()) -> str:
         return self._client.create_user(name, admin=admin, groups=groups)
 
+    def browser(self) -> httpx.Client:
+        """A browser-like client nobody logged in yet (cookies kept, `_xsrf` sent back)."""
+        browser = self._client.browser()
+        self._browsers.append(browser)
+        return browser
+
     def login(self, name: str, password: str | None = None) -> httpx.Client:
         browser = self._client.login(name, password)
         self._browsers.append(browser)
@@ -163,6 +169,14 @@ class Hub:
 
         browser = await anyio.to_thread.run_sync(functools.partial(self.sync.login, name, password))
         return hubclient.async_login_client(browser)
+
+    def browser(self) -> httpx.AsyncClient:
+        """An `httpx.AsyncClient` like a browser nobody logged in yet (use `async with`)."""
+        blank = self.sync._client.browser()
+        try:
+            return hubclient.async_login_client(blank)
+        finally:
+            blank.close()  # its (empty) cookie jar lives on in the async client
 
     def __repr__(self) -> str:
         return repr(self.sync)

@@ -67,8 +67,12 @@ def is_set(cfg: Any, section: str, key: str) -> bool:
     return section in cfg and key in cfg[section]
 
 
-def harness_config(user: Any, place: Place) -> Any:
-    """The caller's config (a `Config`) plus the harness's defaults, as a new `Config`."""
+def harness_config(user: Any, place: Place, *, mockhub: bool = False) -> Any:
+    """The caller's config (a `Config`) plus the harness's defaults, as a new `Config`.
+
+    `mockhub=True` (pytest-jupyterhub's fixtures) also does what its MockHub did: any
+    authenticator admits everyone unless the config sets `Authenticator.allow_all`.
+    """
     from traitlets.config import Config
 
     cfg = Config()
@@ -94,6 +98,8 @@ def harness_config(user: Any, place: Place) -> Any:
     cfg.SimpleLocalProcessSpawner.home_dir_template = f"{place.state}/home/{{username}}"
     cfg.merge(user)  # the caller's keys win
 
+    if mockhub and place.jupyterhub_major >= 5 and not is_set(user, "Authenticator", "allow_all"):
+        cfg.Authenticator.allow_all = True
     default_auth = not is_set(user, "JupyterHub", "authenticator_class")
     if default_auth and place.jupyterhub_major >= 5:  # noqa: SIM102
         if not any(is_set(user, s, k) for s in ("Authenticator", "DummyAuthenticator") for k in ALLOW_KEYS):
