@@ -181,9 +181,15 @@ class HubClient:
         return " (see the hub's log)"
 
     def stop_server(self, user: str, name: str = "", *, remove: bool = False, timeout: float = 60) -> None:
+        """Stop the server (waiting out a spawn still pending: the hub refuses to stop those)."""
         body = {"remove": True} if remove and name else None
-        r = self._ok(self.http.request("DELETE", self._server_path(user, name), json=body), allowed=(404,))
         deadline = time.monotonic() + timeout
+        while True:
+            r = self.http.request("DELETE", self._server_path(user, name), json=body)
+            if not (r.status_code == 400 and "pending spawn" in r.text) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        self._ok(r, allowed=(404,))
         while r.status_code == 202 and time.monotonic() < deadline:
             model = self.server_model(user, name)
             if not model or not (model.get("ready") or model.get("pending")):

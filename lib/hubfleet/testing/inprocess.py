@@ -77,13 +77,26 @@ async def stop_app(app: Any) -> None:
     collector = getattr(app, "metrics_collector", None)
     if collector is not None:
         collector.stop()
-    for callback in (getattr(app, "_periodic_callbacks", None) or {}).values():
-        callback.stop()
-    if getattr(app, "proxy", None) is not None:  # initialised far enough to clean up
-        await app.cleanup()
-    db = getattr(app, "db", None)
-    if db is not None:
-        db.close()
+    callbacks = list((getattr(app, "_periodic_callbacks", None) or {}).values())  # JupyterHub 5+
+    callbacks.append(getattr(app, "last_activity_callback", None))  # JupyterHub 4
+    for callback in callbacks:
+        if callback is not None:
+            callback.stop()
+    try:
+        if getattr(app, "proxy", None) is not None:  # initialised far enough to clean up
+            await app.cleanup()
+    finally:
+        proxy = getattr(app, "proxy", None)
+        process = getattr(proxy, "proxy_process", None)
+        if process is not None and process.poll() is None:  # cleanup failed before the proxy
+            process.kill()
+        # JupyterHub 4 keeps its service health check running: give it nothing to check.
+        service_map = getattr(app, "_service_map", None)
+        if isinstance(service_map, dict):
+            service_map.clear()
+        db = getattr(app, "db", None)
+        if db is not None:
+            db.close()
 
 
 class HubLoop:
