@@ -41,7 +41,7 @@ class FleetHub(SyncHub):
     """A fleet hub on this machine: a test hub in its own process from the hub's values.
 
     Everything a `make_hub(process=True)` hub has (`.aio`, `token()`, `login()`, ...), plus
-    `name`, `state` (its folder) and `health_token` (the hubfleet-health service's).
+    `name`, `state` (its folder), `health_token` (the hubfleet-health service's) and `password`.
     """
 
     def __init__(self, name: str, running: Running, health_token: str) -> None:
@@ -49,6 +49,16 @@ class FleetHub(SyncHub):
         self.name = name
         self.state = running.state
         self.health_token = health_token
+
+    @property
+    def password(self) -> str | None:
+        """The local hub's own DummyAuthenticator password (`<state>/password`), if it has one."""
+        own = self.state / "password"
+        return own.read_text().strip() if own.exists() else None
+
+    def login(self, name: str, password: str | None = None) -> Any:
+        """Logged in like a browser; the password defaults to the local hub's own."""
+        return super().login(name, self.password if password is None else password)
 
 
 @pytest.fixture(scope="session")
