@@ -39,18 +39,18 @@ def hub_state(root: Path, hub: str) -> Path:
 
 
 def local_values(root: Path, hub: Hub) -> dict[str, Any]:
-    """The committed rendered values, with the decrypted secrets merged over them."""
+    """The committed rendered values, with the decrypted secrets levels (fleet, cluster, hub) merged
+    over them, as a remote hub's Helm receives them."""
     rel = paths.hub(hub.name).rendered
     path = root / rel
     if not path.is_file():
         raise HubfleetError(f"{rel}: missing: run `invoke render --hub {hub.name}` first")
     values = yamlio.parse(path.read_bytes(), rel, allow_empty=True)
-    secret_file = root / paths.hub(hub.name).secrets
-    if secret_file.is_file():
+    levels = [f for f in paths.secret_layers(hub.name, hub.cluster) if (root / f).is_file()]
+    if levels:
         from hubfleet.adapters import sops as secrets
 
-        clear = secrets.decrypt_file(root, secret_file)
-        values = merge([values, yamlio.parse(clear, paths.hub(hub.name).secrets, allow_empty=True)])
+        values = merge([values, *(secrets.decrypt_doc(root, f) for f in levels)])
     return values
 
 
