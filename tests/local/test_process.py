@@ -261,12 +261,17 @@ def test_chart_defaults_come_from_the_cached_chart(tmp_path, monkeypatch):
     assert local.chart_defaults(tmp_path, fleet, hub) == {"hub": {"concurrentSpawnLimit": 7}}
 
 
-def test_remote_health_endpoint_takes_the_token_from_secrets(tmp_path, sops_env):
+def test_remote_health_endpoint_takes_the_token_from_secrets(tmp_path, sops_env, monkeypatch):
+    from helpers.kubectl_standin import make_kubectl_standin
     from hubfleet.app.health import hub_endpoint
 
     make_fleet(tmp_path, {})
     fleet = load_fleet(DirSource(tmp_path))
-    with pytest.raises(HubfleetError, match=r"hubs/remote/secrets.yaml: missing: the health check needs"):
+    # no secrets file: the token would come from the hub's Secret; the stand-in for kubectl has none
+    kubectl = make_kubectl_standin(tmp_path / "bin", tmp_path / "kubectl.jsonl")
+    monkeypatch.setenv("HUBFLEET_KUBECTL", str(kubectl))
+    monkeypatch.setenv("STANDIN_KUBECTL_SECRETS", "{}")
+    with pytest.raises(HubfleetError, match=r"no token for the health check: no secrets file sets"):
         hub_endpoint(tmp_path, fleet, "remote")
     sops_env(SECRETS, tmp_path / "hubs/remote/secrets.yaml")
     assert hub_endpoint(tmp_path, fleet, "remote") == ("https://remote.example.org/", "remote-t0ken")
