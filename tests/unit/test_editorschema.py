@@ -306,3 +306,32 @@ def test_the_real_jupyterhub_schema_makes_a_layer_schema(jupyterhub_chart_dir):
 def test_an_unknown_cerberus_rule_is_a_loud_bug():
     with pytest.raises(ValueError, match="coerce"):
         editorschema.from_cerberus({"x": {"type": "string", "coerce": int}}, "hub", "t")
+
+
+@pytest.mark.parametrize(
+    ("python", "ecma"),
+    [
+        (r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?\Z", r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"),
+        (r"^(?s:.*\S.*)\Z", r"^(?:[\s\S]*\S[\s\S]*)$"),
+        (r"\A[.\Z](?s:(a).)\.x.\\Z", r"^[.\Z](?:(a)[\s\S])\.x.\\Z"),  # in a class or escaped: kept
+    ],
+)
+def test_patterns_are_written_in_the_editors_regex_dialect(python, ecma):
+    assert editorschema.ecma_pattern(python) == ecma
+
+
+def test_no_python_only_regex_syntax_reaches_an_editor():
+    def patterns(node):
+        if isinstance(node, dict):
+            if isinstance(node.get("pattern"), str):
+                yield node["pattern"]
+            for value in node.values():
+                yield from patterns(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from patterns(value)
+
+    found = [p for kind in KINDS for p in patterns(_json_schema(kind))]
+    assert found
+    for p in found:
+        assert not any(bad in p for bad in (r"\Z", r"\A", "(?s", "(?i", "(?P<")), p

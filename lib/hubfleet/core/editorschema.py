@@ -179,7 +179,7 @@ def _field(
     if rules.get("empty") is False:
         out[{"dict": "minProperties", "list": "minItems"}.get(kind or "", "minLength")] = 1
     if "regex" in rules:
-        out["pattern"] = f"^(?:{rules['regex']})$"  # Cerberus matches the whole value
+        out["pattern"] = f"^(?:{ecma_pattern(rules['regex'])})$"  # Cerberus matches the whole value
     if "maxlength" in rules:
         out["maxLength"] = rules["maxlength"]
     if "allowed" in rules:
@@ -197,6 +197,47 @@ def _field(
     if text:
         out["description"] = text
     return out
+
+
+def ecma_pattern(python_regex: str) -> str:
+    """A Python pattern in JSON Schema's (ECMA-262) dialect: editors run it in JavaScript, which has
+    no `\\A`/`\\Z` (there `^`/`$` without the m flag anchor the whole input) and no `(?s:...)`
+    (there `[\\s\\S]` is a dot that also matches newlines)."""
+    out: list[str] = []
+    dotall: list[bool] = []  # per open group: inside a `(?s:` group
+    in_class = False
+    i = 0
+    while i < len(python_regex):
+        c = python_regex[i]
+        if c == "\\" and i + 1 < len(python_regex):
+            nxt = python_regex[i + 1]
+            out.append({"A": "^", "Z": "$"}.get(nxt, c + nxt) if not in_class else c + nxt)
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+            out.append(c)
+        elif c == "[":
+            in_class = True
+            out.append(c)
+        elif python_regex.startswith("(?s:", i):
+            dotall.append(True)
+            out.append("(?:")
+            i += 4
+            continue
+        elif c == "(":
+            dotall.append(bool(dotall and dotall[-1]))
+            out.append(c)
+        elif c == ")":
+            if dotall:
+                dotall.pop()
+            out.append(c)
+        elif c == "." and dotall and dotall[-1]:
+            out.append("[\\s\\S]")
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
 
 
 def _dependencies(schema: Mapping[str, Any]) -> dict[str, Any]:
