@@ -36,8 +36,8 @@ def test_a_stale_or_forged_pid_file_kills_nothing(tmp_path, stranger):
     state = tmp_path / "demo"
     state.mkdir()
     p = psutil.Process(stranger.pid)
-    forged = {"pid": p.pid, "create_time": p.create_time(), "cmdline": p.cmdline(), "marker": str(state)}
-    for text in (str(stranger.pid), json.dumps(forged), json.dumps({**forged, "create_time": 1.0})):
+    forged = {"pid": p.pid, "started": process._started(p), "cmdline": p.cmdline(), "marker": str(state)}
+    for text in (str(stranger.pid), json.dumps(forged), json.dumps({**forged, "started": 1.0})):
         (state / "hub.pid").write_text(text)
         assert process.read_pid(state / "hub.pid") is None  # no marker in its environment: not ours
         launch.down(state)  # what `invoke stop` and a redeploy do

@@ -70,8 +70,18 @@ def write_pid(pidfile: Path, pid: int, state: Path) -> None:
     """Record the hub's pid with what proves it ours later: start time, command line, marker."""
     psutil = _psutil()
     proc = psutil.Process(pid)
-    record = {"pid": pid, "create_time": proc.create_time(), "cmdline": proc.cmdline(), "marker": str(state)}
+    record = {"pid": pid, "started": _started(proc), "cmdline": proc.cmdline(), "marker": str(state)}
     pidfile.write_text(json.dumps(record))
+
+
+def _started(proc: psutil.Process) -> float:
+    """When `proc` started: its start in clock ticks since boot where /proc has it (immune to the
+    wall clock being set, which moves psutil's `create_time`), else `create_time` to 0.01 s."""
+    try:
+        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return float(fields[19])
+    except (OSError, IndexError, ValueError):
+        return round(proc.create_time(), 2)
 
 
 def read_pid(pidfile: Path) -> int | None:
@@ -83,7 +93,7 @@ def read_pid(pidfile: Path) -> int | None:
     psutil = _psutil()
     try:
         record = json.loads(pidfile.read_text())
-        pid, started, cmdline = int(record["pid"]), float(record["create_time"]), list(record["cmdline"])
+        pid, started, cmdline = int(record["pid"]), float(record["started"]), list(record["cmdline"])
         marker = str(record["marker"])
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         return None  # absent, or an old plain-number file: nothing proves whose pid it is
@@ -91,7 +101,7 @@ def read_pid(pidfile: Path) -> int | None:
         return None
     try:
         proc = psutil.Process(pid)
-        if abs(proc.create_time() - started) > 0.01 or proc.cmdline() != cmdline:
+        if _started(proc) != started or proc.cmdline() != cmdline:
             return None
         if proc.environ().get(MARKER) != marker:
             return None
