@@ -141,6 +141,7 @@ def counts(summary: str) -> str:
 
 def main() -> int:
     from hubfleet.testing.components import find_chp
+    from hubfleet.testing.launcher import MARKER, kill, leftovers
 
     chp = find_chp(ROOT)
     env = dict(os.environ)
@@ -158,9 +159,14 @@ def main() -> int:
             before = sum(harness_lines(src / f, True) for f in suite.harness) + sum(
                 harness_lines(p, False) for p in (src / suite.tests).glob("test_*.py")
             )
+            marked = {**env, MARKER: str(work)}  # what the original leaves running is found and ended
             orig_t, orig = pytest_run(
-                src, ["-p", "no:hubfleet", suite.tests, "-o", "asyncio_mode=auto"], env, suite.isolated_net
+                src, ["-p", "no:hubfleet", suite.tests, "-o", "asyncio_mode=auto"], marked, suite.isolated_net
             )
+            left = leftovers(work)
+            if left:
+                print(f"{suite.project}: its harness left {len(left)} process(es) running; ended them")
+                kill(left)
             port_dir = ROOT / "tests" / "ports" / suite.port
             after = sum(harness_lines(p, p.name == "conftest.py") for p in port_dir.glob("*.py"))
             port_t, port = pytest_run(
