@@ -64,8 +64,16 @@ def test_execute_reports_errors_and_silence():
     ws = FakeSocket([msg("error", {"ename": "ZeroDivisionError", "evalue": "division by zero"})])
     with pytest.raises(HubfleetError, match="raised ZeroDivisionError: division by zero"):
         health._execute(ws, "1/0", timeout=5)
-    with pytest.raises(HubfleetError, match="no result for `1\\+1` within 1s"):
+    with pytest.raises(HubfleetError, match="no answer to `1\\+1` within 1s"):
         health._execute(FakeSocket([]), "1+1", timeout=1)
+
+
+def test_execute_of_a_statement_answers_none_at_once():
+    """A `None` result (a statement, `print`) answered in the same exchange, not after the timeout."""
+    ws = FakeSocket([msg("execute_reply", {"status": "ok"}), msg("status", {"execution_state": "idle"})])
+    started = time.monotonic()
+    assert health._execute(ws, "x = 1", timeout=30) == "None"
+    assert time.monotonic() - started < 5, "waited for a result that never comes"
 
 
 def test_summary_names_the_step():

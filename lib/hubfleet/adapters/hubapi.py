@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import secrets
 import time
-import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from urllib.parse import quote
 
 import httpx
 
+from hubfleet.adapters import kernel
 from hubfleet.adapters.runner import check_interrupted
 from hubfleet.core.errors import HubfleetError
 from hubfleet.core.secretlayers import HEALTH_SERVICE  # the service whose token runs the check
@@ -36,7 +36,6 @@ __all__ = [
 ]
 
 STEPS = ("hub", "api", "spawn", "kernel", "cleanup")
-_POLL = 0.5  # seconds a kernel wait blocks before looking at `runner.interrupted` again
 USER_PREFIX = "hubfleet-health-"
 
 # Enough for the health check and the pytest plugin: create/delete a user, start/stop
@@ -300,54 +299,8 @@ def run_code(
 
 
 def _execute(ws: Any, code: str, timeout: float) -> str:
-    msg_id = uuid.uuid4().hex
-    ws.send(json.dumps(_execute_request(msg_id, code)))
-    deadline = time.monotonic() + timeout
-    result: str | None = None
-    while time.monotonic() < deadline:
-        check_interrupted()  # Ctrl-C in a rollout: the kernel is still deleted by `run_code`
-        try:
-            msg = json.loads(ws.recv(timeout=min(_POLL, max(0.1, deadline - time.monotonic()))))
-        except TimeoutError:
-            continue  # no message yet: look at `interrupted` and the deadline again
-        if msg.get("parent_header", {}).get("msg_id") != msg_id:
-            continue
-        kind, content = msg.get("msg_type"), msg.get("content", {})
-        if kind == "execute_result":
-            result = content.get("data", {}).get("text/plain")
-        elif kind == "error":
-            raise HubfleetError(f"`{code}` raised {content.get('ename')}: {content.get('evalue')}")
-        elif kind == "execute_reply" and content.get("status") != "ok":
-            raise HubfleetError(f"`{code}`: execute_reply status {content.get('status')}")
-        elif kind == "status" and content.get("execution_state") == "idle" and result is not None:
-            return result
-    if result is not None:
-        return result
-    raise HubfleetError(f"no result for `{code}` within {timeout:g}s (the kernel did not answer)")
-
-
-def _execute_request(msg_id: str, code: str) -> dict[str, Any]:
-    return {
-        "header": {
-            "msg_id": msg_id,
-            "msg_type": "execute_request",
-            "username": "hubfleet",
-            "session": uuid.uuid4().hex,
-            "version": "5.3",
-        },
-        "parent_header": {},
-        "metadata": {},
-        "channel": "shell",
-        "content": {
-            "code": code,
-            "silent": False,
-            "store_history": False,
-            "user_expressions": {},
-            "allow_stdin": False,
-            "stop_on_error": True,
-        },
-        "buffers": [],
-    }
+    """The kernel protocol, with Ctrl-C looked at between receives (the kernel is still deleted)."""
+    return kernel.execute(ws, code, timeout, check=check_interrupted)
 
 
 def hub_url(port: int | None, values: Mapping[str, Any], *, host: str = "http://127.0.0.1") -> str:

@@ -12,14 +12,14 @@ import json
 import re
 import secrets
 import time
-import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urljoin
 
 import httpx
 
+from hubfleet.adapters.kernel import execute
 from hubfleet.core.errors import HubfleetError
 
 DEFAULT_SPAWN_TIMEOUT = 60.0
@@ -362,65 +362,3 @@ def async_login_client(sync_client: httpx.Client) -> httpx.AsyncClient:
         timeout=sync_client.timeout,
         event_hooks={"request": [_xsrf_hook_async]},
     )
-
-
-# --- the kernel protocol ----------------------------------------------------------------
-
-
-def execute(ws: Any, code: str, timeout: float, *, clock: Callable[[], float] = time.monotonic) -> str:
-    """Send an execute_request; the `text/plain` result, `"None"` when the code gives none.
-
-    Done when both the shell's execute_reply and the kernel's return to idle arrived (in
-    either order), so a statement or a `None` result answers at once instead of timing out.
-    """
-    msg_id = uuid.uuid4().hex
-    ws.send(json.dumps(execute_request(msg_id, code)))
-    deadline = clock() + timeout
-    result: str | None = None
-    replied = idle = False
-    while clock() < deadline:
-        try:
-            raw = ws.recv(timeout=max(0.05, min(1.0, deadline - clock())))
-        except TimeoutError:
-            continue
-        msg = json.loads(raw)
-        if msg.get("parent_header", {}).get("msg_id") != msg_id:
-            continue
-        kind, content = msg.get("msg_type"), msg.get("content", {})
-        if kind == "execute_result":
-            result = content.get("data", {}).get("text/plain")
-        elif kind == "error":
-            raise HubfleetError(f"`{code}` raised {content.get('ename')}: {content.get('evalue')}")
-        elif kind == "execute_reply":
-            if content.get("status") != "ok":
-                raise HubfleetError(f"`{code}`: execute_reply status {content.get('status')}")
-            replied = True
-        elif kind == "status" and content.get("execution_state") == "idle":
-            idle = True
-        if replied and idle:
-            return "None" if result is None else result
-    raise HubfleetError(f"no answer to `{code}` within {timeout:g}s (the kernel did not reply)")
-
-
-def execute_request(msg_id: str, code: str) -> dict[str, Any]:
-    return {
-        "header": {
-            "msg_id": msg_id,
-            "msg_type": "execute_request",
-            "username": "hubfleet",
-            "session": uuid.uuid4().hex,
-            "version": "5.3",
-        },
-        "parent_header": {},
-        "metadata": {},
-        "channel": "shell",
-        "content": {
-            "code": code,
-            "silent": False,
-            "store_history": False,
-            "user_expressions": {},
-            "allow_stdin": False,
-            "stop_on_error": True,
-        },
-        "buffers": [],
-    }
