@@ -429,6 +429,8 @@ def hub_startup_table(rounds: int) -> Table | str:
     argv = [sys.executable, "-m", "devtools.bench_hubs", "--rounds", str(rounds)]
     done = run(argv, timeout=1800, cwd=Path(__file__).parents[1])
     f = json.loads(done.stdout.strip().splitlines()[-1])
+    from rich.table import Table
+
     table = Table(
         title=f"test-hub start-up, JupyterHub {f['jupyterhub']}, median of {f['rounds']} rounds",
         title_justify="left",
