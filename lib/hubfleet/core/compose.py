@@ -28,6 +28,8 @@ def compose(layers: Layers, facts: Facts) -> dict[str, Any]:
     except InterpolationProblem as e:
         file = layer_setting(layers, e.keypath)
         raise HubfleetError.at(file, e.message, e.keypath) from None
+    if not _has_missing(values):  # the common case: no key paths built over the whole tree
+        return values
     for keypath, value in leaves(values):
         if value == MISSING:  # OmegaConf's "must be set": no layer set it, and Helm would get `???`
             raise HubfleetError.at(
@@ -36,6 +38,21 @@ def compose(layers: Layers, facts: Facts) -> dict[str, Any]:
                 keypath,
             )
     return values
+
+
+def _has_missing(tree: Any) -> bool:
+    """Whether any scalar of the tree equals MISSING (what the `leaves` loop looks for), without
+    building key paths: this runs over every hub's whole values."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif node == MISSING:
+            return True
+    return False
 
 
 def layer_setting(layers: Layers, keypath: KeyPath) -> str:

@@ -74,13 +74,17 @@ def resolve(values: Mapping[str, Any], facts: Facts) -> dict[str, Any]:
         return _resolve_with_omegaconf(values, facts)
 
 
-def _has_interpolation(node: Any) -> bool:
-    if isinstance(node, str):
-        return "${" in node
-    if isinstance(node, dict):
-        return any(_has_interpolation(v) for v in node.values())
-    if isinstance(node, list):
-        return any(_has_interpolation(v) for v in node)
+def _has_interpolation(tree: Any) -> bool:
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if "${" in node:
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
     return False
 
 
@@ -95,10 +99,21 @@ class _FastResolver:
         return self.node((), self.root)
 
     def node(self, path: KeyPath, value: Any) -> Any:
+        # A plain scalar is kept as it is without building its key path (most leaves are plain).
         if isinstance(value, dict):
-            return {k: self.node((*path, k), v) for k, v in value.items()}
+            return {
+                k: self.node((*path, k), v)
+                if isinstance(v, (dict, list)) or (isinstance(v, str) and "${" in v)
+                else v
+                for k, v in value.items()
+            }
         if isinstance(value, list):
-            return [self.node((*path, i), v) for i, v in enumerate(value)]
+            return [
+                self.node((*path, i), v)
+                if isinstance(v, (dict, list)) or (isinstance(v, str) and "${" in v)
+                else v
+                for i, v in enumerate(value)
+            ]
         if isinstance(value, str) and "${" in value:
             return self.string(path, value)
         return value
