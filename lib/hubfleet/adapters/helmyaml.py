@@ -39,6 +39,7 @@ __all__ = ["Dumper", "KeyProblem", "Loader", "StrictLoader", "ValueProblem"]
 PLAIN_TAG = "tag:hubfleet,2026:helm-plain"  # a plain scalar that may not be a string
 _CORE = "tag:yaml.org,2002:"
 MERGE_TAG = _CORE + "merge"
+_STR_TAG = _CORE + "str"
 _MAP_WORDS = re.compile(
     r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE"
     r"|on|On|ON|off|Off|OFF|null|Null|NULL|~)$"
@@ -88,6 +89,18 @@ class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         except (binascii.Error, UnicodeEncodeError):
             raise _problem(ValueProblem, node, "`!!binary` holds no base64") from None
         return data.decode("utf-8", "replace")
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """PyYAML's, with a fast path for the common scalars: a plain one, or a quoted string.
+
+        A scalar needs none of the bookkeeping (it cannot be recursive, and an alias to it reads
+        the same value again); PyYAML's path costs more per node than the value itself."""
+        if node.__class__ is yaml.ScalarNode:
+            if node.tag == PLAIN_TAG:
+                return self.construct_plain(node)
+            if node.tag == _STR_TAG:
+                return node.value
+        return super().construct_object(node, deep=deep)
 
     def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict[str, Any]:
         if not isinstance(node, yaml.MappingNode):
