@@ -284,7 +284,8 @@ def check_hub_claims(
     hub = fleet.hubs[name]
     try:  # a layer that does not read or parse is this hub's problem, not the end of the run
         layers = hub_layers(fleet, hub)
-        values = compose(layers, facts_for(fleet, hub))
+        merged = merge([d for _, d in layers])  # once: compose and the interpolated-secret check
+        values = compose(layers, facts_for(fleet, hub), merged)
     except HubfleetError as e:
         return located(list(e.problems), fleet.source), []
 
@@ -305,7 +306,7 @@ def check_hub_claims(
         out.append(p)
     out += _token_route(hub, fleet.cluster_of(hub).is_local, effective, secret_docs)
     out += traitcheck.trait_problems(name, fleet.chart_of(hub), schema, layers, effective)
-    out += policy.interpolated_secret_problems(merge([d for _, d in layers]), values, file_of)
+    out += policy.interpolated_secret_problems(merged, values, file_of)
     claimed = policy.ingress_claims(values)
     out += policy.own_domain_problems(hub, claimed, file_of)
     claims = [[kind, list(where), what, file_of(where)] for kind, where, what in claimed]

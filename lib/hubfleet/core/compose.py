@@ -20,9 +20,12 @@ __all__ = ["Facts", "compose", "facts_for", "header", "layer_setting"]
 Layers = Sequence[tuple[str, Mapping[str, Any]]]  # (file, parsed layer), lowest first
 
 
-def compose(layers: Layers, facts: Facts) -> dict[str, Any]:
-    """Merge then resolve. Errors name the highest layer that sets the failing key."""
-    merged = merge([data for _, data in layers])
+def compose(layers: Layers, facts: Facts, merged: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Merge then resolve. Errors name the highest layer that sets the failing key.
+
+    `merged`: `merge` of the layers' data when the caller made it already (never mutated)."""
+    if merged is None:
+        merged = merge([data for _, data in layers])
     try:
         values = resolve(merged, facts)
     except InterpolationProblem as e:
