@@ -42,3 +42,20 @@ def test_prune_uninstalls_a_removed_hub_and_keeps_its_namespace(standin_fleet, t
 def test_prune_needs_a_plan(standin_fleet):
     with pytest.raises(HubfleetError, match="give --plan FILE too"):
         deploy_cmd.run(cluster="k1", prune=True)
+
+
+def test_prune_deletes_the_namespace_when_asked_through_the_fleets_kubectl(
+    standin_fleet, tmp_path, monkeypatch
+):
+    """--delete-namespaces: the same kubectl lookup as every other kubectl verb (HUBFLEET_KUBECTL)."""
+    from helpers.kubectl_standin import kubectl_records, make_kubectl_standin
+
+    log = tmp_path / "kubectl.log"
+    monkeypatch.setenv("HUBFLEET_KUBECTL", str(make_kubectl_standin(tmp_path / "bin", log)))
+    standin_fleet.helm.seed("ctx-k1", "old-ns", "old", ["deployed"])
+    summary = tmp_path / "summary.md"
+    plan = plan_file(tmp_path, [{"name": "old", "cluster": "k1"}])
+    assert deploy_cmd.run(plan=plan, prune=True, delete_namespaces=True, summary=str(summary)) == 0
+    assert "uninstalled from namespace old-ns; namespace deleted" in summary.read_text()
+    [call] = [r for r in kubectl_records(log) if "delete" in r["argv"]]
+    assert call["argv"][:3] == ["delete", "namespace", "old-ns"]

@@ -4,8 +4,8 @@ cluster (`invoke shell`, `invoke logs`: `hubfleet.app.debug`).
 
 It reaches the cluster with the same credentials as Helm: Helm's `--kube-context` is kubectl's
 `--context`; a cloud provider's temp `KUBECONFIG` comes in the environment; a decrypted
-kubeconfig is an in-memory `/dev/fd/N` (`pass_fds`). The health check's and debug's kubectl comes
-from `tools.kubectl` (the pinned wheel helm comes from); `--prune` looks on PATH. Log components
+kubeconfig is an in-memory `/dev/fd/N` (`pass_fds`). Every verb's kubectl (health check, debug, prune) comes
+from `tools.kubectl` (the pinned wheel helm comes from). Log components
 follow the jupyterhub chart: Deployments `hub`, `proxy` and `autohttps` with containers `hub`,
 `chp` and `traefik`; a user's server is a pod labelled `component=singleuser-server` whose
 annotation `hub.jupyter.org/username` is the user's name, unescaped.
@@ -20,7 +20,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hubfleet.adapters.runner import CommandError, Completed, Runner, run
-from hubfleet.adapters.tools import find_cli
 from hubfleet.core.errors import HubfleetError
 
 __all__ = [
@@ -63,15 +62,13 @@ def delete_namespace_argv(
 def delete_namespace(
     namespace: str,
     *,
+    kubectl: str,
     credentials: Sequence[str] = (),
     env: Mapping[str, str] | None = None,
     pass_fds: Sequence[int] = (),
     runner: Runner = run,
 ) -> Completed:
-    exe = find_cli("kubectl")
-    if exe is None:
-        raise HubfleetError("deleting a namespace needs `kubectl` on PATH (or HUBFLEET_KUBECTL)")
-    argv = delete_namespace_argv(namespace, credentials, kubectl=str(exe))
+    argv = delete_namespace_argv(namespace, credentials, kubectl=kubectl)
     return runner(argv, env=env, timeout=120, **({"pass_fds": tuple(pass_fds)} if pass_fds else {}))
 
 

@@ -12,7 +12,7 @@ import json
 import time
 from pathlib import Path
 
-from hubfleet.adapters import helm, kubectl, providers
+from hubfleet.adapters import helm, kubectl, providers, tools
 from hubfleet.adapters.runner import CommandError, Runner, run
 from hubfleet.core.errors import HubfleetError
 from hubfleet.core.model import Fleet
@@ -62,7 +62,9 @@ def prune_hub(
                 return Result(
                     removed.name, True, f"{said}; namespace kept: still in use", time.monotonic() - start
                 )
-            kubectl.delete_namespace(namespace, **reach, runner=runner)
+            kubectl.delete_namespace(
+                namespace, kubectl=tools.kubectl(root, runner=runner), **reach, runner=runner
+            )
             return Result(removed.name, True, f"{said}; namespace deleted", time.monotonic() - start)
     except (CommandError, HubfleetError, ValueError) as e:
         return Result(removed.name, False, str(e).splitlines()[0], time.monotonic() - start)
