@@ -87,18 +87,27 @@ def _schema_loader(chart: Path | None):
 
 
 def child_validate(root: Path, chart: Path | None) -> dict[str, Any]:
+    """What `invoke validate` does (`validate_tree`: one walk, whole runs reused)."""
     t0 = time.perf_counter()
-    from hubfleet.adapters.source import DirSource
-    from hubfleet.app.load import load_fleet
-    from hubfleet.app.validate import validate_fleet
     from hubfleet.core.errors import errors_only
 
-    fleet = load_fleet(DirSource(root))
-    problems = validate_fleet(root, fleet, offline=True, chart_schema=_schema_loader(chart))
+    try:
+        from hubfleet.app.validaterun import validate_tree
+    except ImportError:  # an older hubfleet, for a baseline: load, then validate
+        from hubfleet.adapters.source import DirSource
+        from hubfleet.app.load import load_fleet
+        from hubfleet.app.validate import validate_fleet
+
+        fleet = load_fleet(DirSource(root))
+        problems = validate_fleet(root, fleet, offline=True, chart_schema=_schema_loader(chart))
+        hubs = len(fleet.hubs)
+    else:
+        checked = validate_tree(root, offline=True)
+        problems, hubs = checked.problems, checked.hubs
     errors = errors_only(problems)
     return _usage(
         t0,
-        hubs=len(fleet.hubs),
+        hubs=hubs,
         errors=len(errors),
         warnings=len(problems) - len(errors),
         first=str(problems[0]) if problems else "",

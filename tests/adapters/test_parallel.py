@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 
 import pytest
 
@@ -11,20 +12,38 @@ from hubfleet.adapters import parallel
 
 
 def _pids_and_items(chunk, ctx):
+    time.sleep(0.02)  # long enough that the parent and its worker both take chunks
     return os.getpid(), [ctx["scale"] * x for x in chunk], ctx["lock"] is LOCK
 
 
 LOCK = threading.Lock()  # not picklable: proves the context is inherited by fork, not pickled
 
 
-def test_chunks_run_in_forked_workers_with_the_inherited_context():
-    items = list(range(20))
+def test_chunks_run_in_forked_workers_and_here_with_the_inherited_context():
+    items = list(range(40))
     parts = parallel.chunked_map(_pids_and_items, items, {"scale": 3, "lock": LOCK}, min_items=2)
-    assert len(parts) == min(os.cpu_count() or 1, parallel.MAX_WORKERS)
-    if len(parts) > 1:
-        assert os.getpid() not in {pid for pid, _, _ in parts}
-    assert sorted(x for _, chunk, _ in parts for x in chunk) == [3 * x for x in items]
+    workers = min(os.cpu_count() or 1, parallel.MAX_WORKERS)
+    count = min(len(items), workers * parallel.CHUNKS_PER_WORKER) if workers > 1 else 1
+    assert len(parts) == count
+    # in chunk order, whoever ran them: chunk i is items[i::count]
+    assert [chunk for _, chunk, _ in parts] == [[3 * x for x in items[i::count]] for i in range(count)]
     assert all(same for _, _, same in parts)
+    pids = {pid for pid, _, _ in parts}
+    if workers > 1:
+        assert os.getpid() in pids and len(pids) == workers
+
+
+def test_before_runs_here_while_the_workers_start():
+    seen = []
+    parts = parallel.chunked_map(
+        _pids_and_items,
+        list(range(40)),
+        {"scale": 1, "lock": LOCK},
+        min_items=2,
+        before=lambda: seen.append(os.getpid()),
+    )
+    assert seen == [os.getpid()]
+    assert sorted(x for _, chunk, _ in parts for x in chunk) == list(range(40))
 
 
 def test_small_inputs_run_here():

@@ -181,3 +181,20 @@ def test_fast_path_equals_omegaconf(layers, data):
         assert got[0] == "error", f"OmegaConf raised {expected[1]}, the fast path gave {got[1]!r}"
     else:
         assert got == expected
+
+
+# --- resolve copies only what it changes -------------------------------------------
+
+
+def test_resolve_shares_what_has_no_interpolation_and_mutates_nothing():
+    plain = {"b": [1, {"c": 2}]}
+    values = {"a": plain, "x": {"y": "${hub:name}", "z": {"k": 1}}, "l": ["${cluster:name}", 3]}
+    out = resolve(values, FACTS)
+    assert out == {"a": plain, "x": {"y": "uni-staging", "z": {"k": 1}}, "l": ["uni-west", 3]}
+    assert out["a"] is plain and out["x"]["z"] is values["x"]["z"]  # untouched: shared
+    assert values["x"]["y"] == "${hub:name}" and values["l"][0] == "${cluster:name}"  # not mutated
+
+
+def test_an_interpolation_that_makes_the_missing_marker_is_refused():
+    with pytest.raises(HubfleetError, match=r"is \?\?\?"):
+        compose([("hubs/h/values.yaml", {"q": "?", "a": "${q}??"})], FACTS)

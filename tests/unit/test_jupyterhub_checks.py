@@ -296,3 +296,51 @@ def test_layering_notes_only_where_the_hubs_own_or_a_higher_layer_says_it(cat):
     assert "hub.config.Authenticator.admin_users" not in found({"Authenticator": layers[0]})
     # the hub's own Authenticator.admin_users loses to a shared layer's GitHubOAuthenticator value: a note
     assert "hub.config.Authenticator.admin_users" in found({"GitHubOAuthenticator": layers[0]})
+
+
+def test_the_pass_fail_validator_and_fastjsonschemas_own_code_agree(monkeypatch):
+    """The schema is compiled with fastjsonschema's generator minus messages; where that generator
+    is laid out differently (another version), its public compile_to_code is used: same verdicts."""
+    import fastjsonschema
+
+    from hubfleet.core import chartschema
+
+    schema = {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "a": {"type": "integer", "const": 1},
+            "b": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+            "c": {"type": "object", "required": ["d"], "properties": {"d": {"enum": ["x", "y"]}}},
+        },
+    }
+    docs = [
+        {},
+        {"a": 1},
+        {"a": 2},
+        {"b": None},
+        {"b": 3},
+        {"c": {}},
+        {"c": {"d": "x"}},
+        {"c": {"d": "z"}},
+        {"e": 1},
+    ]
+
+    def verdicts(validate):
+        out = []
+        for doc in docs:
+            try:
+                validate(doc)
+                out.append(True)
+            except fastjsonschema.JsonSchemaException:
+                out.append(False)
+        return out
+
+    fast = verdicts(chartschema._compile(schema, None))
+    assert fast == [True, True, False, True, False, False, True, False, False]
+    import fastjsonschema.ref_resolver
+
+    monkeypatch.delattr(fastjsonschema.ref_resolver, "RefResolver")  # its own module keeps a reference
+    assert "must be" in chartschema._generate(schema)  # compile_to_code's messages: the fallback ran
+    assert verdicts(chartschema._compile(schema, None)) == fast

@@ -26,6 +26,7 @@ from hubfleet.core.chartschema import ChartSchema
 from hubfleet.core.compose import compose, facts_for, layer_setting
 from hubfleet.core.errors import HubfleetError, KeyPath, Problem, format_keypath
 from hubfleet.core.model import Fleet, Hub
+from hubfleet.core.resolve import scan
 from hubfleet.core.secretlayers import HEALTH_SERVICE
 from hubfleet.core.tree import coalesce, merge, sets
 
@@ -54,14 +55,20 @@ def validate_fleet(
     support = fleet.support_targets() if names is None else []  # `--hub H` checks that hub only
     keys = {fleet.hubs[n].chart for n in checkable} | {t.release.chart for t in support}
     schemas, chart_problems = _load_schemas(fleet, sorted(keys), load_schema, offline)
-    hub_problems = _hub_problems(root, fleet, checkable, schemas, layers, digests)
+    support_problems: list[Problem] = []
+
+    def parents_share() -> None:
+        """The parent's own serial work, done while the first workers check hubs."""
+        layers.check_shared(fleet)
+        if names is None:
+            from hubfleet.app.support import validate_support
+
+            support_problems.extend(validate_support(fleet, support, schemas))
+
+    hub_problems = _hub_problems(root, fleet, checkable, schemas, layers, digests, parents_share)
     chart_problems += _downgrades(root, fleet, selected, names is None)
     problems += layers.finish(fleet) + located(chart_problems, fleet.source) + hub_problems
-    if names is None:
-        from hubfleet.app.support import validate_support
-
-        problems += validate_support(fleet, support, schemas)
-    return list(dict.fromkeys(problems))
+    return list(dict.fromkeys(problems + support_problems))
 
 
 def _load_schemas(
@@ -166,11 +173,12 @@ class _Layers:
     cache: dict[str, Any]
     keys: dict[str, str]  # existing layer files, in order -> digest of their bytes
     todo: set[str]  # files whose entry is missing or stale
+    shared_todo: list[str]  # the stale ones that are no hub's own layer: checked by the parent
 
     @classmethod
     def start(cls, root: Path, fleet: Fleet, names: list[str], digests: _FileDigests) -> _Layers:
         cache_file = state_dir(root) / "cache" / "layers.json"
-        cache = _read_cache(cache_file)
+        cache = read_cache(cache_file)
         keys: dict[str, str] = {}
         for file in dict.fromkeys(p for n in names for p in layer_paths(fleet.hubs[n])):
             # An unreadable layer (a folder, a dangling symlink) is each hub's own problem (check_hub).
@@ -178,11 +186,13 @@ class _Layers:
             if digest.startswith(_CONTENT):
                 keys[file] = hashlib.blake2b(code_digest() + b"\0" + digest, digest_size=20).hexdigest()
         todo = {f for f, key in keys.items() if cache.get(f, {}).get("key") != key}
-        layers = cls(cache_file, cache, keys, todo)
         own = {layer_paths(fleet.hubs[n])[-1] for n in names}
-        for file in sorted(todo - own):
-            layers.add(file, _one_layer(file, fleet.source.read(file) or b""))
-        return layers
+        return cls(cache_file, cache, keys, todo, sorted(todo - own))
+
+    def check_shared(self, fleet: Fleet) -> None:
+        """Check the stale shared layers (fleet, clusters): each once, here."""
+        for file in self.shared_todo:
+            self.add(file, _one_layer(file, fleet.source.read(file) or b""))
 
     def add(self, file: str, problems: list[Problem]) -> None:
         self.cache[file] = {"key": self.keys[file], "problems": [asdict(p) for p in problems]}
@@ -194,8 +204,8 @@ class _Layers:
                 self.add(file, _one_layer(file, fleet.source.read(file) or b""))
         if self.todo:
             known = {p for h in fleet.hubs.values() for p in layer_paths(h)}
-            _write_cache(self.cache_file, {f: e for f, e in self.cache.items() if f in known})
-        return [_cached_problem(p) for f in self.keys for p in self.cache[f]["problems"]]
+            write_cache(self.cache_file, {f: e for f, e in self.cache.items() if f in known})
+        return [cached_problem(p) for f in self.keys for p in self.cache[f]["problems"]]
 
 
 def _one_layer(file: str, data: bytes) -> list[Problem]:
@@ -207,7 +217,7 @@ def _one_layer(file: str, data: bytes) -> list[Problem]:
     return [p.with_line(yamlio.locate(data, p.keypath)) for p in found]
 
 
-def _cached_problem(fields: dict[str, Any]) -> Problem:
+def cached_problem(fields: dict[str, Any]) -> Problem:
     """A Problem back from JSON: its key path was a tuple (hashable), JSON made it a list."""
     return Problem(**{**fields, "keypath": tuple(fields.get("keypath") or ())})
 
@@ -222,20 +232,29 @@ def _hub_problems(
     schemas: dict[str, ChartSchema | None],
     layers: _Layers,
     digests: _FileDigests,
+    parents_share: Callable[[], None],
 ) -> list[Problem]:
     cache_file = state_dir(root) / "cache" / "validate.json"
     keys = {n: _digest(fleet, fleet.hubs[n], schemas, digests) for n in names}
-    cache = _read_cache(cache_file)
+    cache = read_cache(cache_file)
     todo = [n for n in names if cache.get(n, {}).get("key") != keys[n] or "claims" not in cache[n]]
     results: dict[str, list[Problem]] = {
-        n: [_cached_problem(p) for p in cache[n]["problems"]] for n in names if n not in todo
+        n: [cached_problem(p) for p in cache[n]["problems"]] for n in names if n not in todo
     }
     claims: dict[str, list[list[Any]]] = {n: cache[n]["claims"] for n in names if n not in todo}
-    for schema in {schemas.get(fleet.hubs[n].chart) for n in todo} - {None}:
-        schema.compile()  # once, here: forked workers inherit it
+    if todo:  # parsed once here, the shared layers reach every worker parsed
+        for file in dict.fromkeys(f for n in todo for f in layer_paths(fleet.hubs[n])[:-1]):
+            _parse_quietly(fleet, file)
+    compiled = {schemas.get(fleet.hubs[n].chart) for n in todo} - {None}
+
+    def before() -> None:  # a worker compiles what it needs itself, meanwhile
+        for schema in compiled:
+            schema.compile()
+        parents_share()
+
     own_layers: dict[str, list[Problem]] = {}
     ctx = {"fleet": fleet, "schemas": schemas, "layer_todo": layers.todo}
-    for part, own in parallel.chunked_map(_check_many, todo, ctx):
+    for part, own in parallel.chunked_map(_check_many, todo, ctx, before=before):
         for n, (found, claimed) in part.items():
             results[n], claims[n] = found, claimed
         own_layers.update(own)
@@ -244,7 +263,7 @@ def _hub_problems(
     if todo:
         for n in todo:
             cache[n] = {"key": keys[n], "problems": [asdict(p) for p in results[n]], "claims": claims[n]}
-        _write_cache(cache_file, {n: cache[n] for n in cache if n in fleet.hubs})
+        write_cache(cache_file, {n: cache[n] for n in cache if n in fleet.hubs})
     # Hosts and TLS secrets across hubs: the checked ones, and the others' as last validated.
     known = {n: e["claims"] for n, e in cache.items() if n in fleet.hubs and "claims" in e}
     every = {**known, **claims}
@@ -257,6 +276,15 @@ def _hub_problems(
     return [p for n in names for p in results[n]] + located(
         [p for p in shared if p.hub in names], fleet.source
     )
+
+
+def _parse_quietly(fleet: Fleet, file: str) -> None:
+    try:
+        data = fleet.source.read(file)
+        if data is not None:
+            parse_bytes(data, file, allow_empty=True)
+    except HubfleetError:
+        pass  # each hub that uses the layer reports it
 
 
 def _check_many(
@@ -285,7 +313,8 @@ def check_hub_claims(
     try:  # a layer that does not read or parse is this hub's problem, not the end of the run
         layers = hub_layers(fleet, hub)
         merged = merge([d for _, d in layers])  # once: compose and the interpolated-secret check
-        values = compose(layers, facts_for(fleet, hub), merged)
+        found = scan(merged)  # one walk: resolve, `???` and the interpolated-secret check
+        values = compose(layers, facts_for(fleet, hub), merged, found)
     except HubfleetError as e:
         return located(list(e.problems), fleet.source), []
 
@@ -306,7 +335,7 @@ def check_hub_claims(
         out.append(p)
     out += _token_route(hub, fleet.cluster_of(hub).is_local, effective, secret_docs)
     out += traitcheck.trait_problems(name, fleet.chart_of(hub), schema, layers, effective)
-    out += policy.interpolated_secret_problems(merged, values, file_of)
+    out += policy.interpolated_secret_problems(merged, values, file_of, found.interpolated)
     claimed = policy.ingress_claims(values)
     out += policy.own_domain_problems(hub, claimed, file_of)
     claims = [[kind, list(where), what, file_of(where)] for kind, where, what in claimed]
@@ -438,14 +467,14 @@ class _FileDigests:
         return self.memo[path]
 
 
-def _read_cache(path: Path) -> dict[str, Any]:
+def read_cache(path: Path) -> dict[str, Any]:
     try:
         return json.loads(path.read_text())
     except (FileNotFoundError, ValueError):
         return {}
 
 
-def _write_cache(path: Path, cache: dict[str, Any]) -> None:
+def write_cache(path: Path, cache: dict[str, Any]) -> None:
     from filelock import FileLock  # ~80 ms to import: a warm run that writes nothing never needs it
 
     path.parent.mkdir(parents=True, exist_ok=True)

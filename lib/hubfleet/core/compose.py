@@ -12,7 +12,7 @@ from typing import Any
 
 from hubfleet.core.errors import HubfleetError, KeyPath
 from hubfleet.core.model import Fleet, Hub
-from hubfleet.core.resolve import MISSING, Facts, InterpolationProblem, resolve
+from hubfleet.core.resolve import MISSING, Facts, InterpolationProblem, Scan, resolve, scan
 from hubfleet.core.tree import leaves, merge, sets
 
 __all__ = ["Facts", "compose", "facts_for", "header", "layer_setting"]
@@ -20,19 +20,23 @@ __all__ = ["Facts", "compose", "facts_for", "header", "layer_setting"]
 Layers = Sequence[tuple[str, Mapping[str, Any]]]  # (file, parsed layer), lowest first
 
 
-def compose(layers: Layers, facts: Facts, merged: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def compose(
+    layers: Layers, facts: Facts, merged: Mapping[str, Any] | None = None, found: Scan | None = None
+) -> dict[str, Any]:
     """Merge then resolve. Errors name the highest layer that sets the failing key.
 
-    `merged`: `merge` of the layers' data when the caller made it already (never mutated)."""
+    `merged`: `merge` of the layers' data when the caller made it already (never mutated), and
+    `found`: its `scan`. The result shares what has no interpolation with `merged`."""
     if merged is None:
         merged = merge([data for _, data in layers])
+    found = scan(merged) if found is None else found
     try:
-        values = resolve(merged, facts)
+        values = resolve(merged, facts, found)
     except InterpolationProblem as e:
         file = layer_setting(layers, e.keypath)
         raise HubfleetError.at(file, e.message, e.keypath) from None
-    if not _has_missing(values):  # the common case: no key paths built over the whole tree
-        return values
+    if not found.missing and not _resolved_missing(values, found):
+        return values  # the common case: no key paths built over the whole tree
     for keypath, value in leaves(values):
         if value == MISSING:  # OmegaConf's "must be set": no layer set it, and Helm would get `???`
             raise HubfleetError.at(
@@ -43,17 +47,17 @@ def compose(layers: Layers, facts: Facts, merged: Mapping[str, Any] | None = Non
     return values
 
 
-def _has_missing(tree: Any) -> bool:
-    """Whether any scalar of the tree equals MISSING (what the `leaves` loop looks for), without
-    building key paths: this runs over every hub's whole values."""
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-        elif node == MISSING:
+def _resolved_missing(values: Mapping[str, Any], found: Scan) -> bool:
+    """Whether an interpolation resolved to `???` (`${a}??` with `a: "?"`): the only way the
+    resolved values hold a `???` that the merged ones did not."""
+    for path, _ in found.interpolated:
+        node: Any = values
+        try:
+            for part in path:
+                node = node[part]
+        except (KeyError, IndexError, TypeError):
+            continue
+        if isinstance(node, str) and node == MISSING:
             return True
     return False
 

@@ -5,7 +5,7 @@ Pure functions over parsed layers and rendered values.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from hubfleet.core.errors import KeyPath, Problem
@@ -85,12 +85,16 @@ def secret_key_problems(file: str, layer: Mapping[str, Any]) -> list[Problem]:
 
 
 def interpolated_secret_problems(
-    merged: Mapping[str, Any], values: Mapping[str, Any], file_of: Callable[[KeyPath], str]
+    merged: Mapping[str, Any],
+    values: Mapping[str, Any],
+    file_of: Callable[[KeyPath], str],
+    interpolated: Sequence[tuple[KeyPath, str]] | None = None,
 ) -> list[Problem]:
     """A secret-bearing key set by an interpolation (`client_secret: ${x}`) that resolves to a
-    plain value: layers hold no secrets, so that value is a secret written in a values file."""
+    plain value: layers hold no secrets, so that value is a secret written in a values file.
+    `interpolated`: `_interpolated_leaves(merged)` where the caller has it (`resolve.scan`)."""
     out = []
-    for path, raw in _interpolated_leaves(merged, ()):
+    for path, raw in _interpolated_leaves(merged, ()) if interpolated is None else interpolated:
         if not (path and isinstance(path[-1], str)):
             continue
         if _fold(path[-1]) not in SECRET_KEYS:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextvars
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,29 +63,49 @@ class Facts:
         return table[name]
 
 
-def resolve(values: Mapping[str, Any], facts: Facts) -> dict[str, Any]:
-    """Resolve every interpolation in merged values (fast path, OmegaConf fallback)."""
-    if not _has_interpolation(values):
+@dataclass(frozen=True)
+class Scan:
+    """What one walk over merged values finds: every string holding `${` (key path and text, in
+    tree order) and whether any scalar is `???`. Compose, resolve and the interpolated-secret check
+    share it, so 2000 hubs' values are walked once each, not once per question."""
+
+    interpolated: tuple[tuple[KeyPath, str], ...]
+    missing: bool
+
+
+def scan(tree: Any) -> Scan:
+    found: list[tuple[KeyPath, str]] = []
+    missing = False
+
+    def walk(node: Any, at: KeyPath) -> None:
+        nonlocal missing
+        for key, value in node.items() if isinstance(node, dict) else enumerate(node):
+            kind = type(value)  # exact types first: this runs over every hub's whole values
+            if kind is str or (kind is not dict and kind is not list and isinstance(value, str)):
+                if "${" in value:
+                    found.append(((*at, key), value))
+                elif value == MISSING:
+                    missing = True
+            elif kind is dict or kind is list or isinstance(value, (dict, list)):
+                walk(value, (*at, key))
+
+    if isinstance(tree, (dict, list)):
+        walk(tree, ())
+    return Scan(tuple(found), missing or tree == MISSING)
+
+
+def resolve(values: Mapping[str, Any], facts: Facts, found: Scan | None = None) -> dict[str, Any]:
+    """Resolve every interpolation in merged values (fast path, OmegaConf fallback).
+
+    The result shares every subtree without an interpolation with `values` (neither is mutated)."""
+    found = scan(values) if found is None else found
+    if not found.interpolated:
         return values if isinstance(values, dict) else dict(values)
     try:
-        return _FastResolver(values, facts).run()
+        return _FastResolver(values, facts).run(found.interpolated)
     except _NeedsOmegaConf:
         _check_expansion(values)  # OmegaConf has no limit of its own: refuse a blow-up before it
         return _resolve_with_omegaconf(values, facts)
-
-
-def _has_interpolation(tree: Any) -> bool:
-    stack = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, str):
-            if "${" in node:
-                return True
-        elif isinstance(node, dict):
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
-    return False
 
 
 class _FastResolver:
@@ -95,10 +115,27 @@ class _FastResolver:
         self.done: dict[KeyPath, Any] = {}
         self.active: list[KeyPath] = []
 
-    def run(self) -> dict[str, Any]:
-        return self.node((), self.root)
+    def run(self, strings: Sequence[tuple[KeyPath, str]]) -> dict[str, Any]:
+        """Resolve each interpolated string in tree order (the first error is the one a full walk
+        meets first), copying only the mappings and lists on the way to them."""
+        out: dict[str, Any] = dict(self.root)
+        copied: dict[KeyPath, Any] = {(): out}
+        for path, text in strings:
+            value = self.string(path, text)
+            node: Any = out
+            for i in range(1, len(path)):
+                prefix = path[:i]
+                child = copied.get(prefix)
+                if child is None:
+                    old = node[path[i - 1]]
+                    child = copied[prefix] = dict(old) if isinstance(old, dict) else list(old)
+                    node[path[i - 1]] = child
+                node = child
+            node[path[-1]] = value
+        return out
 
     def node(self, path: KeyPath, value: Any) -> Any:
+        """A resolved copy of a referenced value (`${a.b}` naming a mapping or list)."""
         # A plain scalar is kept as it is without building its key path (most leaves are plain).
         if isinstance(value, dict):
             return {
