@@ -344,3 +344,35 @@ def test_the_pass_fail_validator_and_fastjsonschemas_own_code_agree(monkeypatch)
     monkeypatch.delattr(fastjsonschema.ref_resolver, "RefResolver")  # its own module keeps a reference
     assert "must be" in chartschema._generate(schema)  # compile_to_code's messages: the fallback ran
     assert verdicts(chartschema._compile(schema, None)) == fast
+
+
+def test_a_section_and_profile_list_shared_by_hubs_are_judged_in_each_hubs_own_context(cat):
+    """One shared-layer object in many hubs is checked once, yet each hub gets its own findings:
+    its own file, and what the classes it uses make of the value."""
+    shared_section = {"allowed_organisations": ["org"], "admin_users": ["a"]}
+    shared_profiles = [{"display_name": "x", "kubespawner_override": {"imagee": "x:1"}}]
+    seen = []
+    for hub, auth in (("h1", "github"), ("h2", "generic-oauth"), ("h1", "github")):
+        values = {
+            "hub": {
+                "config": {
+                    "GitHubOAuthenticator": shared_section,
+                    "JupyterHub": {"authenticator_class": auth},
+                }
+            },
+            "singleuser": {"profileList": shared_profiles},
+        }
+        found = check(values, Z2jh((), cat, "4.4.0"), lambda k, hub=hub: f"hubs/{hub}/values.yaml", hub)
+        seen.append({(p.file, ".".join(map(str, p.keypath)), p.severity) for p in found})
+    typo = "hub.config.GitHubOAuthenticator.allowed_organisations"
+    override = "singleuser.profileList.0.kubespawner_override.imagee"
+    assert {("hubs/h1/values.yaml", typo, "error"), ("hubs/h1/values.yaml", override, "error")} <= seen[0]
+    assert ("hubs/h2/values.yaml", typo, "error") in seen[1] and (
+        "hubs/h2/values.yaml",
+        override,
+        "error",
+    ) in seen[1]
+    # h2 uses GenericOAuthenticator: a GitHubOAuthenticator section is a note there, not in h1
+    unused = ("hubs/h2/values.yaml", "hub.config.GitHubOAuthenticator", "info")
+    assert unused in seen[1] and unused[1:] not in {x[1:] for x in seen[0]}
+    assert seen[2] == seen[0]

@@ -70,6 +70,16 @@ class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
 
     strict = False
 
+    def resolve(self, kind: Any, value: str, implicit: tuple[bool, bool]) -> str:
+        """PyYAML's resolver over this class's table (`_resolvers`: no wildcard, no path
+        resolvers), without building two lists per scalar: every scalar of every layer comes here."""
+        if kind is yaml.ScalarNode and implicit[0]:
+            for tag, regexp in self.yaml_implicit_resolvers.get(value[0] if value else "", ()):
+                if regexp.match(value):
+                    return tag
+            return self.DEFAULT_SCALAR_TAG
+        return super().resolve(kind, value, implicit)
+
     def construct_plain(self, node: yaml.ScalarNode) -> Any:
         try:
             return check_json(resolve_plain(node.value))
@@ -106,7 +116,7 @@ class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
         if not isinstance(node, yaml.MappingNode):
             raise _problem(KeyProblem, node, "expected a mapping here")
         out: dict[str, Any] = {}
-        explicit: dict[str, tuple[int, str]] = {}
+        explicit: dict[str, yaml.Node] = {}  # the key's node: its line and spelling only for a message
         for key_node, value_node in node.value:
             if key_node.tag == MERGE_TAG:
                 for merged in self._merged(value_node):
@@ -124,7 +134,7 @@ class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
             except NotJson as e:
                 raise _problem(KeyProblem, key_node, str(e)) from None
             if self.strict and key in explicit:
-                line, raw = explicit[key]
+                line, raw = explicit[key].start_mark.line + 1, _shown(explicit[key])
                 shown = _shown(key_node)
                 same = raw == shown
                 raise _problem(
@@ -136,7 +146,7 @@ class Loader(_BaseLoader):  # type: ignore[misc,valid-type]
                     else f"keys `{raw}` (line {line}) and `{shown}` are the same key `{key}` to "
                     "Helm, which keeps one of them at random: keep one",
                 )
-            explicit[key] = (key_node.start_mark.line + 1, _shown(key_node))
+            explicit[key] = key_node
             out[key] = self.construct_object(value_node, deep=deep)
         return out
 
@@ -170,6 +180,7 @@ def _resolvers() -> dict[Any, list[tuple[str, re.Pattern[str]]]]:
 
 
 Loader.yaml_implicit_resolvers = _resolvers()
+assert None not in Loader.yaml_implicit_resolvers and not Loader.yaml_path_resolvers  # Loader.resolve
 Loader.add_constructor(PLAIN_TAG, Loader.construct_plain)
 for _tag in ("int", "float", "bool", "null", "timestamp"):
     Loader.add_constructor(_CORE + _tag, Loader.construct_tagged)

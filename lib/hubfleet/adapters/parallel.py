@@ -14,9 +14,10 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Callable, Mapping, Sequence
-from multiprocessing import get_context
-from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:  # multiprocessing costs ~20 ms to import: a run that forks nothing never needs it
+    from multiprocessing.connection import Connection
 
 __all__ = ["PARALLEL_FROM", "chunked_map"]
 
@@ -45,6 +46,8 @@ def chunked_map(
         return [fn(list(items), ctx)]
     count = min(len(items), workers * CHUNKS_PER_WORKER)
     chunks = [list(items[i::count]) for i in range(count)]
+    from multiprocessing import get_context
+
     fork = get_context("fork")
     counter = fork.Value("i", 0)
     gc.freeze()  # the inherited heap stays out of the workers' collections (no copy-on-write)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from hubfleet.adapters import helm, yamlio
+from hubfleet.adapters import yamlio
 from hubfleet.app.load import parse_bytes
 from hubfleet.core import paths
 from hubfleet.core.compose import compose, facts_for, header
@@ -44,6 +44,8 @@ def secret_files(fleet: Fleet, hub: Hub) -> list[str]:
 def hub_header(fleet: Fleet, hub: Hub, layer_files: list[str]) -> str:
     """The rendered file's header for this hub (which secrets levels exist is read from the Source)."""
     found = secret_files(fleet, hub)
+    from hubfleet.adapters import helm  # validate reads layers through here and never needs Helm
+
     commands = helm.header_commands(hub, fleet.chart_of(hub), bool(found), secrets_files=found)
     return header(layer_files, commands, ", ".join(found) or None)
 

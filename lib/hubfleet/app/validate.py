@@ -235,19 +235,28 @@ def _hub_problems(
     parents_share: Callable[[], None],
 ) -> list[Problem]:
     cache_file = state_dir(root) / "cache" / "validate.json"
-    keys = {n: _digest(fleet, fleet.hubs[n], schemas, digests) for n in names}
     cache = read_cache(cache_file)
-    todo = [n for n in names if cache.get(n, {}).get("key") != keys[n] or "claims" not in cache[n]]
-    results: dict[str, list[Problem]] = {
-        n: [cached_problem(p) for p in cache[n]["problems"]] for n in names if n not in todo
-    }
-    claims: dict[str, list[list[Any]]] = {n: cache[n]["claims"] for n in names if n not in todo}
+    keys: dict[str, str] = {}
+
+    def make_keys() -> None:
+        keys.update((n, _digest(fleet, fleet.hubs[n], schemas, digests)) for n in names)
+
+    if cache:
+        make_keys()
+        todo = [n for n in names if cache.get(n, {}).get("key") != keys[n] or "claims" not in cache[n]]
+    else:  # nothing cached: every hub is checked, and its key is made while the workers start
+        todo = list(names)
+    done = set(names).difference(todo)
+    results: dict[str, list[Problem]] = {n: [cached_problem(p) for p in cache[n]["problems"]] for n in done}
+    claims: dict[str, list[list[Any]]] = {n: cache[n]["claims"] for n in done}
     if todo:  # parsed once here, the shared layers reach every worker parsed
         for file in dict.fromkeys(f for n in todo for f in layer_paths(fleet.hubs[n])[:-1]):
             _parse_quietly(fleet, file)
     compiled = {schemas.get(fleet.hubs[n].chart) for n in todo} - {None}
 
     def before() -> None:  # a worker compiles what it needs itself, meanwhile
+        if not keys:
+            make_keys()
         for schema in compiled:
             schema.compile()
         parents_share()
@@ -475,10 +484,9 @@ def read_cache(path: Path) -> dict[str, Any]:
 
 
 def write_cache(path: Path, cache: dict[str, Any]) -> None:
-    from filelock import FileLock  # ~80 ms to import: a warm run that writes nothing never needs it
-
+    """Replace the cache file at once (no lock: every entry is keyed by a digest of its inputs, so
+    whichever of two runs writes last leaves only correct entries; a reader sees one whole file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(path) + ".lock"):
-        tmp = path.with_suffix(f".{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(cache, separators=(",", ":")))
-        tmp.replace(path)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(cache, separators=(",", ":")))
+    tmp.replace(path)

@@ -79,6 +79,10 @@ class _Ctx:
     out: list[Problem] = field(default_factory=list)
     used: list[str] = field(default_factory=list)  # the classes this hub instantiates, as far as known
 
+    @property
+    def used_key(self) -> tuple[str, ...]:
+        return tuple(self.used)
+
     def rank(self, keypath: KeyPath) -> int:
         """How high the layer setting a key is: -1 a chart's values.yaml, len(layers) unknown."""
         file = self.file_of((*self.z2jh.prefix, *keypath))
@@ -131,37 +135,60 @@ class _Ctx:
             elif not isinstance(traits, dict):
                 self.add(where, f"must be a mapping of {name}'s traits to values (got {_kind(traits)})")
             else:
-                for trait, value in traits.items():
-                    if str(trait)[:1].isupper() and isinstance(value, dict):
-                        self.nested(name, str(trait), (*where, trait))
-                    else:
-                        self.trait(name, str(trait), value, (*where, trait))
+                for at, message, severity, may_differ in self.shared(
+                    ("section", name), traits, self._section
+                ):
+                    self.add((*where, *at), message, severity, image_may_differ=may_differ)
 
-    def nested(self, outer: str, inner: str, where: KeyPath) -> None:
+    def _section(self, name: str, traits: Mapping[str, Any]) -> list[Located]:
+        out: list[Located] = []
+        for trait, value in traits.items():
+            if str(trait)[:1].isupper() and isinstance(value, dict):
+                out += [((trait,), m, s, False) for m, s in self.nested(name, str(trait))]
+            else:
+                out += [((trait,), *f) for f in self.trait(name, str(trait), value)]
+        return out
+
+    def shared(self, what: tuple[Any, ...], node: Any, find: Callable[..., list[Located]]) -> list[Located]:
+        """`find(*what[1:], node)`, memoised by the node itself: a section or profile list that only a
+        shared layer sets is one object in every hub of that layer (merge and resolve copy only
+        what they change), so 2000 hubs check it a few times. The memo holds the node: its id
+        cannot be reused while it is there, and parsed layers are never mutated."""
+        memo = self.cat.memo
+        entry = (*what, id(node), self.used_key)
+        hit = memo.get(entry)
+        if hit is not None and hit[0] is node:
+            return hit[1]
+        found = find(*what[1:], node)
+        if len(memo) < 100_000:
+            memo[entry] = (node, found)
+        return found
+
+    def nested(self, outer: str, inner: str) -> list[tuple[str, Severity]]:
         """`hub.config.A.B`: traitlets reads it only for a B whose parent object is an A."""
         if outer == "JupyterHub" and inner in self.cat:
-            return  # the hub application is the parent of its authenticator, spawners, proxy...
+            return []  # the hub application is the parent of its authenticator, spawners, proxy...
         known = f"`{inner}`" if inner in self.cat else f"`{inner}` (no such class in {self.image_note()})"
-        self.add(
-            where,
-            f"a section {known} nested in {outer}: it applies only to a {inner} whose parent is a "
-            f"{outer}, so most likely to nothing (misindented? hub.config.{inner} is one level up)",
-            "warning",
-        )
+        return [
+            (
+                f"a section {known} nested in {outer}: it applies only to a {inner} whose parent is a "
+                f"{outer}, so most likely to nothing (misindented? hub.config.{inner} is one level up)",
+                "warning",
+            )
+        ]
 
-    def trait(self, cls: str, name: str, value: Any, where: KeyPath, *, settable: bool = False) -> None:
+    def trait(self, cls: str, name: str, value: Any, *, settable: bool = False) -> list[Finding]:
         """Findings about one `trait: value` of a class (memoised: 2000 hubs share most values)."""
         key = _hashable(value)
         memo = self.cat.memo
         found = None
         if key is not _UNHASHABLE:
-            found = memo.get(entry := (cls, name, key, settable, tuple(self.used)))
+            found = memo.get(entry := (cls, name, key, settable, self.used_key))
         if found is None:
             found = _trait_findings(self.cat, cls, name, value, settable, self.used)
             if key is not _UNHASHABLE and len(memo) < 100_000:
                 memo[entry] = found
-        for message, severity, may_differ in found:
-            self.add(where, message, severity, image_may_differ=may_differ)
+        return found
 
     # --- authenticator_class / spawner_class, and what they make of hub.config ---------
 
@@ -238,14 +265,21 @@ class _Ctx:
             (("hub", "config", "KubeSpawner", "profile_list"), _node(config, ("KubeSpawner", "profile_list")))
         )
         for where, profiles in lists:
-            if not isinstance(profiles, list):
-                continue
-            for i, profile in enumerate(profiles):
-                if isinstance(profile, dict):
-                    for at, override, typed in _overrides(profile, (*where, i)):
-                        for key, value in override.items():
-                            at_key = (*at, key)
-                            self.trait(cls, str(key), value if typed else None, at_key, settable=True)
+            if isinstance(profiles, list):
+                for at, message, severity, may_differ in self.shared(
+                    ("profiles", cls), profiles, self._profiles
+                ):
+                    self.add((*where, *at), message, severity, image_may_differ=may_differ)
+
+    def _profiles(self, cls: str, profiles: list[Any]) -> list[Located]:
+        out: list[Located] = []
+        for i, profile in enumerate(profiles):
+            if isinstance(profile, dict):
+                for at, override, typed in _overrides(profile, (i,)):
+                    for key, value in override.items():
+                        found = self.trait(cls, str(key), value if typed else None, settable=True)
+                        out += [((*at, key), *f) for f in found]
+        return out
 
     # --- hub.extraConfig ---------------------------------------------------------------
 
@@ -300,6 +334,7 @@ def _overrides(
 
 _UNHASHABLE: Any = object()
 Finding = tuple[str, Severity, bool]  # message, severity, whether the hub's own image may differ
+Located = tuple[KeyPath, str, Severity, bool]  # a Finding at a key path under the node checked
 
 
 def _hashable(value: Any) -> Any:
