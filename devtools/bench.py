@@ -104,6 +104,9 @@ def child_validate(root: Path, chart: Path | None) -> dict[str, Any]:
     else:
         checked = validate_tree(root, offline=True)
         problems, hubs = checked.problems, checked.hubs
+        import gc
+
+        gc.freeze()  # as `hubfleet`'s task runner does once a command returns (hubfleet.cli.tasks)
     errors = errors_only(problems)
     return _usage(
         t0,

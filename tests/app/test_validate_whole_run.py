@@ -105,3 +105,20 @@ def test_an_unknown_hub_is_the_usual_error_and_nothing_is_kept(seeded_fleet):
     for _ in range(2):
         with pytest.raises(HubfleetError, match="nope"):
             validate_tree(seeded_fleet, ["nope"], offline=True)
+
+
+def test_an_upgraded_library_is_other_code(tmp_path, monkeypatch):
+    """A cached verdict is not reused across a library upgrade (an upgrade rewrites its files)."""
+    from hubfleet.app import validate
+
+    (tmp_path / "fakelib").mkdir()
+    (tmp_path / "fakelib" / "__init__.py").write_text("VERSION = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(validate, "_VERDICT_LIBRARIES", ("fakelib",))
+    validate.code_digest.cache_clear()
+    before = validate.code_digest()
+    (tmp_path / "fakelib" / "__init__.py").write_text("VERSION = 2.0\n")
+    validate.code_digest.cache_clear()
+    after = validate.code_digest()
+    validate.code_digest.cache_clear()
+    assert before != after

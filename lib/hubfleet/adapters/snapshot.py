@@ -39,6 +39,7 @@ class Snapshot:
         self.odd = odd  # entries not plain (symlink, special, oversized, unreadable): DirSource's
         self.delegated = False  # whether any answer came from DirSource (then `digest` is not enough)
         self._dir_source: DirSource | None = None
+        self._digest: str | None = None
 
     @classmethod
     def take(cls, root: Path) -> Snapshot:
@@ -96,8 +97,12 @@ class Snapshot:
             yield from self._delegate().files_under(path)
             return
         # DirSource's order: folders by their path text (os.walk sorted), files by name in each.
-        folders = sorted(d for d in self.dirs if d == path or d.startswith(prefix))
-        for folder in folders:
+        folders, todo = [], [path] if path in self.dirs else []
+        while todo:  # the folders below `path` (not a scan of every folder: 2000 hubs' worth)
+            folder = todo.pop()
+            folders.append(folder)
+            todo += [sub for n in self.dirs[folder] if (sub := _join(folder, n)) in self.dirs]
+        for folder in sorted(folders):
             for name in self.dirs[folder]:
                 if _join(folder, name) in self.files:
                     yield _join(folder, name)
@@ -109,6 +114,11 @@ class Snapshot:
         """Every walked path and byte; None when something is not plain (then each read decides)."""
         if self.odd or self.delegated:
             return None
+        if self._digest is None:
+            self._digest = self._hash()
+        return self._digest
+
+    def _hash(self) -> str:
         h = hashlib.blake2b(digest_size=20)
         for folder in sorted(self.dirs):
             h.update(b"d" + folder.encode() + b"\0")
@@ -178,10 +188,12 @@ def _read_into(root: str, rel: str, files: dict[str, bytes], odd: set[str]) -> N
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
             odd.add(rel)  # swapped for something else since the listing
             return
-        chunks = []
-        while chunk := os.read(fd, 1 << 20):
-            chunks.append(chunk)
-        data = b"".join(chunks)
+        data = os.read(fd, info.st_size + 1)  # one read to the end, when the size holds
+        if len(data) != info.st_size:  # it changed meanwhile, or a short read: read to the end
+            chunks = [data]
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+            data = b"".join(chunks)
         if len(data) > MAX_FILE_BYTES:
             odd.add(rel)
         else:

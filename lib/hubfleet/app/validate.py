@@ -321,7 +321,7 @@ def check_hub_claims(
     hub = fleet.hubs[name]
     try:  # a layer that does not read or parse is this hub's problem, not the end of the run
         layers = hub_layers(fleet, hub)
-        merged = merge([d for _, d in layers])  # once: compose and the interpolated-secret check
+        merged = _merged([d for _, d in layers])  # once: compose and the interpolated-secret check
         found = scan(merged)  # one walk: resolve, `???` and the interpolated-secret check
         values = compose(layers, facts_for(fleet, hub), merged, found)
     except HubfleetError as e:
@@ -373,6 +373,25 @@ def _schema_problems(
         )
         out.append(Problem(setter or file_of(e.keypath), e.message, e.keypath, hub=hub))
     return out
+
+
+_LOWER_MERGES: dict[tuple[int, ...], tuple[tuple[Any, ...], dict[str, Any]]] = {}
+
+
+def _merged(layers: list[dict[str, Any]]) -> dict[str, Any]:
+    """`merge(layers)`, the lower layers' merge made once per process (20 hubs share a cluster's):
+    merging is associative and the result shares, never mutates, what it does not change. An
+    entry holds the layers it is keyed by, so their ids stay theirs while it is there."""
+    if len(layers) < 2:
+        return merge(layers)
+    lower = tuple(layers[:-1])
+    key = tuple(map(id, lower))
+    hit = _LOWER_MERGES.get(key)
+    if hit is None:
+        if len(_LOWER_MERGES) > 4096:
+            _LOWER_MERGES.clear()
+        hit = _LOWER_MERGES[key] = (lower, merge(list(lower)))
+    return merge([hit[1], layers[-1]])
 
 
 def _secret_levels(fleet: Fleet, hub: Hub) -> tuple[list[tuple[str, dict[str, Any]]], list[Problem]]:
@@ -432,11 +451,28 @@ def _token_route(
 
 @functools.cache
 def code_digest() -> bytes:
-    """hubfleet's own source: a cached result from other code (an upgrade, a fix) is not reused."""
+    """hubfleet's own source, Python's version and the libraries verdicts depend on: a result
+    cached by other code (an upgrade, a fix) is not reused. A library counts by its package file's
+    place, size and time (an upgrade rewrites it): reading its version costs 0.1 s of imports."""
+    import importlib.util
+    import sys
+
     h = hashlib.blake2b(digest_size=16)
     for path in sorted(Path(__file__).parents[1].rglob("*.py")):  # the whole hubfleet package
         h.update(path.read_bytes())
+    h.update(sys.version.encode())
+    for module in _VERDICT_LIBRARIES:
+        spec = importlib.util.find_spec(module)
+        origin = spec.origin if spec is not None and spec.origin else ""
+        try:
+            info = os.stat(origin)
+            h.update(f"{module}:{origin}:{info.st_size}:{info.st_mtime_ns}".encode())
+        except OSError:
+            h.update(f"{module}:-".encode())
     return h.digest()
+
+
+_VERDICT_LIBRARIES = ("yaml", "fastjsonschema", "jsonschema", "omegaconf", "cerberus")
 
 
 def _digest(fleet: Fleet, hub: Hub, schemas: dict[str, ChartSchema | None], digests: _FileDigests) -> str:

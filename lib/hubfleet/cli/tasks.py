@@ -9,6 +9,8 @@ and exit 1.
 
 from __future__ import annotations
 
+import gc
+
 from invoke import Collection, Exit, task
 
 from hubfleet.cli.boundary import boundary
@@ -18,6 +20,9 @@ def _run(command: str, /, **kwargs) -> None:
     from importlib import import_module
 
     code = boundary(import_module(f"hubfleet.cli.commands.{command}").run, **kwargs)
+    # The process ends with its tasks: what a command leaves needs no collector pass at exit
+    # (0.4 s after validating 2000 hubs); reference counting still frees it.
+    gc.freeze()
     if code:
         raise Exit(code=code)
 

@@ -5,6 +5,7 @@ Pure functions over parsed layers and rendered values.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -51,6 +52,7 @@ DUMMY = {"dummy", "dummyauthenticator", "jupyterhub.auth.dummyauthenticator"}
 TMP = {"tmp", "tmpauthenticator", "tmpauthenticator.tmpauthenticator"}
 
 
+@functools.lru_cache(maxsize=8192)  # every leaf of every layer asks, with a few hundred distinct keys
 def _fold(key: Any) -> str:
     return str(key).replace("_", "").replace("-", "").lower()
 

@@ -170,6 +170,8 @@ class _FastResolver:
         return result
 
     def _string(self, path: KeyPath, text: str) -> Any:
+        if text[:2] == "${" and "\\" not in text and (m := _SIMPLE.fullmatch(text)):
+            return self.interpolate(path, m)  # the whole value is one interpolation: its own type
         parts: list[str] = []
         pos = 0
         whole = None
