@@ -131,3 +131,31 @@ def test_the_digest_follows_every_byte_name_and_folder(tmp_path):
     (root / "README.md").write_text("changed\n")  # not the fleet's input
     assert len({first, second, third}) == 3
     assert Snapshot.take(root).digest == third
+
+
+def test_large_files_are_left_for_when_they_are_asked_for(tmp_path, monkeypatch):
+    from hubfleet.adapters import snapshot
+
+    monkeypatch.setattr(snapshot, "WALK_FILE_BYTES", 100)  # a hub folder's dataset, say
+    root = _tree(tmp_path)
+    big = root / "hubs" / "alpha" / "data.csv"
+    big.write_text("x,y\n" * 100)
+    snap = _same_answers(root)
+    assert "hubs/alpha/data.csv" not in snap.files and "hubs/alpha/data.csv" in snap.unread
+    snap = Snapshot.take(root)
+    first = snap.digest
+    assert first is not None  # not read, yet the run's identity holds it (size, time, inode)
+    big.write_text("x,y\n" * 101)
+    assert Snapshot.take(root).digest not in (None, first)
+    assert snap.read("hubs/alpha/data.csv") == big.read_bytes()  # read when asked, by DirSource
+    assert snap.delegated and snap.digest is None
+
+
+def test_the_walk_stops_reading_past_its_budget(tmp_path, monkeypatch):
+    from hubfleet.adapters import snapshot
+
+    monkeypatch.setattr(snapshot, "WALK_TOTAL_BYTES", 30)
+    root = _tree(tmp_path)
+    snap = _same_answers(root)
+    assert sum(map(len, snap.files.values())) <= 30 and snap.unread
+    assert Snapshot.take(root).digest is not None

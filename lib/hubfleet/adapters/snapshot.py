@@ -31,40 +31,45 @@ WALKED = (paths.CLUSTERS, paths.HUBS, paths.SUPPORT)  # with FLEET_FILE: where a
 class Snapshot:
     """A `Source` over one walk of the fleet's folders (see the module's note)."""
 
-    def __init__(self, root: Path, files: dict[str, bytes], dirs: dict[str, list[str]], odd: set[str]):
+    def __init__(
+        self,
+        root: Path,
+        files: dict[str, bytes],
+        dirs: dict[str, list[str]],
+        odd: set[str],
+        unread: dict[str, tuple[int, int, int]] | None = None,
+    ):
         self.root = root
         self.label = "working tree"
         self.files = files  # plain file -> bytes
         self.dirs = dirs  # plain folder -> its entries' names, sorted ("" is the root)
         self.odd = odd  # entries not plain (symlink, special, oversized, unreadable): DirSource's
+        # plain files left unread (large, or past the walk's budget): (size, mtime, inode) stand for
+        # their bytes in `digest`; reading one goes to DirSource
+        self.unread = unread or {}
         self.delegated = False  # whether any answer came from DirSource (then `digest` is not enough)
         self._dir_source: DirSource | None = None
         self._digest: str | None = None
 
     @classmethod
     def take(cls, root: Path) -> Snapshot:
-        files: dict[str, bytes] = {}
-        dirs: dict[str, list[str]] = {}
-        odd: set[str] = set()
+        walk = _Walk(os.fspath(root))  # str paths: pathlib costs more than the reads for 4000 files
         top = []
-        base = os.fspath(root)  # str paths: pathlib costs more than the reads for 4000 files
         for name in (paths.FLEET_FILE, *WALKED):
             try:
-                info = os.lstat(f"{base}/{name}")
+                info = os.lstat(f"{walk.root}/{name}")
             except FileNotFoundError:
                 continue
             except OSError:
-                odd.add(name)
+                walk.odd.add(name)
                 continue
             top.append(name)
             if stat.S_ISDIR(info.st_mode):
-                _walk(base, name, files, dirs, odd)
-            elif stat.S_ISREG(info.st_mode) and info.st_size <= MAX_FILE_BYTES:
-                _read_into(base, name, files, odd)
+                walk.folder(name)
             else:
-                odd.add(name)
-        dirs[""] = sorted(top)  # only what was walked: the root's other entries are not ours
-        return cls(root, files, dirs, odd)
+                walk.entry(name, info)
+        walk.dirs[""] = sorted(top)  # only what was walked: the root's other entries are not ours
+        return cls(root, walk.files, walk.dirs, walk.odd, walk.unread)
 
     # --- the Source protocol ----------------------------------------------------------
 
@@ -72,7 +77,7 @@ class Snapshot:
         data = self.files.get(path)
         if data is not None:
             return data
-        if not self._mine(path):
+        if not self._mine(path) or path in self.unread:
             return self._delegate().read(path)
         if path in self.dirs:
             raise HubfleetError.at(path, "is a folder, not a file: remove or rename it")
@@ -104,8 +109,8 @@ class Snapshot:
             todo += [sub for n in self.dirs[folder] if (sub := _join(folder, n)) in self.dirs]
         for folder in sorted(folders):
             for name in self.dirs[folder]:
-                if _join(folder, name) in self.files:
-                    yield _join(folder, name)
+                if (file := _join(folder, name)) in self.files or file in self.unread:
+                    yield file
 
     # --- whole-run identity -------------------------------------------------------------
 
@@ -125,6 +130,8 @@ class Snapshot:
         for path in sorted(self.files):
             data = self.files[path]
             h.update(b"f" + path.encode() + b"\0" + len(data).to_bytes(8, "little") + data)
+        for path in sorted(self.unread):
+            h.update(b"u" + path.encode() + b"\0" + repr(self.unread[path]).encode())
         return h.hexdigest()
 
     # --- what goes to DirSource ---------------------------------------------------------
@@ -150,55 +157,74 @@ def _join(folder: str, name: str) -> str:
     return f"{folder}/{name}" if folder else name
 
 
-def _walk(root: str, top: str, files: dict[str, bytes], dirs: dict[str, list[str]], odd: set[str]) -> None:
-    stack = [top]
-    while stack:
-        folder = stack.pop()
-        try:
-            with os.scandir(f"{root}/{folder}") as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError:
-            odd.add(folder)
-            continue
-        dirs[folder] = [e.name for e in entries]
-        for e in entries:
-            rel = f"{folder}/{e.name}"
+WALK_FILE_BYTES = 1024 * 1024  # larger files are read when asked for (a layer is a few kB)
+WALK_TOTAL_BYTES = 64 * 1024 * 1024  # a hub folder holding data is not read whole
+
+
+class _Walk:
+    """One pass over the walked folders: what `Snapshot` holds, gathered."""
+
+    def __init__(self, root: str) -> None:
+        self.root = root
+        self.files: dict[str, bytes] = {}
+        self.dirs: dict[str, list[str]] = {}
+        self.odd: set[str] = set()
+        self.unread: dict[str, tuple[int, int, int]] = {}
+        self.budget = WALK_TOTAL_BYTES
+
+    def folder(self, top: str) -> None:
+        stack = [top]
+        while stack:
+            folder = stack.pop()
             try:
-                if e.is_dir(follow_symlinks=False):
-                    stack.append(rel)
-                elif (
-                    e.is_file(follow_symlinks=False)
-                    and e.stat(follow_symlinks=False).st_size <= MAX_FILE_BYTES
-                ):
-                    _read_into(root, rel, files, odd)
-                else:
-                    odd.add(rel)  # a symlink, FIFO, device, socket or oversized file
+                with os.scandir(f"{self.root}/{folder}") as it:
+                    entries = sorted(it, key=lambda e: e.name)
             except OSError:
-                odd.add(rel)
+                self.odd.add(folder)
+                continue
+            self.dirs[folder] = [e.name for e in entries]
+            for e in entries:
+                rel = f"{folder}/{e.name}"
+                try:
+                    if e.is_dir(follow_symlinks=False):
+                        stack.append(rel)
+                    else:
+                        self.entry(rel, e.stat(follow_symlinks=False))
+                except OSError:
+                    self.odd.add(rel)
 
-
-def _read_into(root: str, rel: str, files: dict[str, bytes], odd: set[str]) -> None:
-    try:
-        fd = os.open(f"{root}/{rel}", os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        odd.add(rel)
-        return
-    try:
-        info = os.fstat(fd)
+    def entry(self, rel: str, info: os.stat_result) -> None:
+        """A non-folder: read it, leave it for later (large), or hand it to DirSource (not plain)."""
         if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
-            odd.add(rel)  # swapped for something else since the listing
-            return
-        data = os.read(fd, info.st_size + 1)  # one read to the end, when the size holds
-        if len(data) != info.st_size:  # it changed meanwhile, or a short read: read to the end
-            chunks = [data]
-            while chunk := os.read(fd, 1 << 20):
-                chunks.append(chunk)
-            data = b"".join(chunks)
-        if len(data) > MAX_FILE_BYTES:
-            odd.add(rel)
+            self.odd.add(rel)  # a symlink, FIFO, device, socket, or over the limit of a fleet file
+        elif info.st_size > min(WALK_FILE_BYTES, self.budget):
+            self.unread[rel] = (info.st_size, info.st_mtime_ns, info.st_ino)
         else:
-            files[rel] = data
-    except OSError:
-        odd.add(rel)
-    finally:
-        os.close(fd)
+            self.read(rel)
+
+    def read(self, rel: str) -> None:
+        try:
+            fd = os.open(f"{self.root}/{rel}", os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        except OSError:
+            self.odd.add(rel)
+            return
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_FILE_BYTES:
+                self.odd.add(rel)  # swapped for something else since the listing
+                return
+            data = os.read(fd, info.st_size + 1)  # one read to the end, when the size holds
+            if len(data) != info.st_size:  # it changed meanwhile, or a short read: read to the end
+                chunks = [data]
+                while (chunk := os.read(fd, 1 << 20)) and sum(map(len, chunks)) <= MAX_FILE_BYTES:
+                    chunks.append(chunk)
+                data = b"".join(chunks)
+            if len(data) > MAX_FILE_BYTES:
+                self.odd.add(rel)
+            else:
+                self.files[rel] = data
+                self.budget -= len(data)
+        except OSError:
+            self.odd.add(rel)
+        finally:
+            os.close(fd)
