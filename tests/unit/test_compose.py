@@ -198,3 +198,14 @@ def test_resolve_shares_what_has_no_interpolation_and_mutates_nothing():
 def test_an_interpolation_that_makes_the_missing_marker_is_refused():
     with pytest.raises(HubfleetError, match=r"is \?\?\?"):
         compose([("hubs/h/values.yaml", {"q": "?", "a": "${q}??"})], FACTS)
+
+
+def test_an_interpolation_that_selects_its_own_container_is_one_located_problem():
+    """Found by `nox -s fuzz` (seed 1796171206): OmegaConf recursed without end on it."""
+    layer = {"hub": {"config": {"GenericOAuthenticator": {"default": "${oc.select:hub,1}"}}}}
+    with pytest.raises(HubfleetError) as e:
+        compose([("hubs/oceans/values.yaml", layer)], FACTS)
+    (problem,) = e.value.problems
+    assert problem.file == "hubs/oceans/values.yaml"
+    assert problem.keypath == ("hub", "config", "GenericOAuthenticator", "default")
+    assert "`${oc.select:hub,1}` refers to a value that contains it" in problem.message

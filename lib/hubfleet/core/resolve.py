@@ -370,8 +370,24 @@ def _resolve_with_omegaconf(values: Mapping[str, Any], facts: Facts) -> dict[str
         raise InterpolationProblem(keypath, f"cannot resolve: {msg}") from None
     except (ValueError, TypeError) as e:
         raise InterpolationProblem((), f"cannot resolve: {e}") from None
+    except RecursionError:  # `${oc.select:hub}` inside hub: a value that holds itself, endlessly
+        keypath, expr = _first_unresolvable(values)
+        raise InterpolationProblem(
+            keypath,
+            f"`{expr}` refers to a value that contains it, so it never finishes resolving: "
+            "point it at a key outside it",
+        ) from None
     finally:
         _facts.reset(token)
+
+
+def _first_unresolvable(values: Mapping[str, Any]) -> tuple[KeyPath, str]:
+    """The first string (tree order) holding an interpolation only OmegaConf resolves, for a message."""
+    for keypath, text in scan(values).interpolated:
+        expr = _unresolvable(text)
+        if expr is not None:
+            return keypath, expr
+    return (), "an interpolation"
 
 
 def _not_an_interpolation(values: Mapping[str, Any], keypath: KeyPath, reason: str) -> str:
