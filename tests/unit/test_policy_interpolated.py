@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from hubfleet.core import policy
+from hubfleet.core.resolve import scan
 from hubfleet.core.tree import leaves
 
 scalars = st.one_of(
@@ -23,7 +24,7 @@ trees = st.recursive(
 @given(trees)
 def test_the_narrow_walk_finds_what_leaves_finds_in_the_same_order(tree):
     expected = [(p, v) for p, v in leaves(tree) if isinstance(v, str) and "${" in v]
-    assert policy._interpolated_leaves(tree, ()) == expected
+    assert list(scan(tree).interpolated) == expected
 
 
 def test_an_interpolated_secret_that_resolves_to_a_value_is_flagged():

@@ -11,6 +11,7 @@ from typing import Any
 
 from hubfleet.core.errors import KeyPath, Problem
 from hubfleet.core.model import Cluster, Hub
+from hubfleet.core.resolve import scan
 from hubfleet.core.tree import leaves
 
 # Whole key names (case and `_`/`-` folded) that carry a secret. Whole names only:
@@ -94,9 +95,9 @@ def interpolated_secret_problems(
 ) -> list[Problem]:
     """A secret-bearing key set by an interpolation (`client_secret: ${x}`) that resolves to a
     plain value: layers hold no secrets, so that value is a secret written in a values file.
-    `interpolated`: `_interpolated_leaves(merged)` where the caller has it (`resolve.scan`)."""
+    `interpolated`: `scan(merged).interpolated` where the caller has it."""
     out = []
-    for path, raw in _interpolated_leaves(merged, ()) if interpolated is None else interpolated:
+    for path, raw in scan(merged).interpolated if interpolated is None else interpolated:
         if not (path and isinstance(path[-1], str)):
             continue
         if _fold(path[-1]) not in SECRET_KEYS:
@@ -114,31 +115,6 @@ def interpolated_secret_problems(
                     path,
                 )
             )
-    return out
-
-
-def _interpolated_leaves(data: Any, path: KeyPath) -> list[tuple[KeyPath, str]]:
-    """`leaves(data)` narrowed to strings holding `${`, in the same order, building a key path only
-    for those (this runs over every hub's whole values, and interpolated strings are few)."""
-    out: list[tuple[KeyPath, str]] = []
-    at = list(path)
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            items: Any = node.items()
-        elif isinstance(node, list):
-            items = enumerate(node)
-        else:
-            if isinstance(node, str) and "${" in node:
-                out.append((tuple(at), node))
-            return
-        for key, value in items:
-            if isinstance(value, (dict, list)) or (isinstance(value, str) and "${" in value):
-                at.append(key)
-                walk(value)
-                at.pop()
-
-    walk(data)
     return out
 
 

@@ -91,6 +91,8 @@ def scan(tree: Any) -> Scan:
 
     if isinstance(tree, (dict, list)):
         walk(tree, ())
+    elif isinstance(tree, str) and "${" in tree:
+        found.append(((), tree))
     return Scan(tuple(found), missing or tree == MISSING)
 
 
