@@ -156,8 +156,13 @@ def stop(state: Path, pid: int | None, *, grace: float = 8.0) -> list[int]:
         with contextlib.suppress(psutil.Error):
             p.kill()
     _wait(left, 3.0)
+    late = [p for p in processes_of(state) if p.pid not in {q.pid for q in procs}]
+    for p in late:  # started while the hub stopped (a proxy restarted on its way out)
+        with contextlib.suppress(psutil.Error):
+            p.kill()
+    _wait(late, 3.0)
     _reap()
-    return [p.pid for p in procs]
+    return [p.pid for p in procs + late]
 
 
 def _wait(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:

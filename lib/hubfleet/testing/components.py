@@ -296,7 +296,10 @@ def check_leftovers(session: pytest.Session) -> None:
 
 
 def _cmd(p: Any) -> str:
+    """Its command line's start and whose it is: the marker names the hub's state folder."""
+    from .launcher import MARKER
+
     try:
-        return " ".join(p.cmdline()[:3])
+        return f"{' '.join(p.cmdline()[:3])}; of {Path(p.environ().get(MARKER, '?')).name}"
     except Exception:
         return "?"

@@ -86,10 +86,7 @@ async def stop_app(app: Any) -> None:
         if getattr(app, "proxy", None) is not None:  # initialised far enough to clean up
             await app.cleanup()
     finally:
-        proxy = getattr(app, "proxy", None)
-        process = getattr(proxy, "proxy_process", None)
-        if process is not None and process.poll() is None:  # cleanup failed before the proxy
-            process.kill()
+        await _reap_proxy(getattr(getattr(app, "proxy", None), "proxy_process", None))
         # JupyterHub 4 keeps its service health check running: give it nothing to check.
         service_map = getattr(app, "_service_map", None)
         if isinstance(service_map, dict):
@@ -97,6 +94,22 @@ async def stop_app(app: Any) -> None:
         db = getattr(app, "db", None)
         if db is not None:
             db.close()
+
+
+async def _reap_proxy(process: Any, grace: float = 5.0) -> None:
+    """Return once the proxy has exited and is reaped: JupyterHub's stop only sends SIGTERM.
+
+    Without the wait a session's orphan check could find the last hub's proxy still dying.
+    """
+    if process is None:
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    while process.poll() is None and loop.time() < deadline:
+        await asyncio.sleep(0.02)
+    if process.poll() is None:  # it ignored SIGTERM, or cleanup failed before the proxy
+        process.kill()
+        await asyncio.to_thread(process.wait)
 
 
 class HubLoop:
