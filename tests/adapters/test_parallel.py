@@ -66,3 +66,34 @@ def test_no_module_level_state():
     assert not [
         k for k, v in vars(parallel).items() if isinstance(v, dict | list | set) and not k.startswith("__")
     ]
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: no workers are forked")
+def test_a_callers_gc_freeze_survives_the_pool():
+    import gc
+
+    gc.freeze()  # as hubfleet's task runner does after a command, before the next one
+    try:
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
+        parallel.chunked_map(_pids_and_items, list(range(12)), {"scale": 1, "lock": LOCK}, min_items=2)
+        assert (
+            gc.get_freeze_count() > frozen // 2
+        )  # an unfreeze would leave 0 (objects freed meanwhile leave it)
+    finally:
+        gc.unfreeze()
+
+
+def test_a_callers_gc_freeze_survives_a_validate_run():
+    import gc
+
+    from hubfleet.app.validaterun import _no_cycle_collection
+
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with _no_cycle_collection():
+            made = [[i] for i in range(100)]
+        assert made and gc.get_freeze_count() > frozen // 2
+    finally:
+        gc.unfreeze()

@@ -50,6 +50,7 @@ def chunked_map(
 
     fork = get_context("fork")
     counter = fork.Value("i", 0)
+    was_frozen = gc.get_freeze_count() > 0  # a caller's freeze stays (hubfleet.cli.tasks)
     gc.freeze()  # the inherited heap stays out of the workers' collections (no copy-on-write)
     started: list[tuple[Any, Connection]] = []
     try:
@@ -59,7 +60,8 @@ def chunked_map(
             proc.start()
             send.close()  # the child holds its own end
             started.append((proc, receive))
-        gc.unfreeze()
+        if not was_frozen:
+            gc.unfreeze()
         if before is not None:
             before()
         done = dict(_take(fn, chunks, ctx, counter))
@@ -75,7 +77,8 @@ def chunked_map(
             done.update(value)
         return [done[i] for i in range(count)]
     finally:
-        gc.unfreeze()
+        if not was_frozen:
+            gc.unfreeze()
         with counter.get_lock():
             counter.value = count  # a worker still going takes no further chunk
         for proc, receive in started:

@@ -62,12 +62,14 @@ def _no_cycle_collection() -> Iterator[None]:
     pass over all of them once collection is back on. (The CLI's task runner also skips the pass
     at interpreter exit: `hubfleet.cli.tasks`.)"""
     was = gc.isenabled()
+    was_frozen = gc.get_freeze_count() > 0  # then the survivors join the caller's freeze
     gc.disable()
     try:
         yield
     finally:
         gc.freeze()
-        gc.unfreeze()
+        if not was_frozen:
+            gc.unfreeze()
         if was:
             gc.enable()
 
