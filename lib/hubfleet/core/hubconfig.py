@@ -157,7 +157,7 @@ class _Ctx:
         memo = self.cat.memo
         entry = (*what, id(node), self.used_key)
         hit = memo.get(entry)
-        if hit is not None and hit[0] is node:
+        if hit is not None:  # the held node keeps its id from being reused
             return hit[1]
         found = find(*what[1:], node)
         if len(memo) < 100_000:
