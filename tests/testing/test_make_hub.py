@@ -131,3 +131,19 @@ async def test_service_tokens_in_process(make_hub):
     assert (await hub.api("GET", "/hub/api/", token=token)).status_code == 200
     with pytest.raises(Exception, match="no such service"):
         await hub.token(service="nope")
+
+
+@pytest.mark.asyncio
+async def test_a_failed_spawn_says_the_spawners_last_word(make_hub):
+    # slow_spawn_timeout 0: the POST answers 202 at once, so the failure comes from the
+    # spawn's progress stream (a spawner failing within the timeout makes the POST a 500)
+    hub = await make_hub(
+        {
+            "JupyterHub": {"tornado_settings": {"slow_spawn_timeout": 0}},
+            "Spawner": {"cmd": ["/nonexistent/jupyterhub-singleuser"]},
+        }
+    )
+    user = await hub.create_user()
+    with pytest.raises(Exception, match=r"failed to start: Spawn failed: .*nonexistent") as failed:
+        await hub.start_server(user)
+    assert "see the hub's log" not in str(failed.value)

@@ -121,13 +121,8 @@ def pull_argv(chart: Chart, dest: Path, *, helm: str = HELM) -> list[str]:
 
 def upgrade_argv(hub: Hub, chart: Chart, values: Sequence[str], *, helm: str = HELM) -> list[str]:
     """The contract's one command (credentials, --timeout and --wait are appended by the deployer)."""
-    argv = [helm, "upgrade", "--cleanup-on-fail", "--install", hub.release, chart.ref]
-    if chart.version:
-        argv += ["--version", chart.version]
-    argv += ["--namespace", hub.namespace, "--create-namespace"]
-    for path in values:
-        argv += ["--values", path]
-    return argv
+    head = [helm, "upgrade", "--cleanup-on-fail", "--install", hub.release, chart.ref]
+    return [*head, *_chart_args(chart, hub.namespace, values, create_namespace=True)]
 
 
 def deploy_argv(
@@ -161,10 +156,16 @@ def template_argv(
 
     `chart_ref`: a local chart folder to template instead of `chart.ref` (the cached pull).
     """
-    argv = [helm, "template", hub.release, chart_ref or chart.ref]
-    if chart.version:
-        argv += ["--version", chart.version]
-    argv += ["--namespace", hub.namespace]
+    head = [helm, "template", hub.release, chart_ref or chart.ref]
+    return [*head, *_chart_args(chart, hub.namespace, values)]
+
+
+def _chart_args(
+    chart: Chart, namespace: str, values: Sequence[str], *, create_namespace: bool = False
+) -> list[str]:
+    """What follows the chart in upgrade and template alike: version, namespace, values in order."""
+    argv = ["--version", chart.version] if chart.version else []
+    argv += ["--namespace", namespace, *(["--create-namespace"] if create_namespace else [])]
     for path in values:
         argv += ["--values", path]
     return argv

@@ -232,9 +232,14 @@ def start_server(api: httpx.Client, user: str, *, timeout: float = 120) -> None:
 
 
 def _spawn_error(api: httpx.Client, user: str) -> str:
-    """The spawner's last word, from the progress stream of a finished spawn."""
+    return spawn_failure(api, f"hub/api/users/{quote(user)}/server/progress")
+
+
+def spawn_failure(http: httpx.Client, progress: str) -> str:
+    """The spawner's last word, from the progress stream (path `progress`) of a finished spawn:
+    `: <message>`, or a pointer to the hub's log. The test harness's client says the same."""
     try:
-        with api.stream("GET", f"hub/api/users/{quote(user)}/server/progress", timeout=5) as r:
+        with http.stream("GET", progress, timeout=5) as r:
             for line in r.iter_lines():
                 if line.startswith("data:"):
                     event = json.loads(line[5:])

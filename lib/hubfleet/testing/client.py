@@ -8,7 +8,6 @@ tokens a test made are removed afterwards, however it made them.
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 import time
@@ -19,6 +18,7 @@ from urllib.parse import quote, urljoin
 
 import httpx
 
+from hubfleet.adapters.hubapi import spawn_failure
 from hubfleet.adapters.kernel import execute
 from hubfleet.core.errors import HubfleetError
 
@@ -168,17 +168,7 @@ class HubClient:
             time.sleep(0.1)
 
     def _spawn_error(self, user: str, name: str) -> str:
-        try:
-            path = self._server_path(user, name).replace("/servers/", "/servers/", 1) + "/progress"
-            with self.http.stream("GET", path, timeout=5) as r:
-                for line in r.iter_lines():
-                    if line.startswith("data:"):
-                        event = json.loads(line[5:])
-                        if event.get("failed"):
-                            return f": {event.get('message', '')}"
-        except (httpx.HTTPError, ValueError):
-            pass
-        return " (see the hub's log)"
+        return spawn_failure(self.http, self._server_path(user, name) + "/progress")
 
     def stop_server(self, user: str, name: str = "", *, remove: bool = False, timeout: float = 60) -> None:
         """Stop the server (waiting out a spawn still pending: the hub refuses to stop those)."""
