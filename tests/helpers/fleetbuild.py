@@ -68,13 +68,28 @@ class DeployEnv:
         return dest
 
     def leftovers(self) -> list[Path]:
-        """Files under the temp dir or the fleet that hold the clear secret."""
-        found = []
-        for base in (self.tmp, self.root):
-            for p in base.rglob("*"):
-                if p.is_file() and SECRET.encode() in p.read_bytes():
-                    found.append(p)
-        return found
+        return files_holding_secret(self.tmp, self.root)
+
+
+def files_holding_secret(*bases: Path) -> list[Path]:
+    """Files under `bases` (the temp dir, the fleet) that hold the clear SECRET."""
+    return [p for base in bases for p in base.rglob("*") if p.is_file() and SECRET.encode() in p.read_bytes()]
+
+
+def use_tools(monkeypatch, tmp_path: Path, root: Path, helm: Path, helm_bin, sops_bin, age_key) -> Path:
+    """The fleet as cwd, `helm` (a stand-in) as hubfleet's Helm, real sops and age key; the temp
+    dir moved into `tmp_path/tmp` (returned) so that tests can look for plaintext there."""
+    scan = tmp_path / "tmp"
+    scan.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scan))
+    monkeypatch.setenv("HUBFLEET_STATE", str(tmp_path / "state"))
+    monkeypatch.setenv("HUBFLEET_HELM", str(helm))
+    monkeypatch.setenv("STANDIN_REAL", str(helm_bin))
+    monkeypatch.setenv("HUBFLEET_SOPS", str(sops_bin))
+    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(age_key[0]))
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.chdir(root)
+    return scan
 
 
 @pytest.fixture
@@ -84,18 +99,10 @@ def deploy_env(tmp_path, monkeypatch, helm_bin, sops_bin, age_key, chart_repo: C
     log = tmp_path / "helm-calls.jsonl"
     bindir = tmp_path / "bin"
     helm = make_standin(bindir, "helm", log)
-    scan = tmp_path / "tmp"
-    scan.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scan))
-    monkeypatch.setenv("HUBFLEET_STATE", str(tmp_path / "state"))
-    monkeypatch.setenv("HUBFLEET_HELM", str(helm))
-    monkeypatch.setenv("STANDIN_REAL", str(helm_bin))
-    monkeypatch.setenv("HUBFLEET_SOPS", str(sops_bin))
-    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(age_key[0]))
+    scan = use_tools(monkeypatch, tmp_path, root, helm, helm_bin, sops_bin, age_key)
     monkeypatch.setenv("STANDIN_SCAN_FOR", SECRET)  # the stand-in looks for it on disk while it runs
     monkeypatch.setenv("STANDIN_SCAN_DIRS", os.pathsep.join([str(tmp_path), tempfile.gettempdir()]))
-    for var in ("STANDIN_FAIL", "STANDIN_SLEEP", "STANDIN_STDERR", "KUBECONFIG"):
+    for var in ("STANDIN_FAIL", "STANDIN_SLEEP", "STANDIN_STDERR"):
         monkeypatch.delenv(var, raising=False)
-    monkeypatch.chdir(root)
     assert os.environ["HUBFLEET_HELM"] == str(helm)
     return DeployEnv(root, log, bindir, scan, sops_bin, age_key[1])

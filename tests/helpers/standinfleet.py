@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pytest
 from hubfleet.testing.standins.helm import HelmStandin
 
 from .chartrepo import ChartRepo
-from .fleetbuild import SECRET, render_all, write
+from .fleetbuild import SECRET, files_holding_secret, render_all, use_tools, write
 from .realtools import sops_encrypt
 
 HUBS = {  # name: (cluster, stage, namespace)
@@ -90,12 +89,7 @@ class StandinFleet:
         render_all(self.root)
 
     def leftovers(self) -> list[Path]:
-        found = []
-        for base in (self.tmp, self.root):
-            for p in base.rglob("*"):
-                if p.is_file() and SECRET.encode() in p.read_bytes():
-                    found.append(p)
-        return found
+        return files_holding_secret(self.tmp, self.root)
 
 
 @pytest.fixture
@@ -103,15 +97,6 @@ def standin_fleet(tmp_path, monkeypatch, helm_bin, sops_bin, age_key, chart_repo
     root = make_standin_fleet(tmp_path / "fleet", chart_repo.url)
     helm = HelmStandin(tmp_path / "helm-state")
     exe = helm.install(tmp_path / "bin")
-    scan = tmp_path / "tmp"
-    scan.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(scan))
-    monkeypatch.setenv("HUBFLEET_STATE", str(tmp_path / "state"))
-    monkeypatch.setenv("HUBFLEET_HELM", str(exe))
-    monkeypatch.setenv("STANDIN_REAL", str(helm_bin))
-    monkeypatch.setenv("HUBFLEET_SOPS", str(sops_bin))
-    monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(age_key[0]))
-    monkeypatch.delenv("KUBECONFIG", raising=False)
-    monkeypatch.chdir(root)
+    scan = use_tools(monkeypatch, tmp_path, root, exe, helm_bin, sops_bin, age_key)
     assert os.environ["HUBFLEET_HELM"] == str(exe)
     return StandinFleet(root, helm, scan, sops_bin, age_key[1])
