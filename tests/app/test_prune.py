@@ -59,3 +59,25 @@ def test_prune_deletes_the_namespace_when_asked_through_the_fleets_kubectl(
     assert "uninstalled from namespace old-ns; namespace deleted" in summary.read_text()
     [call] = [r for r in kubectl_records(log) if "delete" in r["argv"]]
     assert call["argv"][:3] == ["delete", "namespace", "old-ns"]
+
+
+def test_a_plan_removing_a_hub_still_in_hubs_is_refused_and_nothing_runs(standin_fleet, tmp_path):
+    """Issue 22 item 2: a hostile plan whose `removed` names a live hub deploys and uninstalls nothing."""
+    sf = standin_fleet
+    sf.helm.seed("ctx-k1", "b-ns", "beta", ["deployed"])
+    path = tmp_path / "plan.json"
+    doc = {
+        "base": "a" * 40,
+        "head": "b" * 40,
+        "hubs": [{"name": "alpha", "cluster": "k1", "stage": "staging", "reasons": ["x"]}],
+        "removed": [{"name": "old", "cluster": "k1"}, {"name": "beta", "cluster": "k1"}],
+    }
+    path.write_text(json.dumps(doc))
+    with pytest.raises(HubfleetError) as e:
+        deploy_cmd.run(plan=str(path), prune=True)
+    assert str(e.value).splitlines()[0] == (
+        f"{path}: removed[1].name: hub beta is still in hubs/ (hubs/beta/hub.yaml): a plan never removes "
+        "a hub the repository has; make the plan again with `invoke plan`"
+    )
+    assert sf.helm.releases() == [("ctx-k1", "b-ns", "beta")]
+    assert not sf.helm.calls("upgrade") and not sf.helm.calls("uninstall")

@@ -82,7 +82,8 @@ class _CatFile:
                 head = stdout.readline().split()
                 if len(head) != 3:
                     raise HubfleetError(
-                        f"git cat-file: cannot read object {oid} ({b' '.join(head).decode()})"
+                        f"git cat-file: cannot read object {oid} "
+                        f"({b' '.join(head).decode('utf-8', 'replace')})"
                     )
                 size = int(head[2])
                 out.append(stdout.read(size))

@@ -174,7 +174,7 @@ def run(
     argv = [os.fspath(a) for a in argv]
     if interactive:
         return _run_interactive(argv, env=env, cwd=cwd, check=check, pass_fds=pass_fds)
-    text = not isinstance(input, bytes)
+    data = input.encode() if isinstance(input, str) else input  # bytes both ways: decoded by `_s`
     try:
         proc = subprocess.Popen(
             argv,
@@ -183,7 +183,6 @@ def run(
             stderr=subprocess.PIPE,
             env=dict(env) if env is not None else None,
             cwd=cwd,
-            text=text,
             start_new_session=True,
             pass_fds=tuple(pass_fds),
             preexec_fn=_die_with_parent if _PRCTL is not None else None,
@@ -193,7 +192,7 @@ def run(
     except PermissionError as e:
         raise HubfleetError(f"`{argv[0]}` is not executable") from e
     try:
-        out, err = _communicate(proc, input, timeout, watch=not cleanup)
+        out, err = _communicate(proc, data, timeout, watch=not cleanup)
     except subprocess.TimeoutExpired:
         how, out, err = _stop(proc, term_grace)
         done = Completed(tuple(argv), proc.returncode, _s(out), _s(err))
@@ -208,8 +207,8 @@ def run(
 
 
 def _communicate(
-    proc: subprocess.Popen, input: str | bytes | None, timeout: float | None, *, watch: bool = True
-) -> tuple[str | bytes | None, str | bytes | None]:
+    proc: subprocess.Popen, input: bytes | None, timeout: float | None, *, watch: bool = True
+) -> tuple[bytes | None, bytes | None]:
     """`proc.communicate`, looking at `interrupted` every `_POLL` s (retrying loses no output)."""
     deadline = None if timeout is None else time.monotonic() + timeout
     while True:
@@ -281,10 +280,10 @@ def _run_interactive(
     return done
 
 
-def _s(data: str | bytes | None) -> str:
-    if data is None:
-        return ""
-    return data if isinstance(data, str) else data.decode("utf-8", "replace")
+def _s(data: bytes | None) -> str:
+    """A tool's output as text, whatever its bytes: one that is not UTF-8 (a chart's Latin-1 note)
+    shows as U+FFFD, so a success stays a success and a failure keeps its own message."""
+    return "" if data is None else data.decode("utf-8", "replace")
 
 
 def _kill_group(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
@@ -292,7 +291,7 @@ def _kill_group(proc: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
         os.killpg(proc.pid, sig)
 
 
-def _stop(proc: subprocess.Popen, grace: float) -> tuple[str, str | bytes | None, str | bytes | None]:
+def _stop(proc: subprocess.Popen, grace: float) -> tuple[str, bytes | None, bytes | None]:
     """Stop the process group: SIGTERM and up to `grace` s to exit, then SIGKILL. Says which it took."""
     if grace > 0:
         _kill_group(proc, signal.SIGTERM)

@@ -37,6 +37,8 @@ def prune_hub(
     """Uninstall one removed hub's release; a failed Result, never an exception, when it cannot."""
     start = time.monotonic()
     try:
+        if removed.name in fleet.hub_names:  # the plan is checked first; this holds for every caller
+            raise HubfleetError(f"hub {removed.name} is still in hubs/: it is never pruned")
         cluster = fleet.clusters.get(removed.cluster)
         if cluster is None or cluster.is_local:
             raise HubfleetError(

@@ -35,6 +35,7 @@ __all__ = [
     "plan",
     "plan_from_json",
     "plan_support",
+    "removed_still_present",
     "staging_warnings",
     "value_changes",
 ]
@@ -335,6 +336,22 @@ def plan_from_json(doc: Any, file: str) -> Plan:
         raise ProblemsError(problems)
     hubs.sort(key=lambda h: order_key(h.cluster, h.stage, h.name))
     return Plan(doc["base"], doc["head"], tuple(hubs), tuple(removed), tuple(support))
+
+
+def removed_still_present(plan: Plan, present: Mapping[str, str], file: str) -> list[Problem]:
+    """Pure: a `removed` entry naming a hub the repository still has (`present`: name -> its hub.yaml).
+
+    A plan from another commit, or a hostile one, must never uninstall a live hub."""
+    return [
+        Problem(
+            file,
+            f"hub {r.name} is still in hubs/ ({present[r.name]}): a plan never removes a hub the "
+            "repository has; make the plan again with `invoke plan`",
+            ("removed", i, "name"),
+        )
+        for i, r in enumerate(plan.removed)
+        if r.name in present
+    ]
 
 
 def _shape(doc: Any, fields: Mapping[str, type], where: tuple, file: str) -> list[Problem]:

@@ -11,9 +11,10 @@ from hubfleet.app.plan import read_plan_json
 from hubfleet.cli import rolloutreport
 from hubfleet.cli.boundary import console
 from hubfleet.cli.options import named
+from hubfleet.core import paths
 from hubfleet.core.errors import HubfleetError, did_you_mean, os_problem
 from hubfleet.core.model import Fleet
-from hubfleet.core.plan import Removed
+from hubfleet.core.plan import Plan, Removed, removed_still_present
 from hubfleet.core.plan import canary_first as plan_canary_first
 
 
@@ -42,6 +43,8 @@ def run(
             "--support-only deploys one cluster's support releases: give --cluster C (no --hub)"
         )
     whole = read_plan_json(plan) if plan else None
+    if whole is not None:
+        _refuse_removing_present_hubs(fleet, whole, plan or "")
     planned = whole.hubs if whole is not None else None
     plan_hubs = [vars(h) for h in planned] if planned is not None else None
     names = select(fleet, hub=hub, cluster=cluster, plan_hubs=plan_hubs)
@@ -233,6 +236,14 @@ def select(
             problems=problems,
         )
     return names
+
+
+def _refuse_removing_present_hubs(fleet: Fleet, whole: Plan, file: str) -> None:
+    """A plan's `removed` is checked against hubs/ before anything runs (the whole plan is refused)."""
+    present = {n: paths.hub(n).hub_yaml for n in fleet.hub_names}
+    problems = removed_still_present(whole, present, file)
+    if problems:  # each printed as its own located line
+        raise HubfleetError(str(problems[0]), problems=problems)
 
 
 def _check_plan_matches(fleet: Fleet, plan_hubs: list[Mapping[str, str]]) -> None:
