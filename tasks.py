@@ -4,10 +4,11 @@
 
 from __future__ import annotations
 
-from invoke import Collection, Exit, task
+from invoke import Collection, Exit
 
 from hubfleet.cli.boundary import boundary
 from hubfleet.cli.tasks import ns as shipped
+from hubfleet.cli.tasks import task  # long options only, as the shipped commands
 
 
 @task(help={"files": "only these workflow files, comma-separated (default: .github/workflows/*)"})

@@ -77,7 +77,9 @@ def _contexts(text: str) -> list[str]:
 )
 def test_a_shell_command_gets_that_one_cluster_and_nothing_is_left(kube, cluster, context, cloud, capfd):
     before = kube.user_config.read_text()
-    code = boundary(shell_cmd.run, cluster=cluster, line=SEE.format(out=kube.out) + "; exit 3")
+    code = boundary(
+        shell_cmd.run, cluster=cluster, command=["sh", "-c", SEE.format(out=kube.out) + "; exit 3"]
+    )
     assert code == 3, capfd.readouterr().err  # the command's own exit code
     seen = (kube.out / "seen.yaml").read_text()
     assert _contexts(seen) == [context]
@@ -103,7 +105,7 @@ def test_an_interactive_shell_says_where_it_is_and_cleans_up(kube, capfd, monkey
     fake.write_text(f'#!/bin/sh\n[ "$#" = 0 ] && cat "$KUBECONFIG" > {kube.out}/seen.yaml\n')
     fake.chmod(0o755)
     monkeypatch.setenv("SHELL", str(fake))
-    code = boundary(shell_cmd.run, cluster="uni-west", line=None)
+    code = boundary(shell_cmd.run, cluster="uni-west", command=None)
     err = capfd.readouterr().err
     assert code == 0
     assert _contexts((kube.out / "seen.yaml").read_text()) == ["uni-west"]
@@ -114,7 +116,7 @@ def test_an_interactive_shell_says_where_it_is_and_cleans_up(kube, capfd, monkey
 
 def test_failed_credentials_are_one_line_and_leave_nothing(kube, monkeypatch, capfd):
     monkeypatch.setenv("STANDIN_FAIL", "1")
-    code = boundary(shell_cmd.run, cluster="gcp-eu", line="true")
+    code = boundary(shell_cmd.run, cluster="gcp-eu", command=["true"])
     err = capfd.readouterr().err
     assert code == 1 and "Traceback" not in err
     lines = [line for line in err.splitlines() if line.strip()]
@@ -133,7 +135,7 @@ def test_failed_credentials_are_one_line_and_leave_nothing(kube, monkeypatch, ca
     ],
 )
 def test_a_cluster_without_credentials_is_one_line(kube, cluster, line, capfd):
-    assert boundary(shell_cmd.run, cluster=cluster, line="true") == 1
+    assert boundary(shell_cmd.run, cluster=cluster, command=["true"]) == 1
     assert line in capfd.readouterr().err
     assert kube.calls() == []
 
@@ -220,7 +222,7 @@ def test_a_sops_encrypted_kubeconfig_reaches_the_shell_in_memory_only(
         )
     )
     monkeypatch.delenv("KUBECONFIG")
-    code = boundary(shell_cmd.run, cluster="uni-west", line=SEE.format(out=kube.out))
+    code = boundary(shell_cmd.run, cluster="uni-west", command=["sh", "-c", SEE.format(out=kube.out)])
     assert code == 0
     seen = yaml.safe_load((kube.out / "seen.yaml").read_text())
     assert [c["name"] for c in seen["contexts"]] == ["uni-west"]
@@ -244,8 +246,8 @@ def test_through_the_console_script_and_invoke(kube, example_fleet):
     env = {**os.environ, "TMPDIR": str(kube.scan)}  # their temporary files would be seen here
     line = f'echo "$HUBFLEET_CLUSTER" > {kube.out}/cluster; kubectl get pods -o json > /dev/null'
     for argv in (
-        [bindir / "hubfleet", "shell", "--cluster", "uni-west", "--", line],
-        [bindir / "invoke", "--search-root", repo, "shell", "--cluster", "uni-west", "--", line],
+        [bindir / "hubfleet", "shell", "--cluster", "uni-west", "--", "sh", "-c", line],
+        [bindir / "invoke", "--search-root", repo, "shell", "--cluster", "uni-west", "--", "sh", "-c", line],
     ):
         proc = subprocess.run(
             [str(a) for a in argv], cwd=example_fleet, capture_output=True, text=True, timeout=120

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -78,22 +78,22 @@ def cluster_kubeconfig(root: Path, cluster: Cluster, *, runner: Runner = run) ->
             yield Kubeconfig(str(path))
 
 
-def shell_argv(command: str | None, environ: Mapping[str, str]) -> list[str]:
-    """Your `$SHELL` (else /bin/sh), interactive, or running `command` as its `-c` line."""
-    sh = environ.get("SHELL") or "/bin/sh"
-    return [sh, "-c", command] if command else [sh]
+def shell_argv(command: Sequence[str] | None, environ: Mapping[str, str]) -> list[str]:
+    """`command` as given (an argv, as `kubectl exec --` takes it), else your `$SHELL` (else
+    /bin/sh), interactive."""
+    return list(command) if command else [environ.get("SHELL") or "/bin/sh"]
 
 
 def shell(
     root: Path,
     fleet: Fleet,
     cluster_name: str,
-    command: str | None,
+    command: Sequence[str] | None,
     *,
     runner: Runner = run,
     echo: Callable[[str], None] = print,
 ) -> int:
-    """Open a shell (or run `command`) with the cluster's credentials; the shell's exit code."""
+    """Open a shell (or run the argv `command`) with the cluster's credentials; its exit code."""
     cluster = _kubernetes(fleet, cluster_name)
     with cluster_kubeconfig(root, cluster, runner=runner) as kubeconfig:
         env = {**os.environ, "KUBECONFIG": kubeconfig.path, "HUBFLEET_CLUSTER": cluster.name}

@@ -10,10 +10,20 @@ and exit 1.
 from __future__ import annotations
 
 import gc
+import sys
+from collections.abc import Callable
+from typing import Any
 
-from invoke import Collection, Exit, task
+import invoke
+from invoke import Collection, Exit
 
 from hubfleet.cli.boundary import boundary
+
+
+def task(**options: Any) -> Callable[[Callable[..., Any]], invoke.Task]:
+    """`invoke.task` with long options only: Invoke's automatic one-letter flags gave destructive
+    options one (`-r` was `--prune`), took `-h` (help) for `--hub`, and move as options are added."""
+    return invoke.task(auto_shortflags=False, **options)
 
 
 def _run(command: str, /, **kwargs) -> None:
@@ -27,9 +37,22 @@ def _run(command: str, /, **kwargs) -> None:
         raise Exit(code=code)
 
 
-def _files(c) -> list[str] | None:
+def after_dashes(c: invoke.Context) -> list[str] | None:
+    """The words after `--`, as typed (None: no `--`). Invoke hands a task them joined by spaces
+    (`c.remainder`), which loses their quoting; `hubfleet` keeps the words (`main.Remainder`), and
+    under `invoke` they are still in sys.argv (the parser splits at the first `--` too)."""
+    if not c.remainder:
+        return None
+    words = getattr(c.remainder, "words", None)
+    if words is None and "--" in sys.argv:
+        typed = sys.argv[sys.argv.index("--") + 1 :]
+        words = typed if " ".join(typed) == c.remainder else None  # else not this command line
+    return list(words) if words is not None else c.remainder.split()
+
+
+def _files(c: invoke.Context) -> list[str] | None:
     """Paths given after `--` (pre-commit's staged files): only the hubs they touch."""
-    return c.remainder.split() if c.remainder else None
+    return after_dashes(c)
 
 
 @task(help={"hub": "only this hub", "check": "write nothing; list stale files, exit 1 if any"})
@@ -280,8 +303,8 @@ def status(c, cluster=None, json=False, live=False):
 
 @task(help={"cluster": "the cluster whose temporary credentials the shell gets"})
 def shell(c, cluster):
-    """A shell (or `-- CMD`) with one cluster's credentials in KUBECONFIG, removed on exit."""
-    _run("shell", cluster=cluster, line=c.remainder or None)
+    """A shell (or `-- CMD ARGS`) with one cluster's credentials in KUBECONFIG, removed on exit."""
+    _run("shell", cluster=cluster, command=after_dashes(c))
 
 
 @task(

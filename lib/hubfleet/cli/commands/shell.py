@@ -1,4 +1,4 @@
-"""`invoke shell --cluster C [-- CMD]`: a shell with one cluster's temporary credentials."""
+"""`invoke shell --cluster C [-- CMD ARGS]`: a shell (or a command) with one cluster's credentials."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from hubfleet.app.load import load_work_tree
 from hubfleet.cli.boundary import err_console
 
 
-def run(cluster: str, line: str | None = None) -> int:
-    """`line`: the command after `--`, run by `$SHELL -c` (None: an interactive shell)."""
+def run(cluster: str, command: list[str] | None = None) -> int:
+    """`command`: the words after `--`, run as typed (None: an interactive shell)."""
     root, fleet = load_work_tree()
-    return debug.shell(root, fleet, cluster, line, echo=lambda t: err_console.print(t, markup=False))
+    return debug.shell(root, fleet, cluster, command, echo=lambda t: err_console.print(t, markup=False))
