@@ -49,3 +49,51 @@ def test_cluster_diff_reports_each_hub_and_missing_releases(standin_fleet, capsy
     out = capsys.readouterr().out
     assert "alpha: revision 1 (deployed) matches" in out and "beta: revision 1 (deployed) matches" in out
     assert "gamma: not installed on cluster k1" in out
+
+
+def _answering(verb: list[str], stdout: str):
+    """The real runner, except that `helm <verb>` prints `stdout` (a helm gone wrong)."""
+    from hubfleet.adapters.runner import Completed, run
+
+    def runner(argv, **kw):
+        done = run(argv, **kw)
+        return Completed(done.argv, 0, stdout, "") if list(argv[1 : 1 + len(verb)]) == verb else done
+
+    return runner
+
+
+@pytest.mark.parametrize("printed", ["[1]", "not json"])
+def test_get_values_of_another_shape_is_an_error_naming_the_command_not_differs(standin_fleet, printed):
+    """Issue 22 item 14."""
+    from hubfleet.app.diff import diff_hub
+
+    sf = standin_fleet
+    assert deploy_hub(sf.root, sf.fleet(), "beta").ok
+    got = diff_hub(sf.root, sf.fleet(), "beta", runner=_answering(["get", "values"], printed))
+    assert got.state == "error"
+    assert got.text.startswith(
+        "`helm get values beta --namespace b-ns --output json` printed unexpected output"
+    )
+
+
+@pytest.mark.parametrize("printed", ["{}", "[1,2]"])
+def test_helm_list_of_another_shape_is_not_read_as_nothing_deployed(standin_fleet, printed):
+    from hubfleet.app.inventory import live_releases
+
+    sf = standin_fleet
+    assert deploy_hub(sf.root, sf.fleet(), "beta").ok
+    found = live_releases(sf.root, sf.fleet(), ["k1"], runner=_answering(["list"], printed))
+    assert isinstance(found["k1"], str) and found["k1"].startswith(
+        "`helm list --all-namespaces --all --output json`"
+    )
+
+
+def test_a_history_revision_1e400_is_one_line_naming_helm_history(standin_fleet):
+    from hubfleet.app.diff import diff_hub
+
+    sf = standin_fleet
+    assert deploy_hub(sf.root, sf.fleet(), "beta").ok
+    printed = '[{"revision": 1e400, "status": "deployed"}]'
+    got = diff_hub(sf.root, sf.fleet(), "beta", runner=_answering(["history"], printed))
+    assert got.state == "error" and "`helm history beta --namespace b-ns --max 10 --output json`" in got.text
+    assert "(got revision inf, status a string)" in got.text

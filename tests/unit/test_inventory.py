@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from hubfleet.adapters.source import MappingSource
 from hubfleet.app.load import load_fleet
 from hubfleet.core import inventory
@@ -79,12 +81,14 @@ def test_drift_against_what_helm_reports():
 def test_parse_helm_list_takes_helms_json():
     data = json.loads(
         '[{"name":"h","namespace":"n","revision":"3","updated":"2024-05-01 10:00:00.1 +0000 UTC",'
-        '"status":"deployed","chart":"jupyterhub-4.4.0","app_version":"5.3.0"}, {"bad": 1}]'
+        '"status":"deployed","chart":"jupyterhub-4.4.0","app_version":"5.3.0"}]'
     )
     assert inventory.parse_helm_list(data) == [
         Live("h", "n", "3", "deployed", "jupyterhub-4.4.0", "2024-05-01 10:00:00.1 +0000 UTC", "5.3.0")
     ]
-    assert inventory.parse_helm_list({"not": "a list"}) == []
+    for other in ({"not": "a list"}, [1, 2], [{"bad": 1}]):  # never "nothing deployed"
+        with pytest.raises(ValueError, match="a JSON list of releases"):
+            inventory.parse_helm_list(other)
 
 
 def test_table_and_json():

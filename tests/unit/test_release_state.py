@@ -32,9 +32,12 @@ def test_parse_history_reads_helms_json_in_revision_order():
     assert state_line(revs) == "revision 2 deployed" and state_line(()) == "not installed"
 
 
-@pytest.mark.parametrize("text", ["not json", '{"revision": 1}', '[{"status": "deployed"}]'])
+@pytest.mark.parametrize(
+    "text",
+    ["not json", '{"revision": 1}', '[{"status": "deployed"}]', '[{"revision": 1e400, "status": "x"}]'],
+)
 def test_parse_history_rejects_what_helm_does_not_print(text):
-    with pytest.raises(ValueError, match="helm history -o json"):
+    with pytest.raises(ValueError, match="a JSON list of revisions"):
         parse_history(text)
 
 

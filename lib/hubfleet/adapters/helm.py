@@ -8,21 +8,28 @@ Two layers in one module, as helmfile's `helmexec` has them:
 - verbs (`repo_add`, `pull`, `dependency_build`, `template`, `upgrade`, `status`,
   `history`, `rollback`, `get_values`, `get_manifest`, `list_releases`, `uninstall`):
   run one builder's argv through the one runner, in Helm's isolated home (`helm_env`).
+- readers (`revisions`, `releases`, `user_values`): a verb's JSON output as typed values;
+  output of another shape is one line naming the command and what was expected, never
+  "not installed" or "differs".
 """
 
 from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from hubfleet.adapters import tools
 from hubfleet.adapters.runner import CommandError, Completed, Runner, run
 from hubfleet.adapters.source import state_dir
 from hubfleet.core import paths
 from hubfleet.core.errors import HubfleetError
+from hubfleet.core.inventory import HELM_LIST, Live, parse_helm_list
+from hubfleet.core.jsonshape import json_doc, json_kind
 from hubfleet.core.model import Chart, Hub
+from hubfleet.core.release import Revision, parse_history
 
 __all__ = [
     "SECRETS_PLACEHOLDER",
@@ -42,8 +49,10 @@ __all__ = [
     "prepare_argvs",
     "pull",
     "pull_argv",
+    "releases",
     "repo_add",
     "repo_add_argv",
+    "revisions",
     "rollback",
     "rollback_argv",
     "shell",
@@ -55,6 +64,7 @@ __all__ = [
     "uninstall_argv",
     "upgrade",
     "upgrade_argv",
+    "user_values",
 ]
 
 HELM = "helm"  # argv[0] as a user types it (header, deploy.sh, dry run)
@@ -530,3 +540,51 @@ def uninstall(
     """`helm uninstall`."""
     argv = uninstall_argv(release, namespace, keep_history=keep_history, wait=wait, helm=_exe(root, runner))
     return _release_verb(root, argv, credentials, env, runner, timeout=600, pass_fds=pass_fds)
+
+
+# --- readers: a verb's output as typed values -------------------------------------------------
+
+T = TypeVar("T")
+VALUES = "a JSON object of values (or null)"
+
+
+class UnexpectedOutput(HubfleetError):
+    """A tool printed something of another shape than its verb promises."""
+
+
+def _read(done: Completed, parse: Callable[[str], T]) -> T:
+    try:
+        return parse(done.stdout)
+    except ValueError as e:
+        raise UnexpectedOutput(f"`{_shown(done.argv)}` printed unexpected output: expected {e}") from None
+
+
+def _shown(argv: Sequence[str]) -> str:
+    """The command as a user would type it, up to `--output json` (credential flags follow it)."""
+    words = ["helm", *argv[1:]]
+    for i in range(len(words) - 1):
+        if words[i] == "--output":
+            return shell(words[: i + 2])
+    return shell(words)
+
+
+def revisions(done: Completed) -> tuple[Revision, ...]:
+    """`helm history -o json` as Revisions, oldest first."""
+    return _read(done, parse_history)
+
+
+def releases(done: Completed) -> list[Live]:
+    """`helm list -o json` as one `Live` per release."""
+    return _read(done, lambda text: parse_helm_list(json_doc(text or "[]", HELM_LIST)))
+
+
+def user_values(done: Completed) -> dict[str, Any]:
+    """`helm get values -o json` (Helm prints `null` for a release without values) as a mapping."""
+
+    def parse(text: str) -> dict[str, Any]:
+        doc = json_doc(text or "null", VALUES)
+        if doc is not None and not isinstance(doc, dict):
+            raise ValueError(f"{VALUES} (got {json_kind(doc)})")
+        return doc or {}
+
+    return _read(done, parse)

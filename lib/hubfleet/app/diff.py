@@ -10,7 +10,6 @@ and by value, so no secret is ever printed.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,7 +71,7 @@ def diff_hub(root: Path, fleet: Fleet, name: str, *, runner: Runner = run) -> Hu
                 return HubDiff(name, cluster.name, "not installed")
             reach = {"credentials": creds.flags, "env": creds.env, "pass_fds": creds.fds}
             got = helm.get_values(root, hub.release, hub.namespace, all_values=True, **reach, runner=runner)
-            deployed_values = json.loads(got.stdout or "{}") or {}
+            deployed_values = helm.user_values(got)
             deployed = helm.get_manifest(root, hub.release, hub.namespace, **reach, runner=runner).stdout
             with secrets.decrypted_with_mask(root, name, runner=runner) as (clear, mask):
                 secret_doc = yaml.safe_load(Path(clear.path).read_bytes()) if clear else {}

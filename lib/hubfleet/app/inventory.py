@@ -7,7 +7,6 @@ per cluster through that cluster's credentials, and compare (pure).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -166,11 +165,9 @@ def live_releases(
                 done = helm.list_releases(
                     root, None, credentials=creds.flags, env=creds.env or None, runner=runner
                 )
-            return inventory.parse_helm_list(json.loads(done.stdout or "[]"))
+            return helm.releases(done)
         except HubfleetError as e:
             return str(e).splitlines()[0] if str(e) else type(e).__name__
-        except ValueError:
-            return "helm list gave no JSON"
 
     if not targets:
         return {}

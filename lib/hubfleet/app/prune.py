@@ -8,7 +8,6 @@ that another hub of the fleet still uses.
 
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
@@ -47,12 +46,12 @@ def prune_hub(
         with providers.credentials(cluster, root, runner) as creds:
             reach = {"credentials": creds.flags, "env": creds.env, "pass_fds": creds.fds}
             listed = helm.list_releases(root, **reach, runner=runner)
-            found = [r for r in json.loads(listed.stdout or "[]") if r.get("name") == removed.name]
+            found = [r for r in helm.releases(listed) if r.name == removed.name]
             if not found:
                 return Result(
                     removed.name, True, "not installed: nothing to uninstall", time.monotonic() - start
                 )
-            namespace = str(found[0]["namespace"])
+            namespace = found[0].namespace
             helm.uninstall(
                 root, removed.name, namespace, credentials=creds.flags, env=creds.env, runner=runner
             )

@@ -14,7 +14,7 @@ from hubfleet.adapters.providers import CredentialArgs
 from hubfleet.adapters.runner import CommandError, Runner
 from hubfleet.core.errors import HubfleetError
 from hubfleet.core.model import Hub, Rollout
-from hubfleet.core.release import Revision, last_good, parse_history, plan_recovery, state_line
+from hubfleet.core.release import Revision, last_good, plan_recovery, state_line
 
 __all__ = ["ReleaseOnCluster"]
 
@@ -49,10 +49,7 @@ class ReleaseOnCluster:
             if NOT_FOUND in (e.completed.stderr or ""):
                 return ()
             raise HubfleetError(f"cannot read the state of release {self.hub.release}: {e}") from None
-        try:
-            return parse_history(done.stdout)
-        except ValueError as e:
-            raise HubfleetError(f"release {self.hub.release}: {e}") from None
+        return helm.revisions(done)
 
     def recover_stuck(self) -> str:
         """Before an upgrade: roll a `pending-*` release back (rollout.stuck: rollback) and say so,

@@ -12,10 +12,12 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from hubfleet.core import paths
+from hubfleet.core.jsonshape import json_kind
 from hubfleet.core.model import Chart, Cluster, Hub
 from hubfleet.core.support import SupportTarget
 
 __all__ = [
+    "HELM_LIST",
     "Commit",
     "Live",
     "Row",
@@ -147,25 +149,31 @@ def with_commits(rows: Iterable[Row], last: Mapping[str, Commit], dirty: Iterabl
     return out
 
 
+HELM_LIST = "a JSON list of releases, each an object with a string `name` and `namespace`"
+
+
 def parse_helm_list(data: Any) -> list[Live]:
-    """`helm list -o json` output (already decoded) as `Live` rows; unknown shapes give none."""
-    if not isinstance(data, list):
-        return []
-    out = []
-    for item in data:
-        if isinstance(item, dict) and item.get("name"):
-            out.append(
-                Live(
-                    name=str(item["name"]),
-                    namespace=str(item.get("namespace", "")),
-                    revision=str(item.get("revision", "")),
-                    status=str(item.get("status", "")),
-                    chart=str(item.get("chart", "")),
-                    updated=str(item.get("updated", "")),
-                    app_version=str(item.get("app_version", "")),
-                )
-            )
-    return out
+    """`helm list -o json` output (already decoded) as `Live` rows; ValueError saying what was
+    expected when it is not that (an object or a list of numbers is not "nothing deployed")."""
+    rows = data if isinstance(data, list) else None
+    if rows is None or not all(
+        isinstance(r, dict) and isinstance(r.get("name"), str) and isinstance(r.get("namespace"), str)
+        for r in rows
+    ):
+        what = json_kind(data) if rows is None else "an item that is not such an object"
+        raise ValueError(f"{HELM_LIST} (got {what})")
+    return [
+        Live(
+            name=item["name"],
+            namespace=item["namespace"],
+            revision=str(item.get("revision", "")),
+            status=str(item.get("status", "")),
+            chart=str(item.get("chart", "")),
+            updated=str(item.get("updated", "")),
+            app_version=str(item.get("app_version", "")),
+        )
+        for item in rows
+    ]
 
 
 def drift(row: Row, live: Live | None) -> tuple[str, ...]:

@@ -10,9 +10,10 @@ hub with the command to run by hand.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from hubfleet.core.jsonshape import json_doc, json_kind
 
 __all__ = [
     "PENDING",
@@ -52,27 +53,32 @@ class Recovery:
     target: int | None = None
 
 
+HISTORY = "a JSON list of revisions, each an object with a whole-number `revision` and a string `status`"
+
+
 def parse_history(text: str) -> tuple[Revision, ...]:
-    """`helm history REL -o json` (oldest first, as Helm prints it) as Revisions; ValueError if not that."""
-    try:
-        doc = json.loads(text or "[]")
-    except json.JSONDecodeError as e:
-        raise ValueError(f"`helm history -o json` printed no JSON ({e.msg})") from None
+    """`helm history REL -o json` (oldest first, as Helm prints it) as Revisions.
+
+    ValueError saying what was expected (and what came, by type only) when the text is not that:
+    a revision `1e400` or `true` is not a revision number."""
+    doc = json_doc(text or "[]", HISTORY)
     if not isinstance(doc, list) or not all(isinstance(r, dict) for r in doc):
-        raise ValueError("`helm history -o json` printed no list of revisions")
-    try:
-        revs = [
+        raise ValueError(f"{HISTORY} (got {json_kind(doc)})")
+    revs = []
+    for r in doc:
+        number, status = r.get("revision"), r.get("status")
+        if type(number) is not int or number < 1 or not isinstance(status, str):
+            got = f"revision {json_kind(number)}, status {json_kind(status)}"
+            raise ValueError(f"{HISTORY} (got {got})")
+        revs.append(
             Revision(
-                int(r["revision"]),
-                str(r["status"]),
+                number,
+                status,
                 str(r.get("chart", "")),
                 str(r.get("description", "")),
                 str(r.get("updated", "")),
             )
-            for r in doc
-        ]
-    except (KeyError, TypeError, ValueError):
-        raise ValueError("`helm history -o json`: a revision without `revision` and `status`") from None
+        )
     return tuple(sorted(revs, key=lambda r: r.number))
 
 
