@@ -258,6 +258,7 @@ def test_empty_hub_name_is_refused(seeded_fleet, capsys):
 
 
 def test_an_interrupted_render_writes_nothing_and_leaves_no_temp_files(seeded_fleet, monkeypatch):
+    from hubfleet.adapters import userfiles
     from hubfleet.app import renderall
 
     for hub in ("oceans", "genomics"):
@@ -272,7 +273,7 @@ def test_an_interrupted_render_writes_nothing_and_leaves_no_temp_files(seeded_fl
                 raise KeyboardInterrupt  # Ctrl-C while the second file is being written
         return real_open(path, flags, *args)
 
-    monkeypatch.setattr(renderall.os, "open", interrupted_open)
+    monkeypatch.setattr(userfiles.os, "open", interrupted_open)
     with pytest.raises(KeyboardInterrupt):
         renderall.write_rendered(seeded_fleet, renderall.render_fleet(load(seeded_fleet)))
     assert len(calls) == 2

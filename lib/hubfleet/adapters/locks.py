@@ -5,6 +5,10 @@ never waits, since a second deploy that queued would only deploy the same thing 
 locks live in a per-user folder, so two copies of a fleet (two state folders) deploying the same
 release on the same cluster do not run Helm on it at once. A holder killed with SIGKILL frees its
 lock with it (the kernel drops the file lock).
+
+Lock folders are private (`userfiles.private_folder`): one that another local user created or can
+write to is refused, never reused, and no lock or holder file is opened through a symlink, so a
+planted folder cannot make a deploy (run as root, say) truncate or write any other file.
 """
 
 from __future__ import annotations
@@ -18,8 +22,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from filelock import FileLock, Timeout
-
+from hubfleet.adapters.userfiles import open_private, private_folder
 from hubfleet.core.errors import HubfleetError
 
 __all__ = ["deploy_lock", "release_lock", "release_lock_dir"]
@@ -31,45 +34,57 @@ def _holder(what: str) -> str:
 
 
 @contextlib.contextmanager
-def _held(lock_file: Path, what: str, busy: str) -> Iterator[None]:
-    lock_file.parent.mkdir(parents=True, exist_ok=True)
-    holder = lock_file.with_suffix(".holder")
-    lock = FileLock(str(lock_file), thread_local=False)
+def _held(folder: Path, name: str, what: str, busy: str) -> Iterator[None]:
+    """`folder/<name>.lock` held (flock, no wait) and `<name>.holder` saying by whom."""
+    import fcntl  # Unix only, like the rest of hubfleet's process handling
+
+    holder = folder / f"{name}.holder"
+    fd = open_private(folder / f"{name}.lock", os.O_RDWR | os.O_CREAT)
     try:
-        lock.acquire(timeout=0)
-    except Timeout:
         try:
-            who = holder.read_text().strip() or "unknown"
-        except OSError:
-            who = "unknown"
-        raise HubfleetError(f"{busy} ({who}): wait for it to end, or stop it") from None
-    try:
-        holder.write_text(_holder(what))
-        yield
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise HubfleetError(f"{busy} ({_who(holder)}): wait for it to end, or stop it") from None
+        out = open_private(holder, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+        with os.fdopen(out, "w") as f:
+            f.write(_holder(what))
+        try:
+            yield
+        finally:
+            with contextlib.suppress(OSError):
+                holder.unlink()
     finally:
-        with contextlib.suppress(OSError):
-            holder.unlink()
-        lock.release()
+        os.close(fd)  # drops the lock
+
+
+def _who(holder: Path) -> str:
+    try:
+        with os.fdopen(open_private(holder, os.O_RDONLY), "r") as f:
+            return f.read(1000).strip() or "unknown"
+    except (OSError, HubfleetError):
+        return "unknown"
 
 
 def deploy_lock(state: Path, what: str) -> contextlib.AbstractContextManager[None]:
     """Held while `invoke deploy` runs against the fleet whose state folder is `state`."""
-    return _held(state / "locks" / "deploy.lock", what, "another deploy of this fleet is running")
+    folder = private_folder(state / "locks")
+    return _held(folder, "deploy", what, "another deploy of this fleet is running")
 
 
 def release_lock_dir() -> Path:
-    """Per user, shared by every fleet on this machine: `$HUBFLEET_LOCKS`, else under the temp dir."""
+    """Per user, shared by every fleet on this machine: `$HUBFLEET_LOCKS`, else under the temp dir;
+    private to this user (refused otherwise)."""
     env = os.environ.get("HUBFLEET_LOCKS")
-    base = Path(env) if env else Path(tempfile.gettempdir()) / f"hubfleet-locks-{os.getuid()}"
-    base.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return base
+    base = Path(env) if env else Path(tempfile.gettempdir()) / f"hubfleet-locks-{os.geteuid()}"
+    return private_folder(base, hint=", or set HUBFLEET_LOCKS to a folder of your own")
 
 
 def release_lock(cluster: str, namespace: str, release: str) -> contextlib.AbstractContextManager[None]:
     """Held around one `helm upgrade` of `release` in `namespace` on `cluster`."""
     key = hashlib.sha256(f"{cluster}\0{namespace}\0{release}".encode()).hexdigest()[:24]
     return _held(
-        release_lock_dir() / f"release-{key}.lock",
+        release_lock_dir(),
+        f"release-{key}",
         f"helm upgrade {release} -n {namespace} on {cluster}",
         f"release {release} in namespace {namespace} on cluster {cluster} "
         "is being deployed by another process",

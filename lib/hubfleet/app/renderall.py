@@ -6,15 +6,11 @@ requested hub renders, so a bad layer never leaves half the fleet re-rendered.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hubfleet.adapters import parallel
+from hubfleet.adapters import parallel, userfiles
 from hubfleet.app.load import layer_paths, located, parse_bytes
 from hubfleet.app.render import Rendered, render_hub
 from hubfleet.core import paths, policy
@@ -79,7 +75,7 @@ def _secret_problems(fleet: Fleet, file: str) -> list[Problem]:
 
 def _current(root: Path, rel: str) -> str | None:
     """The rendered file as it is now; None if absent or not text; a folder in its place raises."""
-    target = _confined_target(root, rel)
+    target = userfiles.confined(root, rel)
     try:
         return target.read_text(encoding="utf-8")
     except (FileNotFoundError, UnicodeDecodeError):
@@ -88,67 +84,12 @@ def _current(root: Path, rel: str) -> str | None:
         raise HubfleetError.at(rel, "is a folder, not a file: remove it, then `invoke render`") from None
 
 
-def _confined_target(root: Path, rel: str) -> Path:
-    """`root/rel`, refused if its folder leads outside the fleet or it is a link: render writes
-    only real files inside the fleet, never through a symlink."""
-    path = root / rel
-    real_root = Path(os.path.realpath(root))
-    folder = Path(os.path.realpath(path.parent))
-    if not folder.is_relative_to(real_root):
-        raise HubfleetError.at(
-            rel, f"its folder leads outside the fleet (to {folder}): render writes only inside it"
-        )
-    if path.is_symlink():
-        raise HubfleetError.at(
-            rel, f"is a symlink (to {os.readlink(path)}): render writes only real files; remove it"
-        )
-    return path
-
-
 def stale_files(root: Path, rendered: Sequence[Rendered]) -> list[str]:
     return [r.path for r in rendered if _current(root, r.path) != r.text]
 
 
-_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
 def write_rendered(root: Path, rendered: Sequence[Rendered]) -> list[str]:
-    """Write changed files all or nothing; return the paths written.
-
-    Every target is checked, then every new text written to a temp file beside its target; only
-    when all are written are they renamed into place, with Ctrl-C and SIGTERM held back for those
-    few renames. A failure or an interrupt before that removes every temp file and changes nothing.
-    """
+    """Write the changed files, all or none (`userfiles.replace_all`); the paths written."""
     changed = [r for r in rendered if _current(root, r.path) != r.text]
-    temps: list[tuple[Path, Path]] = []
-    try:
-        for r in changed:
-            path = _confined_target(root, r.path)
-            path.parent.mkdir(parents=True, exist_ok=True)  # clusters/<c>/support/ may be new
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-            temps.append((tmp, path))
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(r.text)
-        held = _hold_signals()
-        try:
-            for tmp, path in temps:
-                os.replace(tmp, path)
-        finally:
-            _release_signals(held)
-    finally:
-        for tmp, _ in temps:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
+    userfiles.replace_all(root, [(r.path, r.text) for r in changed])
     return [r.path for r in changed]
-
-
-def _hold_signals() -> set[signal.Signals] | None:
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
-        return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
-
-
-def _release_signals(previous: set[signal.Signals] | None) -> None:
-    if previous is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a held signal is delivered now

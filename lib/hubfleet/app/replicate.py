@@ -11,15 +11,17 @@ there is no clear-text file to clean up; a sops failure stops the script.
 
 from __future__ import annotations
 
-import shutil
+from collections.abc import Mapping
 from pathlib import Path
 
-from hubfleet.adapters import helm
+from hubfleet.adapters import helm, userfiles
+from hubfleet.adapters.sops import is_encrypted
+from hubfleet.adapters.source import DirSource, Source
 from hubfleet.core import paths, secretlayers
-from hubfleet.core.errors import HubfleetError, os_problem
+from hubfleet.core.errors import HubfleetError
 from hubfleet.core.model import Chart, Fleet, Hub
 
-__all__ = ["deploy_script", "readme", "write_replica"]
+__all__ = ["chart_files", "deploy_script", "encrypted_or_none", "readme", "write_bundle", "write_replica"]
 
 _SECRETS_ARG = "@SECRETS@"  # replaced by the process substitution after quoting
 
@@ -123,7 +125,7 @@ keep this folder (for example in its own git repository), edit `rendered.values.
 
 
 def write_replica(root: Path, fleet: Fleet, hub_name: str, out: Path) -> list[Path]:
-    """Write the folder; refuse an existing non-empty `out`. The files written."""
+    """Write the folder whole or not at all; refuse an existing non-empty `out`. The files written."""
     hub = fleet.hub(hub_name)
     cluster = fleet.cluster_of(hub)
     if cluster.is_local:
@@ -131,33 +133,69 @@ def write_replica(root: Path, fleet: Fleet, hub_name: str, out: Path) -> list[Pa
             f"{hub.file}: hub {hub.name} runs on local cluster {cluster.name}; "
             "replicate is for hubs on Kubernetes clusters"
         )
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise HubfleetError(f"{out}: exists and is not empty: choose a new folder for --out")
-    rendered = root / paths.hub(hub.name).rendered
-    if not rendered.is_file():
+    check_out(out)
+    rendered = fleet.source.read(paths.hub(hub.name).rendered)
+    if rendered is None:
         raise HubfleetError(
             f"{paths.hub(hub.name).rendered}: missing: run `invoke render --hub {hub.name}` first"
         )
     chart = fleet.chart_of(hub)
-    secrets = root / paths.hub(hub.name).secrets
-    has_secrets = secrets.is_file()
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise os_problem(out, "create the --out folder", e) from None
-    (out / "rendered.values.yaml").write_text(values_copy(hub, rendered.read_text(encoding="utf-8")))
-    if has_secrets:
-        shutil.copyfile(secrets, out / "secrets.yaml")
-    if chart.kind == "path":
-        shutil.copytree(root / (chart.path or ""), out / (chart.path or ""), ignore=_no_vcs)
+    secrets = encrypted_or_none(fleet.source, paths.hub(hub.name).secrets)
     rollout = fleet.config.rollout
-    script = out / "deploy.sh"
-    script.write_text(
-        deploy_script(hub, chart, rollout.timeout, rollout.wait, has_secrets, atomic=rollout.atomic)
-    )
-    script.chmod(0o755)
-    (out / "README.md").write_text(readme(hub, chart, has_secrets, shared_keys(root, hub)))
-    return sorted(p for p in out.rglob("*") if p.is_file())
+    files = {"rendered.values.yaml": values_copy(hub, rendered.decode("utf-8")).encode()}
+    if secrets is not None:
+        files["secrets.yaml"] = secrets
+    files |= chart_files(root, chart)
+    files["deploy.sh"] = deploy_script(
+        hub, chart, rollout.timeout, rollout.wait, secrets is not None, atomic=rollout.atomic
+    ).encode()
+    files["README.md"] = readme(hub, chart, secrets is not None, shared_keys(root, hub)).encode()
+    return write_bundle(out, files)
+
+
+def check_out(out: Path) -> None:
+    if out.is_symlink() or (out.exists() and (not out.is_dir() or any(out.iterdir()))):
+        raise HubfleetError(f"{out}: exists and is not empty: choose a new folder for --out")
+
+
+def encrypted_or_none(source: Source, rel: str) -> bytes | None:
+    """A secrets file as committed, read under the fleet's confinement; None if absent. A bundle
+    carries secrets only sops-encrypted: a plain file (which validate and deploy refuse) stops it."""
+    data = source.read(rel)
+    if data is not None and not is_encrypted(data):
+        raise HubfleetError.at(
+            rel,
+            "is not sops-encrypted (a leaked secret?): replicate bundles only encrypted secrets; "
+            f"encrypt it with `sops --encrypt --in-place {rel}` and rotate what it holds",
+        )
+    return data
+
+
+def chart_files(root: Path, chart: Chart) -> dict[str, bytes]:
+    """A chart folder's files (none for a repository chart), read under the fleet's confinement:
+    a link out of the fleet, a FIFO or a device anywhere in it is one line and nothing is written."""
+    if chart.kind != "path":
+        return {}
+    source = DirSource(root)
+    return {
+        rel: source.read(rel) or b""
+        for rel in source.files_under(chart.path or "")
+        if not set(rel.split("/")) & {".git", ".hubfleet"}
+    }
+
+
+def write_bundle(out: Path, files: Mapping[str, bytes]) -> list[Path]:
+    """`files` (relative path -> bytes) as the folder `out`, whole or not at all; deploy.sh runnable."""
+
+    def fill(tmp: Path) -> None:
+        for rel, data in files.items():
+            path = tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        (tmp / "deploy.sh").chmod(0o755)
+
+    userfiles.new_folder(out, fill)
+    return sorted(out / rel for rel in files)
 
 
 def shared_keys(root: Path, hub: Hub) -> dict[str, list[str]]:
@@ -172,7 +210,3 @@ def shared_keys(root: Path, hub: Hub) -> dict[str, list[str]]:
             if keys:
                 out[rel] = keys
     return out
-
-
-def _no_vcs(_dir: str, names: list[str]) -> list[str]:
-    return [n for n in names if n in (".git", ".hubfleet")]

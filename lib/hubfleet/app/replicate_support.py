@@ -9,13 +9,12 @@ project; decrypted secrets reach Helm through a pipe (`<(...)`), never a file.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from hubfleet.adapters import helm
-from hubfleet.app.replicate import _no_vcs
+from hubfleet.app.replicate import chart_files, check_out, encrypted_or_none, write_bundle
 from hubfleet.core import paths
-from hubfleet.core.errors import HubfleetError, os_problem
+from hubfleet.core.errors import HubfleetError
 from hubfleet.core.model import Chart, Fleet
 from hubfleet.core.support import SupportTarget
 
@@ -99,34 +98,27 @@ def write_support_replica(root: Path, fleet: Fleet, cluster: str, out: Path) -> 
         raise HubfleetError(
             f"cluster {cluster} runs no support release (fleet.yaml `support:`, cluster.yaml skip)"
         )
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise HubfleetError(f"{out}: exists and is not empty: choose a new folder for --out")
-    releases = []
+    check_out(out)
+    releases, files = [], {}
     for t in targets:
         p = paths.support(cluster, t.name)
-        if not (root / p.rendered).is_file():
+        rendered = fleet.source.read(p.rendered)
+        if rendered is None:
             raise HubfleetError(f"{p.rendered}: missing: run `invoke render` first")
-        releases.append((t, fleet.config.charts[t.release.chart], (root / p.secrets).is_file()))
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise os_problem(out, "create the --out folder", e) from None
-    for t, chart, has_secrets in releases:
-        p = paths.support(cluster, t.name)
-        body = (root / p.rendered).read_text(encoding="utf-8").splitlines(keepends=True)
+        chart = fleet.config.charts[t.release.chart]
+        secrets = encrypted_or_none(fleet.source, p.secrets)
+        releases.append((t, chart, secrets is not None))
+        body = rendered.decode("utf-8").splitlines(keepends=True)
         while body and body[0].startswith("#"):
             body.pop(0)
         head = (
             f"# Helm values of the support release `{t.name}` on cluster `{cluster}`. Deploy: ./deploy.sh\n"
         )
-        (out / f"{t.name}.values.yaml").write_text(head + "".join(body))
-        if has_secrets:
-            shutil.copyfile(root / p.secrets, out / f"{t.name}.secrets.yaml")
-        if chart.kind == "path" and not (out / (chart.path or "")).exists():
-            shutil.copytree(root / (chart.path or ""), out / (chart.path or ""), ignore=_no_vcs)
+        files[f"{t.name}.values.yaml"] = (head + "\n" + "".join(body)).encode()
+        if secrets is not None:
+            files[f"{t.name}.secrets.yaml"] = secrets
+        files |= chart_files(root, chart)
     rollout = fleet.config.rollout
-    script = out / "deploy.sh"
-    script.write_text(support_script(cluster, releases, rollout.timeout, rollout.wait))
-    script.chmod(0o755)
-    (out / "README.md").write_text(support_readme(cluster, releases))
-    return sorted(p for p in out.rglob("*") if p.is_file())
+    files["deploy.sh"] = support_script(cluster, releases, rollout.timeout, rollout.wait).encode()
+    files["README.md"] = support_readme(cluster, releases).encode()
+    return write_bundle(out, files)

@@ -7,6 +7,7 @@ only the error boundary in `hubfleet.cli` prints and exits.
 from __future__ import annotations
 
 import difflib
+import errno
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -76,9 +77,26 @@ class ProblemsError(HubfleetError):
         super().__init__(f"{len(errors_only(problems))} error(s)", problems=problems)
 
 
-def os_problem(path: object, action: str, e: OSError) -> HubfleetError:
-    """A path the user named cannot be used: `out/x: cannot write: Not a directory`."""
-    return HubfleetError(f"{path}: cannot {action}: {e.strerror or e}")
+# What to do about the OSErrors a user's disk gives (full, read-only, not allowed...).
+_OS_HINTS = {
+    errno.ENOSPC: "free space on its filesystem",
+    errno.EDQUOT: "free space within your disk quota",
+    errno.EROFS: "its filesystem is mounted read-only: work in a writable copy",
+    errno.EACCES: "check its permissions and those of its folder",
+    errno.EPERM: "check its permissions, and `lsattr` for an immutable flag",
+    errno.ENOTDIR: "a file stands where a folder is needed: move it away",
+    errno.EISDIR: "a folder stands where a file is needed: move it away",
+    errno.ENAMETOOLONG: "choose a shorter path",
+    errno.EIO: "the disk reported an error: check it",
+}
+
+
+def os_problem(path: object, action: str, e: OSError, outcome: str = "") -> HubfleetError:
+    """A user's path cannot be used: `out/x: cannot write: No space left on device (free space on
+    its filesystem)`, then what became of the rest (`nothing was changed`)."""
+    hint = _OS_HINTS.get(e.errno or 0)
+    text = f"{path}: cannot {action}: {e.strerror or e}" + (f" ({hint})" if hint else "")
+    return HubfleetError(text + (f"; {outcome}" if outcome else ""))
 
 
 def errors_only(problems: Iterable[Problem]) -> list[Problem]:
