@@ -17,6 +17,8 @@ import httpx
 import psutil
 import pytest
 
+from hubfleet.app import health
+from hubfleet.core.errors import HubfleetError
 from hubfleet.local import launch, process
 from hubfleet.local.config import MARKER, LocalEnv, build
 
@@ -51,7 +53,7 @@ def test_our_own_pid_is_recognised(tmp_path):
     proc = subprocess.Popen(["sleep", "300"], env=env, start_new_session=True)
     try:
         time.sleep(0.1)
-        process.write_pid(state / "hub.pid", proc.pid, state)
+        process.write_pid(state / "hub.pid", proc.pid, state, ["sleep", "300"])
         assert process.read_pid(state / "hub.pid") == proc.pid
         moved = tmp_path / "other"
         moved.mkdir()
@@ -135,3 +137,46 @@ def test_culler_and_password_on_a_real_hub(tmp_path, monkeypatch):
     finally:
         launch.down(state)
     assert process.processes_of(state) == []
+
+
+@pytest.fixture
+def marked(tmp_path, monkeypatch):
+    """A process started the way a hub is (`process.start`, our marker in its environment), as the
+    hub `demo` of the fleet in `tmp_path`."""
+    monkeypatch.delenv("HUBFLEET_STATE", raising=False)
+    state = tmp_path / ".hubfleet/local/demo"
+    state.mkdir(parents=True)
+    argv = ["sleep", "300"]
+    pid = process.start(argv, cwd=tmp_path, env={**os.environ, MARKER: str(state)}, log=tmp_path / "log")
+    yield state, pid, argv
+    process.stop(state, pid, grace=1)
+
+
+def _before_exec(monkeypatch):
+    """psutil as it reads a process between fork and exec: no command line, no environment yet."""
+    monkeypatch.setattr(psutil.Process, "cmdline", lambda self: [])
+    monkeypatch.setattr(psutil.Process, "environ", lambda self: {})
+
+
+def test_identity_recorded_before_exec_still_proves_the_hub(marked, monkeypatch):
+    """Issue 23: `"cmdline": []` in hub.pid (read before exec) made a running hub "not running here"."""
+    state, pid, argv = marked
+    with monkeypatch.context() as m:
+        _before_exec(m)
+        process.write_pid(state / "hub.pid", pid, state, argv)
+    assert process.read_pid(state / "hub.pid") == pid
+    assert launch.is_running(state)
+
+
+def test_a_check_that_cannot_decide_says_so(tmp_path, marked, monkeypatch):
+    """Its start time is the recorded one but its command line cannot be read: neither ours nor gone."""
+    state, pid, argv = marked
+    process.write_pid(state / "hub.pid", pid, state, argv)
+    _before_exec(monkeypatch)
+    monkeypatch.setattr(process, "SETTLE", 0.2)
+    with pytest.raises(process.Undecided, match=rf"cannot tell whether pid {pid} is this hub"):
+        process.read_pid(state / "hub.pid")
+    (state / "health-token").write_text("t0ken")
+    with pytest.raises(HubfleetError, match=rf"^cannot tell whether pid {pid} is this hub"):
+        health._local_endpoint(tmp_path, "demo")  # what `invoke health` and the deploy's check ask
+        launch.is_running(state)

@@ -218,6 +218,58 @@ def test_stop_ends_servers_and_orphans_of_a_killed_hub(tmp_path, chp_on_path):
     assert process.processes_of(state) == []
 
 
+def test_a_local_hubs_state_is_private_to_its_owner(tmp_path, chp_on_path):
+    """Issue 22, item 10: database, log, secrets, users' homes and what their kernels write: 0700/0600."""
+    from hubfleet.adapters import hubapi
+
+    make_fleet(tmp_path, {"a": (process.free_port(), BASE)})
+    fleet = load_fleet(DirSource(tmp_path))
+    state = local.hub_state(tmp_path, "a")
+    state.mkdir(parents=True)
+    (state / "hub.log").write_text("from an older hubfleet\n")
+    (state / "hub.log").chmod(0o644)
+    state.chmod(0o755)
+    try:
+        result = local.deploy(tmp_path, fleet, fleet.hub("a"), echo=quiet)
+        token = (state / "health-token").read_text().strip()
+        with httpx.Client(
+            base_url=result.url, headers={"Authorization": f"token {token}"}, timeout=30
+        ) as api:
+            hubapi.create_user(api, "ada")
+            hubapi.start_server(api, "ada", timeout=90)
+        code = "open('notes.txt', 'w').write('private'); import os; os.mkdir('work')"
+        hubapi.run_code(result.url, token, "ada", code, timeout=60)
+        assert_private(
+            state,
+            "jupyterhub.sqlite",
+            "hub.log",
+            "hub.log.1",
+            "jupyterhub_cookie_secret",
+            "health-token",
+            "password",
+            "jupyterhub_config.py",
+            "values.json",
+            "hub.pid",
+            "home/ada/notes.txt",
+            "home/ada/work",
+        )
+    finally:
+        local.stop(tmp_path, fleet.hub("a"))
+
+
+def assert_private(state: Path, *files: str) -> None:
+    """Every folder under `state` (and `state`) is its owner's alone, and so are `files`. (Other
+    files may keep the mode of what they were copied from: IPython copies its startup README.)"""
+    import stat
+
+    found = {p.relative_to(state).as_posix(): p for p in [state, *state.rglob("*")] if not p.is_symlink()}
+    assert not set(files) - set(found), f"missing: {set(files) - set(found)}"
+    for name, path in found.items():
+        mode = stat.S_IMODE(path.lstat().st_mode)
+        if path.is_dir() or name in files:
+            assert mode & 0o077 == 0, f"{name}: mode {mode:o}, open to others"
+
+
 @pytest.fixture
 def sops_env(sops_bin, age_key, monkeypatch):
     from helpers.realtools import sops_encrypt

@@ -232,11 +232,13 @@ def spawn(
     stdin: Any = subprocess.DEVNULL,
     stdout: Any = subprocess.DEVNULL,
     stderr: Any = subprocess.DEVNULL,
+    umask: int = -1,
 ) -> subprocess.Popen:
     """Start a long-lived process in its own session (a local hub, `git cat-file --batch`).
 
     `run` waits for its command; these answer many requests or outlive the call, so the
-    caller owns the returned process and stops it (its process group) itself.
+    caller owns the returned process and stops it (its process group) itself. `umask`: the
+    process's own (-1: ours).
     """
     argv = [os.fspath(a) for a in argv]
     try:
@@ -249,6 +251,7 @@ def spawn(
             stderr=stderr,
             start_new_session=True,
             close_fds=True,
+            umask=umask,
         )
     except FileNotFoundError as e:
         raise HubfleetError(f"`{argv[0]}` not found: install it or set its HUBFLEET_* variable") from e

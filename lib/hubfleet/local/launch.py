@@ -57,17 +57,13 @@ def bin_dir() -> Path:
 def _secret_file(path: Path, make: str) -> str:
     """The secret kept in `path` (0600), made now if the file is missing or empty."""
     if path.exists() and (kept := path.read_text().strip()):
+        path.chmod(process.PRIVATE_FILE)  # a file kept from before
         return kept
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(make)
-    path.chmod(0o600)
+    _write_private(path, make)
     return make
 
 
-def _write_private(path: Path, text: str) -> None:
-    path.write_text(text)
-    path.chmod(0o600)
+_write_private = process.write_private
 
 
 def _ports(state: Path, running: bool, port: int) -> tuple[int, int]:
@@ -83,7 +79,7 @@ def _ports(state: Path, running: bool, port: int) -> tuple[int, int]:
         pass
     hub_api = process.free_port(avoid=[port])
     proxy_api = process.free_port(avoid=[port, hub_api])
-    path.write_text(json.dumps({"hub_api": hub_api, "proxy_api": proxy_api}))
+    _write_private(path, json.dumps({"hub_api": hub_api, "proxy_api": proxy_api}))
     return hub_api, proxy_api
 
 
@@ -101,13 +97,13 @@ def up(
 
     `chart_defaults`: the values.yaml of the hub's chart, when cached (see `config.build`).
     """
-    state.mkdir(parents=True, exist_ok=True)
+    _private_state(state)
     jupyterhub = bin_dir() / "jupyterhub"
     if not jupyterhub.exists():
         raise HubfleetError(
             f"JupyterHub is not installed in {sys.prefix}: `pip install 'hubfleet[local]'` for local hubs"
         )
-    with FileLock(str(state / ".lock")):
+    with _lock(state):
         check_interrupted()
         pid = process.read_pid(state / "hub.pid")
         running = process.alive(pid)
@@ -145,20 +141,16 @@ def up(
         log = state / "hub.log"
         if log.exists():
             log.replace(state / "hub.log.1")
-        pid = process.start(
-            [str(jupyterhub), "-f", str(state / "jupyterhub_config.py")],
-            cwd=state,
-            env=hub_environment(cfg, env),
-            log=log,
-        )
-        process.write_pid(state / "hub.pid", pid, state)
+        argv = [str(jupyterhub), "-f", str(state / "jupyterhub_config.py")]
+        pid = process.start(argv, cwd=state, env=hub_environment(cfg, env), log=log)
+        process.write_pid(state / "hub.pid", pid, state, argv)
         try:
             _wait_ready(name, url, token, pid, log, timeout)
         except BaseException:
             process.stop(state, pid)
             raise
-        digest_file.write_text(cfg.digest)
-        (state / "url").write_text(url)  # for `invoke health`
+        _write_private(digest_file, cfg.digest)
+        _write_private(state / "url", url)  # for `invoke health`
         return Running(name, url, state, pid, token, True, cfg.not_applied, cfg)
 
 
@@ -166,7 +158,7 @@ def down(state: Path) -> list[int]:
     """Stop every process of the hub in `state`; the pids that were running. Idempotent."""
     if not state.exists():
         return []
-    with FileLock(str(state / ".lock")):
+    with _lock(state):
         pids = process.stop(state, process.read_pid(state / "hub.pid"))
         (state / "hub.pid").unlink(missing_ok=True)
         (state / "config.digest").unlink(missing_ok=True)
@@ -174,7 +166,23 @@ def down(state: Path) -> list[int]:
 
 
 def is_running(state: Path) -> bool:
+    """Whether the hub in `state` runs; `process.Undecided` when that cannot be told."""
     return process.alive(process.read_pid(state / "hub.pid"))
+
+
+def _private_state(state: Path) -> None:
+    """The hub's database, log, secrets and users' homes are its owner's alone: the folder is 0700
+    and what an older hubfleet left in it loses its group and other bits (the hub itself runs with
+    umask 077, so what it makes is private from the start)."""
+    process.private_dir(state)
+    for entry in state.iterdir():
+        if not entry.is_symlink():
+            entry.chmod(entry.stat().st_mode & 0o7700)
+
+
+def _lock(state: Path) -> FileLock:
+    """Serialises deploys and stops of one hub (a private file, as everything in `state`)."""
+    return FileLock(str(state / ".lock"), mode=process.PRIVATE_FILE)
 
 
 def hub_environment(cfg: HubConfig, env: LocalEnv) -> dict[str, str]:
@@ -188,9 +196,9 @@ def hub_environment(cfg: HubConfig, env: LocalEnv) -> dict[str, str]:
 
 
 def _write_files(state: Path, cfg: HubConfig) -> None:
-    (state / "home").mkdir(exist_ok=True)
+    process.private_dir(state / "home")
     _write_private(state / "values.json", json.dumps(cfg.values, indent=1, default=str))
-    (state / "z2jh.py").write_text(Z2JH_SHIM)
+    _write_private(state / "z2jh.py", Z2JH_SHIM)
     _write_private(state / "jupyterhub_config.py", cfg.text())
 
 

@@ -30,6 +30,7 @@ from hubfleet.local.config import MARKER
 if TYPE_CHECKING:
     import psutil
 
+PRIVATE_FILE, PRIVATE_DIR = 0o600, 0o700  # a local hub's state: its owner's alone
 _children: dict[int, subprocess.Popen] = {}  # hubs this process started, reaped on stop
 
 
@@ -46,9 +47,14 @@ def _psutil() -> ModuleType:
 
 
 def start(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str], log: Path) -> int:
-    """Start `argv` detached (own session, stdin closed, output appended to `log`); its pid."""
-    with open(log, "ab") as out:
-        proc = spawn(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT)
+    """Start `argv` detached (own session, stdin closed, output appended to `log`); its pid.
+
+    The process and all it starts create files for its owner only (umask 077): the hub's
+    database, its users' homes and their notebooks."""
+    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
+    os.fchmod(fd, PRIVATE_FILE)  # a log kept from before
+    with os.fdopen(fd, "ab") as out:
+        proc = spawn(argv, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, umask=0o077)
     _children[proc.pid] = proc
     return proc.pid
 
@@ -66,12 +72,17 @@ def alive(pid: int | None) -> bool:
         return False
 
 
-def write_pid(pidfile: Path, pid: int, state: Path) -> None:
-    """Record the hub's pid with what proves it ours later: start time, command line, marker."""
+class Undecided(HubfleetError):
+    """The process a pid file names started when recorded, but who it is cannot be read now."""
+
+
+def write_pid(pidfile: Path, pid: int, state: Path, argv: Sequence[str]) -> None:
+    """Record the hub's identity from what is known at spawn time: its pid, its start time (set at
+    fork), the argv it was given and the marker. Nothing is read from its memory: between exec and
+    the new program's set-up, its command line and environment read empty."""
     psutil = _psutil()
-    proc = psutil.Process(pid)
-    record = {"pid": pid, "started": _started(proc), "cmdline": proc.cmdline(), "marker": str(state)}
-    pidfile.write_text(json.dumps(record))
+    record = {"pid": pid, "started": _started(psutil.Process(pid)), "argv": list(argv), "marker": str(state)}
+    write_private(pidfile, json.dumps(record))
 
 
 def _started(proc: psutil.Process) -> float:
@@ -84,30 +95,62 @@ def _started(proc: psutil.Process) -> float:
         return round(proc.create_time(), 2)
 
 
-def read_pid(pidfile: Path) -> int | None:
+SETTLE = 5.0  # seconds a process that started when recorded may take to show its command line
+
+
+def read_pid(pidfile: Path, *, settle: float | None = None) -> int | None:
     """The pid in `pidfile` if that process is provably the hub we started, else None.
 
-    Ours only when its start time and command line are the ones recorded and it carries our
+    Ours only when it started at the recorded time, runs the argv we gave it and carries our
     marker (`HUBFLEET_LOCAL_HUB=<state dir>`): a stale pid file, a reused pid or a hand-written one
-    names someone else's process, which is never signalled."""
+    names someone else's process, which is never signalled. A process that started at the recorded
+    time but whose command line stays unreadable for `settle` seconds (still exec'ing, or not ours
+    to read) is `Undecided`: neither declared ours nor declared gone."""
     psutil = _psutil()
     try:
         record = json.loads(pidfile.read_text())
-        pid, started, cmdline = int(record["pid"]), float(record["started"]), list(record["cmdline"])
-        marker = str(record["marker"])
-    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        pid, started, marker = int(record["pid"]), float(record["started"]), str(record["marker"])
+        argv = [str(a) for a in record.get("argv", record.get("cmdline", []))]
+    except (FileNotFoundError, ValueError, KeyError, TypeError, AttributeError):
         return None  # absent, or an old plain-number file: nothing proves whose pid it is
     if marker != str(pidfile.parent):
         return None
-    try:
-        proc = psutil.Process(pid)
-        if _started(proc) != started or proc.cmdline() != cmdline:
+    deadline = time.monotonic() + (SETTLE if settle is None else settle)
+    while True:
+        try:
+            proc = psutil.Process(pid)
+            if _started(proc) != started or proc.status() == psutil.STATUS_ZOMBIE:
+                return None
+            cmdline, environ = proc.cmdline(), proc.environ()
+            why = "its command line reads empty"
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
             return None
-        if proc.environ().get(MARKER) != marker:
-            return None
-    except psutil.Error:
-        return None
-    return pid
+        except psutil.Error as e:
+            cmdline, environ, why = [], {}, f"{type(e).__name__}"
+        if cmdline:
+            ours = environ.get(MARKER) == marker and (not argv or cmdline[len(cmdline) - len(argv) :] == argv)
+            return pid if ours else None
+        if time.monotonic() > deadline:
+            raise Undecided(
+                f"cannot tell whether pid {pid} is this hub: it started when {pidfile} says, but {why}; "
+                "try again, or end that process yourself"
+            )
+        time.sleep(0.05)
+
+
+def write_private(path: Path, text: str) -> None:
+    """`path` holds `text`, readable by its owner only from its first byte."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, PRIVATE_FILE)
+    os.fchmod(fd, PRIVATE_FILE)  # a file kept from before
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+
+
+def private_dir(path: Path) -> Path:
+    """`path` (and missing parents) as a folder only its owner may enter."""
+    path.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    path.chmod(PRIVATE_DIR)
+    return path
 
 
 def processes_of(state: Path, pid: int | None = None) -> list[psutil.Process]:
