@@ -9,19 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from helpers.cli import hubfleet
+
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _hubfleet(argv: list[str], capsys) -> tuple[int, str, str]:
-    from hubfleet.cli.main import main
-
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as e:  # Invoke exits only for help, errors and a failed task
-        code = e.code or 0
-    out, err = capsys.readouterr()
-    return code, out, err
+    return hubfleet(argv, capsys)
 
 
 def _all_tasks():

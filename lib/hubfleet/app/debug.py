@@ -27,9 +27,7 @@ __all__ = ["cluster_kubeconfig", "log_target", "logs", "shell", "shell_argv"]
 
 
 def _kubernetes(fleet: Fleet, name: str) -> Cluster:
-    if name not in fleet.clusters:
-        raise HubfleetError(f"no cluster `{name}` in clusters/{did_you_mean(name, fleet.clusters)}")
-    cluster = fleet.clusters[name]
+    cluster = fleet.cluster(name)
     if cluster.is_local:
         raise HubfleetError(
             f"{cluster.file}: cluster {name} is `provider: local`: its hubs run on this machine, with no "

@@ -16,7 +16,7 @@ from hubfleet.adapters.runner import CommandError, Runner, run
 from hubfleet.adapters.source import find_root
 from hubfleet.app.load import load_work_tree
 from hubfleet.core import inventory, paths
-from hubfleet.core.errors import HubfleetError, did_you_mean
+from hubfleet.core.errors import HubfleetError
 from hubfleet.core.inventory import Commit, Live, Row
 from hubfleet.core.model import Fleet
 
@@ -30,14 +30,19 @@ HISTORY_SPECS = (paths.HUBS, paths.CLUSTERS, paths.SUPPORT, "charts")
 
 
 def status_rows(
-    start: Path | None = None, cluster: str | None = None, *, runner: Runner = run
+    start: Path | None = None,
+    cluster: str | None = None,
+    *,
+    hubs: Sequence[str] | None = None,
+    runner: Runner = run,
 ) -> tuple[Path, Fleet, list[Row]]:
-    """Load the fleet and, at the same time, its git history; then the rows (of one cluster)."""
+    """Load the fleet and, at the same time, its git history; then the rows (of one cluster, or of
+    the named hubs alone)."""
     root = find_root(start)
     with ThreadPoolExecutor(max_workers=1) as pool:  # git runs in its own process meanwhile
         history = pool.submit(git_history, root, HISTORY_SPECS, runner=runner)
         _, fleet = load_work_tree(root)
-        found = _rows(fleet, cluster)
+        found = _rows(fleet, cluster, hubs)
         last, dirty = history.result()
     elsewhere = sorted({f for r in found for f in r.files if f.split("/")[0] not in HISTORY_SPECS})
     if elsewhere:  # a chart folder outside charts/: one more, short, look
@@ -53,9 +58,13 @@ def rows(root: Path, fleet: Fleet, cluster: str | None = None, *, runner: Runner
     return inventory.with_commits(found, last, dirty)
 
 
-def _rows(fleet: Fleet, cluster: str | None) -> list[Row]:
-    if cluster is not None and cluster not in fleet.clusters:
-        raise HubfleetError(f"no cluster `{cluster}` in clusters/{did_you_mean(cluster, fleet.clusters)}")
+def _rows(fleet: Fleet, cluster: str | None, names: Sequence[str] | None = None) -> list[Row]:
+    if names is not None:  # the named hubs alone, in the fleet's order
+        wanted = {fleet.hub(n).name for n in names}
+        hubs = [h for h in fleet.hubs.values() if h.name in wanted]
+        return inventory.hub_rows(hubs, fleet.clusters, fleet.config.charts)
+    if cluster is not None:
+        fleet.cluster(cluster)
     hubs = [h for h in fleet.hubs.values() if cluster is None or h.cluster == cluster]
     targets = fleet.support_of(cluster) if cluster is not None else fleet.support_targets()
     found = inventory.support_rows(targets, fleet.clusters, fleet.config.charts)

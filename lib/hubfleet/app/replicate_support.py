@@ -87,11 +87,7 @@ To remove one: `helm uninstall <release> --namespace <namespace>` (hubs dependin
 
 def write_support_replica(root: Path, fleet: Fleet, cluster: str, out: Path) -> list[Path]:
     """Write the folder; refuse an existing non-empty `out`. The files written."""
-    if cluster not in fleet.clusters:
-        from hubfleet.core.errors import did_you_mean
-
-        raise HubfleetError(f"no cluster `{cluster}` in clusters/{did_you_mean(cluster, fleet.clusters)}")
-    if fleet.clusters[cluster].is_local:
+    if fleet.cluster(cluster).is_local:
         raise HubfleetError(f"cluster {cluster} is `provider: local`: it has no support releases")
     targets = fleet.support_of(cluster)
     if not targets:

@@ -61,8 +61,18 @@ class HubfleetProgram(Program):
     def parse_tasks(self) -> None:
         try:
             super().parse_tasks()
+            self._refuse_empty_lists()
         except ParseError as e:
             raise ParseError(self._explain(str(e), e.context), e.context) from None
+
+    def _refuse_empty_lists(self) -> None:
+        """A bare `--hub` (a repeatable option) parses as no hubs at all, which reads as "every hub":
+        the same error as any other option given without its value."""
+        typed = self.argv[: self.argv.index("--")] if "--" in self.argv else self.argv
+        for context in self.tasks:
+            for flag, arg in context.flags.items():
+                if arg.kind is list and not arg.value and flag in typed:
+                    raise ParseError(f"Flag {arg!r} needed value and was not given one!", context)
 
     def parse_cleanup(self) -> None:  # `--help NAME` with an unknown NAME
         try:

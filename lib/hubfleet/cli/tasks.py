@@ -55,22 +55,34 @@ def _files(c: invoke.Context) -> list[str] | None:
     return after_dashes(c)
 
 
-@task(help={"hub": "only this hub", "check": "write nothing; list stale files, exit 1 if any"})
-def render(c, hub=None, check=False):
-    """Render each hub's layers into hubs/<hub>/rendered.values.yaml (`-- FILES`: hubs they touch)."""
-    _run("render", hub=hub, check=check, files=_files(c))
+HUBS = "only these hubs: --hub a,b or --hub a --hub b"
 
 
 @task(
     help={
-        "hub": "only this hub",
+        "hub": HUBS,
+        "cluster": "only this cluster's hubs",
+        "check": "write nothing; list stale files, exit 1 if any",
+    },
+    iterable=["hub"],
+)
+def render(c, hub=None, cluster=None, check=False):
+    """Render each hub's layers into hubs/<hub>/rendered.values.yaml (`-- FILES`: hubs they touch)."""
+    _run("render", hub=hub, cluster=cluster, check=check, files=_files(c))
+
+
+@task(
+    help={
+        "hub": HUBS,
+        "cluster": "only this cluster's hubs",
         "offline": "never fetch charts; a chart not in the cache is a warning",
         "deep": "also `helm template` every hub and check manifests against Kubernetes schemas",
-    }
+    },
+    iterable=["hub"],
 )
-def validate(c, hub=None, offline=False, deep=False):
+def validate(c, hub=None, cluster=None, offline=False, deep=False):
     """Check our files, the rendered values against each chart's schema, secrets and policy."""
-    _run("validate", hub=hub, offline=offline, deep=deep, files=_files(c))
+    _run("validate", hub=hub, cluster=cluster, offline=offline, deep=deep, files=_files(c))
 
 
 @task(
@@ -89,7 +101,7 @@ def plan(c, base=None, head="HEAD", json=None, markdown=None, matrix=None):
 
 @task(
     help={
-        "hub": "deploy this hub",
+        "hub": "deploy these hubs: --hub a,b or --hub a --hub b (in that order)",
         "cluster": "deploy this cluster: its support releases, then its hubs (with --plan: its part)",
         "plan": "deploy the support releases and hubs of a plan JSON file from `invoke plan --json`",
         "dry_run": "contact no cluster: print the commands and the manifests `helm template` makes",
@@ -98,7 +110,8 @@ def plan(c, base=None, head="HEAD", json=None, markdown=None, matrix=None):
         "delete_namespaces": "with --prune: delete their namespaces too, unless another hub uses one",
         "summary": "append the results as Markdown to this file (CI: $GITHUB_STEP_SUMMARY)",
         "support_only": "with --cluster: only that cluster's support releases (ingress, cert-manager, ...)",
-    }
+    },
+    iterable=["hub"],
 )
 def deploy(
     c,
@@ -168,7 +181,13 @@ def ci_plan(
     )
 
 
-@task(help={"hub": "compare this hub", "cluster": "compare every hub of this cluster"})
+@task(
+    help={
+        "hub": "compare these hubs: --hub a,b or --hub a --hub b",
+        "cluster": "compare every hub of this cluster",
+    },
+    iterable=["hub"],
+)
 def diff(c, hub=None, cluster=None):
     """Compare what is deployed with what the repository renders; exit 2 when they differ."""
     _run("diff", hub=hub, cluster=cluster)
@@ -291,14 +310,16 @@ def new_cluster(
 
 @task(
     help={
+        "hub": HUBS,
         "cluster": "only this cluster",
         "json": "print JSON (one object per release) instead of a table",
         "live": "also ask Helm on each cluster (`helm list`) and flag drift",
-    }
+    },
+    iterable=["hub"],
 )
-def status(c, cluster=None, json=False, live=False):
+def status(c, hub=None, cluster=None, json=False, live=False):
     """What runs where: every hub and support release, its chart, domain and last change."""
-    _run("status", cluster=cluster, as_json=json, live=live)
+    _run("status", hub=hub, cluster=cluster, as_json=json, live=live)
 
 
 @task(help={"cluster": "the cluster whose temporary credentials the shell gets"})

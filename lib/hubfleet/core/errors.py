@@ -31,9 +31,13 @@ def format_keypath(path: Sequence[str | int]) -> str:
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """A ' (did you mean `x`?)' suffix for typos, as pypa/build does."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.75)
-    return f" (did you mean `{close[0]}`?)" if close else ""
+    """A ' (did you mean `x`?)' suffix for typos, as pypa/build does, and for a name cut short
+    (`aws` for `aws-us`: too short for a close match) when one choice alone begins with it."""
+    choices = list(choices)
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.75)
+    if not close and word:
+        close = [c for c in choices if c.startswith(word)]
+    return f" (did you mean `{close[0]}`?)" if len(close) == 1 else ""
 
 
 @dataclass(frozen=True)

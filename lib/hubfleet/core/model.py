@@ -442,6 +442,14 @@ class Fleet:
             raise HubfleetError(f"no hub `{name}` in {paths.HUBS}/{did_you_mean(name, known)}")
         return self.hubs[name]
 
+    def cluster(self, name: str) -> Cluster:
+        """The cluster `name`; one clear error (with a suggestion) when there is none."""
+        if name not in self.clusters:
+            raise HubfleetError(
+                f"no cluster `{name}` in {paths.CLUSTERS}/{did_you_mean(name, self.clusters)}"
+            )
+        return self.clusters[name]
+
     def cluster_of(self, hub: Hub) -> Cluster:
         """The hub's cluster; a hub naming a missing cluster raises its problem, located at load time."""
         if hub.cluster not in self.clusters:
@@ -476,9 +484,7 @@ class Fleet:
 
     def support_target(self, cluster: str, release: str) -> SupportTarget:
         """One support release of a cluster; a clear error naming what exists."""
-        if cluster not in self.clusters:
-            hint = did_you_mean(cluster, self.clusters)
-            raise HubfleetError(f"no cluster `{cluster}` in {paths.CLUSTERS}/{hint}")
+        self.cluster(cluster)
         for t in self.support_of(cluster):
             if t.name == release:
                 return t

@@ -1,8 +1,8 @@
-"""`invoke deploy --hub H | --cluster C | --plan FILE [--dry-run] [--no-health] [--prune] [--summary F]`."""
+"""`invoke deploy --hub H[,H2] | --cluster C | --plan F [--dry-run] [--no-health] [--prune] [--summary F]`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -10,16 +10,16 @@ from hubfleet.app.load import load_work_tree
 from hubfleet.app.plan import read_plan_json
 from hubfleet.cli import rolloutreport
 from hubfleet.cli.boundary import console
-from hubfleet.cli.options import named
+from hubfleet.cli.options import hub_names, named
 from hubfleet.core import paths
-from hubfleet.core.errors import HubfleetError, did_you_mean, os_problem
+from hubfleet.core.errors import HubfleetError, os_problem
 from hubfleet.core.model import Fleet
 from hubfleet.core.plan import Plan, Removed, removed_still_present
 from hubfleet.core.plan import canary_first as plan_canary_first
 
 
 def run(
-    hub: str | None = None,
+    hub: str | Sequence[str] | None = None,
     cluster: str | None = None,
     plan: str | None = None,
     dry_run: bool = False,
@@ -29,7 +29,7 @@ def run(
     summary: str | None = None,
     support_only: bool = False,
 ) -> int:
-    hub = named(hub, "hub")
+    hubs = hub_names(hub)
     cluster = named(cluster, "cluster")
     plan = named(plan, "plan")
     from hubfleet.app.deploy import deploy_hub
@@ -38,7 +38,7 @@ def run(
     root, fleet = load_work_tree()
     if (prune or delete_namespaces) and not plan:
         raise HubfleetError("--prune uninstalls the hubs a plan lists as removed: give --plan FILE too")
-    if support_only and (hub is not None or cluster is None):
+    if support_only and (hubs is not None or cluster is None):
         raise HubfleetError(
             "--support-only deploys one cluster's support releases: give --cluster C (no --hub)"
         )
@@ -47,8 +47,8 @@ def run(
         _refuse_removing_present_hubs(fleet, whole, plan or "")
     planned = whole.hubs if whole is not None else None
     plan_hubs = [vars(h) for h in planned] if planned is not None else None
-    names = select(fleet, hub=hub, cluster=cluster, plan_hubs=plan_hubs)
-    support = select_support(fleet, hub=hub, cluster=cluster, planned=whole.support if whole else None)
+    names = select(fleet, hubs=hubs, cluster=cluster, plan_hubs=plan_hubs)
+    support = [] if hubs else select_support(fleet, cluster=cluster, planned=whole.support if whole else None)
     if support_only:
         names = []
     _refuse_broken_clusters(fleet, {*(fleet.hubs[n].cluster for n in names), *(t.cluster for t in support)})
@@ -70,7 +70,7 @@ def run(
     from hubfleet.adapters.source import state_dir
 
     what = "invoke deploy " + " ".join(
-        f"--{k} {v}" for k, v in (("hub", hub), ("cluster", cluster), ("plan", plan)) if v
+        f"--{k} {v}" for k, v in (("hub", ",".join(hubs or ())), ("cluster", cluster), ("plan", plan)) if v
     )
     with deploy_lock(state_dir(root), what.strip()):
         return _deploy(
@@ -209,19 +209,19 @@ def _echo(text: str) -> None:
 def select(
     fleet: Fleet,
     *,
-    hub: str | None = None,
+    hubs: Sequence[str] | None = None,
     cluster: str | None = None,
     plan_hubs: Iterable[Mapping[str, str]] | None = None,
 ) -> list[str]:
-    """Pure: the hubs to deploy, in plan/fleet order; `cluster` filters a plan."""
-    if hub is not None and (cluster is not None or plan_hubs is not None):
-        raise HubfleetError("give --hub alone, or --cluster, or --plan (which --cluster may narrow)")
-    if hub is None and cluster is None and plan_hubs is None:
-        raise HubfleetError("give one of --hub H, --cluster C or --plan FILE")
-    if cluster is not None and cluster not in fleet.clusters:
-        raise HubfleetError(f"no cluster `{cluster}` in clusters/{did_you_mean(cluster, fleet.clusters)}")
-    if hub is not None:
-        names = [fleet.hub(hub).name]
+    """Pure: the hubs to deploy, in `--hub` order or plan/fleet order; `cluster` narrows a plan."""
+    if hubs is not None and (cluster is not None or plan_hubs is not None):
+        raise HubfleetError("give --hub or --cluster, not both (or --plan, which --cluster may narrow)")
+    if hubs is None and cluster is None and plan_hubs is None:
+        raise HubfleetError("give one of --hub H (several: --hub a,b), --cluster C or --plan FILE")
+    if cluster is not None:
+        fleet.cluster(cluster)
+    if hubs is not None:
+        names = [fleet.hub(h).name for h in hubs]
     elif plan_hubs is not None:
         plan_hubs = list(plan_hubs)
         _check_plan_matches(fleet, plan_hubs)

@@ -1,4 +1,4 @@
-"""`invoke render [--hub H] [--check]`."""
+"""`invoke render [--hub H[,H2]] [--cluster C] [--check] [-- FILES]`."""
 
 from __future__ import annotations
 
@@ -7,16 +7,22 @@ from collections.abc import Sequence
 from hubfleet.app.load import load_work_tree, touched
 from hubfleet.app.renderall import render_fleet, stale_files, write_rendered
 from hubfleet.cli.boundary import console
-from hubfleet.cli.options import named
+from hubfleet.cli.options import hub_names, named, narrow, selected_hubs
 from hubfleet.core.errors import HubfleetError
 
 
-def run(hub: str | None = None, check: bool = False, files: Sequence[str] | None = None) -> int:
-    hub = named(hub, "hub")
+def run(
+    hub: str | Sequence[str] | None = None,
+    check: bool = False,
+    files: Sequence[str] | None = None,
+    cluster: str | None = None,
+) -> int:
+    hubs, cluster = hub_names(hub), named(cluster, "cluster")
     root, fleet = load_work_tree()
-    names = [hub] if hub else touched(fleet, files)
+    names = narrow(selected_hubs(fleet, hubs, cluster), touched(fleet, files))
     if names == []:
-        console.print("no hub's Helm input among the given files: nothing to render", markup=False)
+        what = "the given files" if files is not None else f"cluster {cluster}"
+        console.print(f"no hub's Helm input among {what}: nothing to render", markup=False)
         return 0
     rendered = render_fleet(fleet, names)
     if check:

@@ -20,7 +20,7 @@ from hubfleet.app.load import load_work_tree
 from hubfleet.cli.boundary import console
 from hubfleet.cli.options import named
 from hubfleet.core import paths
-from hubfleet.core.errors import HubfleetError, did_you_mean
+from hubfleet.core.errors import HubfleetError
 
 
 def target_file(
@@ -43,8 +43,7 @@ def target_file(
     if fleet_wide:
         return paths.FLEET_SECRETS
     assert cluster is not None
-    if cluster not in fleet.clusters:
-        raise HubfleetError(f"no cluster `{cluster}` in clusters/{did_you_mean(cluster, fleet.clusters)}")
+    fleet.cluster(cluster)
     if support is not None:
         return paths.support(cluster, fleet.support_target(cluster, support).name).secrets
     return paths.cluster(cluster).secrets

@@ -1,20 +1,31 @@
-"""`invoke status [--cluster C] [--json] [--live]`: what runs where."""
+"""`invoke status [--hub H[,H2] | --cluster C] [--json] [--live]`: what runs where."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 
 from hubfleet.app.inventory import live_releases, status_rows
 from hubfleet.cli.boundary import print_problems, quiet_stdout
+from hubfleet.cli.options import check_one_of, hub_names, named
 from hubfleet.core import inventory
 from hubfleet.core.errors import errors_only
 
 
-def run(cluster: str | None = None, as_json: bool = False, live: bool = False) -> int:
-    root, fleet, found = status_rows(cluster=cluster)
+def run(
+    cluster: str | None = None,
+    as_json: bool = False,
+    live: bool = False,
+    hub: str | Sequence[str] | None = None,
+) -> int:
+    hubs, cluster = hub_names(hub), named(cluster, "cluster")
+    check_one_of(hubs, cluster)
+    root, fleet, found = status_rows(cluster=cluster, hubs=hubs)
     print_problems(errors_only(fleet.problems))  # hubs that do not load are not listed: say why
     if live:
         clusters = [cluster] if cluster else list(fleet.clusters)
+        if hubs is not None:  # only the named hubs' clusters
+            clusters = [c for c in clusters if any(r.cluster == c for r in found)]
         providers = {name: c.provider for name, c in fleet.clusters.items()}
         found = inventory.with_live(found, live_releases(root, fleet, clusters), providers)
     # Plain writes: thousands of rows print in milliseconds (a rich table would take seconds).

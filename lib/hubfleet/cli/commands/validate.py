@@ -1,4 +1,4 @@
-"""`invoke validate [--hub H] [--offline] [--deep]`."""
+"""`invoke validate [--hub H[,H2]] [--cluster C] [--offline] [--deep] [-- FILES]`."""
 
 from __future__ import annotations
 
@@ -10,20 +10,29 @@ from hubfleet.app.load import load_fleet, touched
 from hubfleet.app.validate import deep_problems
 from hubfleet.app.validaterun import validate_tree
 from hubfleet.cli.boundary import console, print_problems
-from hubfleet.cli.options import named
+from hubfleet.cli.options import check_one_of, hub_names, named, narrow, selected_hubs
 from hubfleet.core.errors import errors_only
 
 
 def run(
-    hub: str | None = None, offline: bool = False, deep: bool = False, files: Sequence[str] | None = None
+    hub: str | Sequence[str] | None = None,
+    offline: bool = False,
+    deep: bool = False,
+    files: Sequence[str] | None = None,
+    cluster: str | None = None,
 ) -> int:
-    hub = named(hub, "hub")
+    hubs, cluster = hub_names(hub), named(cluster, "cluster")
+    check_one_of(hubs, cluster)
     root = find_root()
-    names: list[str] | None = [hub] if hub else None
-    if files is not None:  # which hubs the files touch needs the fleet first
-        names = touched(load_fleet(Snapshot.take(root)), files)
+    names = hubs  # checked by the run itself (a hub that does not load is reported, not refused)
+    if files is not None or cluster is not None:  # which hubs they name needs the fleet first
+        fleet = load_fleet(Snapshot.take(root))
+        names = narrow(
+            names if cluster is None else selected_hubs(fleet, None, cluster), touched(fleet, files)
+        )
         if names == []:
-            console.print("no hub's Helm input among the given files: nothing to validate", markup=False)
+            what = "the given files" if files is not None else f"cluster {cluster}"
+            console.print(f"no hub's Helm input among {what}: nothing to validate", markup=False)
             return 0
     checked = validate_tree(root, names, offline=offline)
     problems = checked.problems
@@ -36,7 +45,7 @@ def run(
     infos = sum(p.severity == "info" for p in problems)
     summary = f"{checked.hubs} hub(s) checked: {len(errors)} error(s), {warnings} warning(s)"
     summary += f", {infos} note(s)" if infos else ""
-    if not hub and checked.support:
+    if checked.support:
         summary += f" (and {checked.support} support release(s))"
     console.print(summary, style="red" if errors else "green")
     return 1 if errors else 0
