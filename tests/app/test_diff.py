@@ -20,12 +20,10 @@ def test_no_drift_right_after_a_deploy(standin_fleet, capsys):
     assert "beta: revision 1 (deployed) matches the repository" in out and SECRET not in out
 
 
-def test_drift_found_with_secrets_masked(standin_fleet, capsys):
-    sf = standin_fleet
-    sf.add_secrets("beta")
+def _deploy_then_drift(sf) -> None:
+    """Deploy beta, then as if someone ran `helm upgrade --set greeting=hi` by hand on the cluster."""
     assert deploy_hub(sf.root, sf.fleet(), "beta").ok
     rev = sf.helm.revision("ctx-k1", "b-ns", "beta")
-    # someone ran `helm upgrade --set greeting=hi` by hand on the cluster
     sf.helm.edit(
         "ctx-k1",
         "b-ns",
@@ -33,6 +31,12 @@ def test_drift_found_with_secrets_masked(standin_fleet, capsys):
         values={**rev["values"], "greeting": "hi"},
         manifest=rev["manifest"].replace('"hello beta"', '"hi"'),
     )
+
+
+def test_drift_found_with_secrets_masked(standin_fleet, capsys):
+    sf = standin_fleet
+    sf.add_secrets("beta")
+    _deploy_then_drift(sf)
     assert diff_cmd.run(hub="beta") == 2
     out = capsys.readouterr().out
     assert "beta: revision 1 (deployed) differs from the repository" in out
@@ -97,3 +101,22 @@ def test_a_history_revision_1e400_is_one_line_naming_helm_history(standin_fleet)
     got = diff_hub(sf.root, sf.fleet(), "beta", runner=_answering(["history"], printed))
     assert got.state == "error" and "`helm history beta --namespace b-ns --max 10 --output json`" in got.text
     assert "(got revision inf, status a string)" in got.text
+
+
+ISSUE_SECRETS = ("it's: Sup3rSecretValue", "pässwörd-Geheimnis-42", "correct horse battery staple " * 4)
+
+
+def test_secrets_that_yaml_re_quotes_escapes_or_folds_never_show_in_a_diff(standin_fleet, capsys):
+    """Issue 22 item 5: `'it''s: Sup3rSecretValue'` and `"p\\xE4ssw\\xF6rd-..."` were printed."""
+    import json
+
+    sf = standin_fleet
+    sf.add_secrets(
+        "beta", "config:\n" + "".join(f"  k{i}: {json.dumps(v)}\n" for i, v in enumerate(ISSUE_SECRETS))
+    )
+    _deploy_then_drift(sf)
+    assert diff_cmd.run(hub="beta") == 2
+    out = capsys.readouterr().out
+    assert "ConfigMap/beta-config" in out and "*****" in out
+    for word in ("Sup3rSecretValue", "Geheimnis", "battery", "p\\xE4ss", "pässw"):
+        assert word not in out, out

@@ -12,21 +12,20 @@ dies with us (`PR_SET_PDEATHSIG`), so even SIGKILL of hubfleet leaves no helm ru
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import json
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 from hubfleet.core.errors import HubfleetError
+from hubfleet.core.masking import MIN_LENGTH, mask
 
 
 @dataclass(frozen=True)
@@ -37,11 +36,15 @@ class Completed:
     stderr: str
 
 
+def output_tail(done: Completed, secrets: Sequence[str], lines: int) -> str:
+    """A command's last `lines` lines (stderr, else stdout), masked as a whole before they are cut."""
+    return " | ".join(mask_secrets(done.stderr or done.stdout, secrets).strip().splitlines()[-lines:])
+
+
 class CommandError(HubfleetError):
     def __init__(self, completed: Completed, *, why: str = "", mask: Sequence[str] = ()) -> None:
         self.completed = completed
-        tail = (completed.stderr or completed.stdout).strip().splitlines()[-5:]
-        detail = " | ".join(mask_secrets(line, mask) for line in tail)
+        detail = output_tail(completed, mask, 5)
         cmd = " ".join(completed.argv[:3])
         reason = why or f"exit {completed.returncode}"
         self.why = reason
@@ -117,33 +120,23 @@ class Runner(Protocol):
     ) -> Completed: ...
 
 
-MASK = "*****"
+_known: set[str] = set()  # every secret value decrypted in this process (`remember_secrets`)
+_known_lock = threading.Lock()
 
 
-def secret_forms(secret: str) -> list[str]:
-    """Pure: the ways a tool may print `secret`: as is, JSON-escaped, and base64 (standard and
-    URL-safe) at each of the three alignments it can have inside a longer encoded text."""
-    forms = {secret, json.dumps(secret)[1:-1], json.dumps(secret, ensure_ascii=False)[1:-1]}
-    raw = secret.encode()
-    for shift in range(3):
-        encoded = base64.b64encode(b"\0" * shift + raw).decode()
-        # the characters made of the secret's bits only: not the prefix's, not what follows
-        core = encoded[-(-8 * shift // 6) : 8 * (shift + len(raw)) // 6]
-        for text in (core, core.replace("+", "-").replace("/", "_")):
-            if len(text) >= 6:
-                forms.add(text)
-    return sorted((f for f in forms if len(f) >= 4), key=len, reverse=True)
+def remember_secrets(values: Iterable[str]) -> None:
+    """Mask these values in every later message of this process too, whoever prints it: a path
+    that forgets its `mask=` still prints no secret that was decrypted (sops does this)."""
+    with _known_lock:
+        _known.update(v for v in values if len(v) >= MIN_LENGTH)
 
 
-def mask_secrets(text: str, secrets: Sequence[str]) -> str:
-    """Every form (`secret_forms`) of every secret of 4 characters or more replaced by *****."""
-    if not secrets:
-        return text
-    for s in secrets:
-        if s and len(s) >= 4:
-            for form in secret_forms(s):
-                text = text.replace(form, MASK)
-    return text
+def mask_secrets(text: str, secrets: Sequence[str] = ()) -> str:
+    """The one masking function for every output: `secrets` and every remembered value, in every
+    form a tool or hubfleet may print it (`core.masking`), replaced by *****."""
+    with _known_lock:
+        known = [*_known]
+    return mask(text, [*secrets, *known])
 
 
 def run(

@@ -20,7 +20,7 @@ import yaml
 
 from hubfleet.adapters import tools, yamlio
 from hubfleet.adapters.memfile import MemFile, memfile
-from hubfleet.adapters.runner import CommandError, Runner, run
+from hubfleet.adapters.runner import CommandError, Runner, remember_secrets, run
 from hubfleet.core import paths
 from hubfleet.core.errors import HubfleetError
 
@@ -95,12 +95,14 @@ def decrypt_file(root: Path, path: Path, *, runner: Runner = run) -> bytes:
         )
     argv = [*tools.sops_argv(root, runner=runner), "--decrypt", str(path)]
     try:
-        return runner(argv, cwd=root, timeout=120).stdout.encode()
+        clear = runner(argv, cwd=root, timeout=120).stdout.encode()
     except CommandError as e:
         raise HubfleetError(
             f"{rel}: sops cannot decrypt it ({e}): is your age key in SOPS_AGE_KEY_FILE "
             "(or ~/.config/sops/age/keys.txt) and one of the file's recipients?"
         ) from None
+    remember_secrets(load_secret_strings(clear))  # masked in every later message of this process
+    return clear
 
 
 def load_secret_strings(clear: bytes) -> list[str]:

@@ -16,7 +16,7 @@ import yaml
 
 from hubfleet.adapters import charts, helm, memfile, providers
 from hubfleet.adapters.locks import release_lock
-from hubfleet.adapters.runner import CommandError, Interrupted, Runner, mask_secrets, run
+from hubfleet.adapters.runner import CommandError, Interrupted, Runner, mask_secrets, output_tail, run
 from hubfleet.app.layered_secrets import SharedSecrets, merged_secrets, secret_files
 from hubfleet.app.layered_secrets import describe as describe_secrets
 from hubfleet.app.releases import ReleaseOnCluster
@@ -141,8 +141,7 @@ def release(
             raise
         if done.returncode == 0:
             return True, "; ".join(["deployed", *notes])
-        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        failed = f"helm exit {done.returncode}: " + mask_secrets(" | ".join(tail), mask)
+        failed = f"helm exit {done.returncode}: " + output_tail(done, mask, 3)
         return False, "; ".join([*notes, failed, on_cluster.state_left()])
 
 

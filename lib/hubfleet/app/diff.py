@@ -88,7 +88,9 @@ def diff_hub(root: Path, fleet: Fleet, name: str, *, runner: Runner = run) -> Hu
             "deployed/values",
             "repository/values",
         )
-        text += mask_secrets(diff_text(deployed, made.stdout, "deployed", "repository"), mask)
+        text += diff_text(
+            deployed, made.stdout, "deployed", "repository", mask=lambda t: mask_secrets(t, mask)
+        )
         state = "differs" if text else "same"
         return HubDiff(name, cluster.name, state, f"revision {revs[-1].number} ({revs[-1].status})", text)
     except (HubfleetError, CommandError, ValueError) as e:

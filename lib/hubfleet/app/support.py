@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hubfleet.adapters import charts, helm, memfile, providers, sops, yamlio
-from hubfleet.adapters.runner import CommandError, Runner, mask_secrets, run
+from hubfleet.adapters.runner import CommandError, Runner, output_tail, run
 from hubfleet.app.load import located, parse_bytes
 from hubfleet.app.render import Rendered, text
 from hubfleet.core import paths, policy, secretlayers
@@ -327,8 +327,7 @@ def _release(root: Path, fleet: Fleet, target: SupportTarget, *, runner: Runner)
             return str(e)
         if done.returncode == 0:
             return None
-        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-        return f"helm exit {done.returncode}: " + mask_secrets(" | ".join(tail), mask)
+        return f"helm exit {done.returncode}: " + output_tail(done, mask, 3)
 
 
 def on_clusters(p: Problem, clusters: Sequence[str]) -> Problem:

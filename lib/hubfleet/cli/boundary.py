@@ -24,14 +24,16 @@ err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def print_problems(problems: Iterable[Problem]) -> None:
+    from hubfleet.adapters.runner import mask_secrets  # every value decrypted in this process
+
     for p in problems:
         style = {"warning": "yellow", "info": "cyan"}.get(p.severity, "red")
-        err_console.print(str(p), style=style, markup=False)
+        err_console.print(mask_secrets(str(p)), style=style, markup=False)
 
 
 def boundary(fn: Callable[..., int | None], /, **kwargs: Any) -> int:
     """Run one command; turn every outcome into an exit code."""
-    from hubfleet.adapters.runner import Terminated, install_signal_handlers
+    from hubfleet.adapters.runner import Terminated, install_signal_handlers, mask_secrets
 
     install_signal_handlers()
     try:
@@ -40,7 +42,7 @@ def boundary(fn: Callable[..., int | None], /, **kwargs: Any) -> int:
         if e.problems:
             print_problems(e.problems)
         else:
-            err_console.print(f"error: {e}", style="red", markup=False)
+            err_console.print(mask_secrets(f"error: {e}"), style="red", markup=False)
         return 1
     except Terminated as e:
         err_console.print(f"terminated ({e}): the commands it started were stopped", style="red")
@@ -65,7 +67,9 @@ def _crash_log() -> Path:
         folder = Path.cwd() / ".hubfleet" / "logs"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"crash-{_dt.datetime.now():%Y%m%d-%H%M%S}.log"
-    path.write_text(traceback.format_exc())
+    from hubfleet.adapters.runner import mask_secrets
+
+    path.write_text(mask_secrets(traceback.format_exc()))
     return path
 
 

@@ -17,7 +17,7 @@ differences show:
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,13 +108,22 @@ def unified(before: str, after: str, a_name: str, b_name: str, context: int = 3)
     return text if text.endswith("\n") or not text else text + "\n"
 
 
-def diff_text(before: str, after: str, a_label: str, b_label: str) -> str:
-    """The normalised manifests' diff, object by object ('' when they agree)."""
+def diff_text(
+    before: str, after: str, a_label: str, b_label: str, mask: Callable[[str], str] | None = None
+) -> str:
+    """The normalised manifests' diff, object by object ('' when they agree).
+
+    `mask` is applied to each whole object before the diff cuts it into hunks, so a secret that
+    YAML folded over several lines is masked whole, never shown in part as a hunk's context."""
     a, b = normalise(before), normalise(after)
     parts = []
     for key in sorted(set(a) | set(b)):
         if a.get(key) != b.get(key):
-            parts.append(unified(a.get(key, ""), b.get(key, ""), f"{a_label}/{key}", f"{b_label}/{key}"))
+            old, new = (mask(t) if mask else t for t in (a.get(key, ""), b.get(key, "")))
+            if old == new:  # the objects differ only inside a masked value
+                parts.append(f"{a_label}/{key}: differs from {b_label} in a secret value (not shown)\n")
+                continue
+            parts.append(unified(old, new, f"{a_label}/{key}", f"{b_label}/{key}"))
     return "".join(parts)
 
 
