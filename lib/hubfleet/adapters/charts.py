@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import posixpath
 import re
 import shutil
 import tarfile
@@ -23,7 +24,7 @@ from typing import Any
 
 from hubfleet.adapters import helm, yamlio
 from hubfleet.adapters.runner import CommandError, Runner, run
-from hubfleet.adapters.source import state_dir
+from hubfleet.adapters.source import DirSource, state_dir
 from hubfleet.core.errors import HubfleetError
 from hubfleet.core.model import Chart
 
@@ -82,6 +83,17 @@ def folder_digest(folder: Path) -> str:
         rel = path.relative_to(folder).as_posix()
         h.update(rel.encode() + b"\0")
         h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def fleet_folder_digest(root: Path, rel: str) -> str:
+    """`folder_digest` of a chart folder in the fleet, every file read as any fleet file is
+    (`DirSource`): a link out of the fleet, a FIFO or a device in it is one located error."""
+    source = DirSource(root)
+    h = hashlib.sha256()
+    for path in sorted(source.files_under(rel), key=lambda p: p.split("/")):  # as `folder_digest`
+        h.update(path[len(rel) + 1 :].encode() + b"\0")
+        h.update(hashlib.sha256(source.read(path) or b"").digest())
     return h.hexdigest()
 
 
@@ -299,7 +311,8 @@ def chart_meta(root: Path, chart: Chart, *, offline: bool = False, runner: Runne
         folder = _path_folder(root, chart)
         if not offline:  # vendored dependencies carry the subcharts' own schemas
             ensure_dependencies(root, chart, runner=runner)
-        return meta_from_folder(folder, folder_digest(folder), chart.path or "", chart)
+        digest = fleet_folder_digest(root, posixpath.normpath(chart.path or ""))
+        return meta_from_folder(folder, digest, chart.path or "", chart)
     found = _cached(root, chart, offline=offline, runner=runner)
     if found is None:
         return None

@@ -172,13 +172,18 @@ class GitSource(ListedSource):
     # --- beyond Source --------------------------------------------------------------
 
     def oid(self, path: str) -> str | None:
-        """The blob id of `path` (of its target, for a link): equal ids mean equal bytes, with no read."""
+        """The blob id of `path` (of its target, for a link): equal ids mean equal bytes, with no read.
+        A link out of the fleet, or a loop, is the error `read` gives."""
+        start = path
         for _ in range(20):
             if path not in self.links:
                 return self.oids.get(path)
             target = self._blob(self.oids[path]).decode("utf-8", "replace")
-            path = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
-        return None
+            resolved = posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+            if target.startswith("/") or resolved == ".." or resolved.startswith("../"):
+                raise outside_fleet(start, target)
+            path = resolved
+        raise HubfleetError.at(start, "is a symlink loop: point it at a real file")
 
     def prefetch(self, paths: Iterable[str]) -> None:
         todo = sorted({o for p in paths if (o := self.oids.get(p)) and o not in self._blobs})

@@ -112,11 +112,27 @@ class DirSource:
             return []
 
     def files_under(self, path: str) -> Iterator[str]:
-        base = self.root / path
-        for dirpath, dirnames, filenames in sorted(os.walk(base)):
-            dirnames.sort()
-            for name in sorted(filenames):
-                yield Path(dirpath, name).relative_to(self.root).as_posix()
+        """Every entry but a folder under `path` (links, FIFOs too: `read` refuses those), folders
+        by their path text, files by name in each. A link to a folder inside the fleet is listed
+        through (once per real folder); one out of it raises."""
+        for folder, names in sorted(self._walk(path)):
+            for name in sorted(names):
+                yield f"{folder}/{name}"
+
+    def _walk(self, path: str) -> list[tuple[str, list[str]]]:
+        out = []
+        seen: set[str] = set()
+        for dirpath, dirnames, filenames in os.walk(self.root / path, followlinks=True):
+            real = os.path.realpath(dirpath)
+            rel = Path(dirpath).relative_to(self.root).as_posix()
+            if not Path(real).is_relative_to(self.real_root):
+                raise outside_fleet(rel, os.readlink(dirpath) if os.path.islink(dirpath) else real)
+            if real in seen:  # a link back up (a loop) or a second link to one folder
+                dirnames.clear()
+                continue
+            seen.add(real)
+            out.append((rel, filenames))
+        return out
 
 
 def _read_regular(path: str, target: Path) -> bytes:

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from hubfleet.core.errors import HubfleetError, os_problem
 
-__all__ = ["confined", "new_folder", "open_private", "private_folder", "replace_all"]
+__all__ = ["confined", "new_folder", "open_private", "private_folder", "read_current", "replace_all"]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -77,7 +77,7 @@ def replace_all(root: Path, files: Sequence[tuple[str, str]]) -> None:
             item = _Staged(rel, path, path.with_name(f".{path.name}.{os.getpid()}.tmp"))
             staged.append(item)
             _write_new(item.tmp, text.encode("utf-8"))
-            old = _read_old(path)
+            old = _read_old(path, rel)
             if old is not None:
                 item.backup = path.with_name(f".{path.name}.{os.getpid()}.bak")
                 _write_new(item.backup, old)
@@ -153,14 +153,28 @@ def _write_new(path: Path, data: bytes) -> None:
         os.fsync(f.fileno())
 
 
-def _read_old(path: Path) -> bytes | None:
+def read_current(root: Path, rel: str) -> bytes | None:
+    """The bytes of `root/rel` as they are now, None if absent; never through a link, never
+    blocking on a FIFO: anything but a plain file in its place is one line."""
+    return _read_old(confined(root, rel), rel)
+
+
+def _read_old(path: Path, rel: str) -> bytes | None:
     try:
         fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _CLOEXEC | os.O_NONBLOCK)
     except FileNotFoundError:
         return None
+    except OSError as e:
+        raise os_problem(rel, "read", e) from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise HubfleetError.at(rel, "is a folder, not a file: remove it, then run the command again")
+        raise HubfleetError.at(
+            rel, "is not a regular file (a FIFO, device or socket): remove it, then run the command again"
+        )
     with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise IsADirectoryError(0, "not a regular file", str(path))
         return f.read()
 
 

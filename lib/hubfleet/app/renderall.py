@@ -74,14 +74,12 @@ def _secret_problems(fleet: Fleet, file: str) -> list[Problem]:
 
 
 def _current(root: Path, rel: str) -> str | None:
-    """The rendered file as it is now; None if absent or not text; a folder in its place raises."""
-    target = userfiles.confined(root, rel)
+    """The rendered file as it is now; None if absent or not text; anything but a file raises."""
+    data = userfiles.read_current(root, rel)
     try:
-        return target.read_text(encoding="utf-8")
-    except (FileNotFoundError, UnicodeDecodeError):
+        return None if data is None else data.decode("utf-8")
+    except UnicodeDecodeError:
         return None
-    except IsADirectoryError:
-        raise HubfleetError.at(rel, "is a folder, not a file: remove it, then `invoke render`") from None
 
 
 def stale_files(root: Path, rendered: Sequence[Rendered]) -> list[str]:

@@ -62,17 +62,18 @@ def values_copy(hub: Hub, text: str) -> str:
     return head + "".join(lines)
 
 
-def shared_secrets_section(shared: dict[str, list[str]]) -> str:
+def shared_secrets_section(shared: dict[str, list[str]], has_secrets: bool = True) -> str:
     """Pure: the README part naming, by key path, the secrets the shared levels give this hub."""
     if not shared:
         return ""
+    own = "`secrets.yaml` (`sops secrets.yaml`), or " if has_secrets else ""
     lines = [
         "",
         "## Secrets this folder does not carry",
         "",
         "Where this hub ran, these secret values came from files shared with other hubs (the whole",
         "fleet's, or its cluster's). They are not copied here: set each one yourself, for example in",
-        "`secrets.yaml` (`sops secrets.yaml`), or in a values file you pass to `./deploy.sh --values F`.",
+        f"{own}a values file you pass to `./deploy.sh --values F` (keep it encrypted or out of git).",
         "",
     ]
     for file, keys in shared.items():
@@ -96,6 +97,7 @@ def readme(hub: Hub, chart: Chart, has_secrets: bool, shared: dict[str, list[str
         if has_secrets
         else ""
     )
+    edit_secrets = "(and `secrets.yaml` with `sops secrets.yaml`), " if has_secrets else ""
     return f"""# JupyterHub `{hub.name}`: deploy with plain Helm
 
 This folder is everything needed to deploy the JupyterHub `{hub.name}` (domain `{hub.domain}`)
@@ -119,9 +121,9 @@ Read `deploy.sh` first: it is short, and it is exactly what runs.
 
 Nothing here depends on the system this folder came from. To manage the hub on your own,
 keep this folder (for example in its own git repository), edit `rendered.values.yaml`
-(and `secrets.yaml` with `sops secrets.yaml`), and run `./deploy.sh` again. To remove the hub:
+{edit_secrets}and run `./deploy.sh` again. To remove the hub:
 `helm uninstall {hub.release} --namespace {hub.namespace}`.
-{shared_secrets_section(shared or {})}"""
+{shared_secrets_section(shared or {}, has_secrets)}"""
 
 
 def write_replica(root: Path, fleet: Fleet, hub_name: str, out: Path) -> list[Path]:

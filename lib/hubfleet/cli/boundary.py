@@ -8,6 +8,7 @@ unexpected exits 3 with the traceback written to a log file, never the screen.
 from __future__ import annotations
 
 import datetime as _dt
+import errno
 import os
 import sys
 import traceback
@@ -17,7 +18,7 @@ from typing import Any
 
 from rich.console import Console
 
-from hubfleet.core.errors import HubfleetError, Problem
+from hubfleet.core.errors import HubfleetError, Problem, os_problem
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -50,12 +51,27 @@ def boundary(fn: Callable[..., int | None], /, **kwargs: Any) -> int:
     except KeyboardInterrupt:
         err_console.print("interrupted", style="red")
         return 130
+    except OSError as e:
+        if e.errno not in _DISK_ERRNOS:  # the writes hubfleet expects to fail say so themselves
+            return _internal_error()
+        problem = os_problem(e.filename or "a file", "use", e)
+        err_console.print(f"error: {problem}", style="red", markup=False)
+        return 1
     except Exception:
-        log = _crash_log()
-        err_console.print(
-            f"internal error (a bug in hubfleet, not your input): details in {log}", style="red"
-        )
-        return 3
+        return _internal_error()
+
+
+# A full, read-only or failing disk is the machine's state, never a bug: one line wherever it hits.
+_DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO}
+
+
+def _internal_error() -> int:
+    try:
+        where = f"details in {_crash_log()}"
+    except OSError as e:  # the log's own disk is full or read-only
+        where = f"no log written ({e.strerror})"
+    err_console.print(f"internal error (a bug in hubfleet, not your input): {where}", style="red")
+    return 3
 
 
 def _crash_log() -> Path:
