@@ -55,7 +55,7 @@ def boundary(fn: Callable[..., int | None], /, **kwargs: Any) -> int:
         if e.errno not in _DISK_ERRNOS:  # the writes hubfleet expects to fail say so themselves
             return _internal_error()
         problem = os_problem(e.filename or "a file", "use", e)
-        err_console.print(f"error: {problem}", style="red", markup=False)
+        err_console.print(mask_secrets(f"error: {problem}"), style="red", markup=False)
         return 1
     except Exception:
         return _internal_error()
