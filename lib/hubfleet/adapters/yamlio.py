@@ -44,7 +44,8 @@ def parse(data: bytes | str, file: str, *, allow_empty: bool = False, strict: bo
         docs = list(yaml.load_all(text, Loader=_StrictLoader if strict else _Loader))
     except (KeyProblem, ValueProblem) as e:
         line = e.problem_mark.line + 1 if e.problem_mark else None
-        raise HubfleetError.at(file, str(e.problem), line=line) from None
+        where = keypath_at(text, e.problem_mark.index) if e.problem_mark else ()
+        raise HubfleetError.at(file, str(e.problem), where, line=line) from None
     except yaml.reader.ReaderError as e:
         line = text[: e.position].count("\n") + 1
         what = f"U+{e.character:04X}" if isinstance(e.character, int) else repr(e.character)
@@ -197,6 +198,32 @@ def _key_text(node: yaml.Node) -> str:
         return helm_key(resolve_plain(node.value))
     except NotJson:
         return str(node.value)
+
+
+def keypath_at(text: str, index: int) -> KeyPath:
+    """The key path of the node (value or key) that starts at character `index` of `text`, so a
+    problem found while loading names its key as well as its line; () if none does."""
+    try:
+        docs = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.YAMLError:
+        return ()
+    todo: list[tuple[yaml.Node, KeyPath]] = [(doc, ()) for doc in reversed(docs) if doc is not None]
+    seen: set[int] = set()  # an alias shares its anchor's node: walk it once
+    best: KeyPath = ()
+    while todo:
+        node, path = todo.pop()
+        if node.start_mark.index == index and len(path) > len(best):
+            best = path  # a block mapping starts where its first key does: the key is deeper
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in reversed(node.value):
+                where = (*path, _key_text(key)) if key.tag != "tag:yaml.org,2002:merge" else path
+                todo.extend([(value, where), (key, where)])
+        elif isinstance(node, yaml.SequenceNode):
+            todo.extend((item, (*path, i)) for i, item in reversed(list(enumerate(node.value))))
+    return best
 
 
 def locate(text: str | bytes, keypath: KeyPath) -> int | None:

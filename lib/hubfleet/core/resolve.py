@@ -71,14 +71,18 @@ class Scan:
 
     interpolated: tuple[tuple[KeyPath, str], ...]
     missing: bool
+    keys: tuple[KeyPath, ...] = ()  # keys holding `${`: never resolved (OmegaConf leaves keys as written)
 
 
 def scan(tree: Any) -> Scan:
     found: list[tuple[KeyPath, str]] = []
+    keys: list[KeyPath] = []
     missing = False
 
     def walk(node: Any, at: KeyPath) -> None:
         nonlocal missing
+        if isinstance(node, dict):
+            keys.extend((*at, k) for k in node if isinstance(k, str) and "${" in k)
         for key, value in node.items() if isinstance(node, dict) else enumerate(node):
             kind = type(value)  # exact types first: this runs over every hub's whole values
             if kind is str or (kind is not dict and kind is not list and isinstance(value, str)):
@@ -93,7 +97,7 @@ def scan(tree: Any) -> Scan:
         walk(tree, ())
     elif isinstance(tree, str) and "${" in tree:
         found.append(((), tree))
-    return Scan(tuple(found), missing or tree == MISSING)
+    return Scan(tuple(found), missing or tree == MISSING, tuple(keys))
 
 
 def resolve(values: Mapping[str, Any], facts: Facts, found: Scan | None = None) -> dict[str, Any]:
@@ -101,6 +105,13 @@ def resolve(values: Mapping[str, Any], facts: Facts, found: Scan | None = None) 
 
     The result shares every subtree without an interpolation with `values` (neither is mutated)."""
     found = scan(values) if found is None else found
+    if found.keys:
+        path = found.keys[0]
+        raise InterpolationProblem(
+            path,
+            f"an interpolation in a key (`{path[-1]}`) is never resolved: Helm would get the key as "
+            "written; use a fixed key (the hub's own values file can name it), or interpolate the value",
+        )
     if not found.interpolated:
         return values if isinstance(values, dict) else dict(values)
     try:
