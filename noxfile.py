@@ -89,12 +89,16 @@ def tests(session: nox.Session) -> None:
 
 # The JupyterHub releases the component-testing plugin supports: each in its own session.
 JUPYTERHUB_VERSIONS = ["4.1", "5", "6"]
+HUBTRAF_REPEATS = 3  # extra whole runs of the hubtraf port per plugin session
 PLUGIN_DEPS = [
     "pytest-asyncio>=0.23",
     "jupyterhub-tmpauthenticator>=1",
     "jupyterhub-nativeauthenticator>=1.2",
     "jupyterhub-idle-culler>=1.4",
     "aiohttp>=3.9",
+    "batchspawner>=1.3",
+    "structlog",  # hubtraf's vendored client
+    "colorama",
 ]
 
 
@@ -103,9 +107,16 @@ PLUGIN_DEPS = [
 def plugin(session: nox.Session, jupyterhub: str) -> None:
     """The component-testing pytest plugin and the ported suites, on JupyterHub 4.1, 5 and 6."""
     session.install("-e", ".[components]", *PLUGIN_DEPS, f"jupyterhub=={jupyterhub}.*")
+    session.run("invoke", "setup", silent=True)  # configurable-http-proxy, never installed mid-test
     session.run("python", "-c", "import jupyterhub; print('JupyterHub', jupyterhub.__version__)")
-    args = session.posargs or ["tests/testing", "tests/ports"]
-    session.run("pytest", "-p", "no:cacheprovider", *args)
+    if session.posargs:
+        session.run("pytest", "-p", "no:cacheprovider", *session.posargs)
+        return
+    session.run("pytest", "-p", "no:cacheprovider", "tests/testing", "tests/ports")
+    # hubtraf's suite ends with a kernel shutting down: more whole sessions, each of which
+    # fails if the session-end leftover check finds a process (issue 24's flake).
+    for _ in range(HUBTRAF_REPEATS):
+        session.run("pytest", "-p", "no:cacheprovider", "-q", "tests/ports/hubtraf")
 
 
 @nox.session(default=False)
@@ -127,7 +138,9 @@ def fuzz(session: nox.Session) -> None:
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Speed and memory against baselines in the same run (2000 synthetic hubs; test hubs vs MockHub)."""
-    session.install("-e", ".[components]")  # JupyterHub: the test-hub start-up figures
+    # JupyterHub and pytest-jupyterhub: the test-hub start-up figures (a first test on each)
+    session.install("-e", ".[components]", "pytest-asyncio>=0.23", "pytest-jupyterhub")
+    session.run("invoke", "setup", silent=True)  # configurable-http-proxy
     session.run("python", "-m", "devtools.bench", *session.posargs)
 
 

@@ -501,6 +501,20 @@ def hub_startup_table(rounds: int) -> Table | str:
         ratio = f[key] / mock
         status = "" if not target else (" PASS" if ratio <= 1.5 else " MISS")
         table.add_row(label, f"{f[key]:.2f} s", f"{ratio:.2f}x", target + status)
+    if "first:hubfleet" in f:  # a fresh pytest session's first test, each plugin
+        theirs, ours = f["first:pytest-jupyterhub"], f["first:hubfleet"]
+        ratio = ours / theirs
+        table.add_row(
+            "first test of a session: pytest-jupyterhub's hub_app (MockHub)", f"{theirs:.2f} s", "", ""
+        )
+        table.add_row(
+            "first test of a session: hubfleet's hub_app",
+            f"{ours:.2f} s",
+            f"{ratio:.2f}x",
+            "<= 1.5x" + (" PASS" if ratio <= 1.5 else " MISS"),
+        )
+        walls = f"{f['first-wall:hubfleet']:.2f} s / {f['first-wall:pytest-jupyterhub']:.2f} s"
+        table.add_row("  whole pytest run of that test: hubfleet / pytest-jupyterhub", walls, "", "")
     return table
 
 

@@ -102,7 +102,9 @@ async def test_spawner_and_service_in_their_own_process(make_hub):
     user = await hub.create_user()
     await hub.start_server(user, options={"colour": "teal"})
     assert await hub.run_code(user, "import os; os.environ['COLOUR']") == "'teal'"
-    assert (await hub.api("GET", "/services/hello/")).text == "hello"
+    browser = hub.browser()  # a hub page, not the REST API: through hub.url
+    assert (await browser.get("services/hello/")).text == "hello"
+    await browser.aclose()
 
 
 @pytest.mark.anyio

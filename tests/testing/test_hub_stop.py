@@ -8,8 +8,10 @@ processes are gone.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import psutil
@@ -17,8 +19,9 @@ import pytest
 from jupyterhub.spawner import Spawner
 
 from hubfleet.local import process
-from hubfleet.testing import launcher
-from hubfleet.testing.inprocess import stop_app
+from hubfleet.testing import inprocess, launcher
+from hubfleet.testing.inprocess import marker_of, stop_app
+from hubfleet.testing.mock import MockSpawner
 
 pytestmark = pytest.mark.slow
 
@@ -65,3 +68,45 @@ def test_a_process_stop_also_ends_a_process_started_after_it_looked(tmp_path: Pa
         assert process.processes_of(tmp_path) == []
     finally:
         launcher.kill(process.processes_of(tmp_path))
+
+
+class LeavesAProcessSpawner(MockSpawner):
+    """A server that, once stopped, leaves a process carrying the hub's marker behind, as a
+    kernel still shutting down after its server exited does (issue 24: hubtraf's kernel was
+    found by the session-end check, reparented and half a second from gone)."""
+
+    lingers = 1.0  # seconds the process lives on after the stop
+
+    async def stop(self, now=False):
+        await super().stop(now)
+        code = f"import time; time.sleep({self.lingers})"
+        env = {**os.environ, **self.environment}  # the hub's marker, as a server's children get it
+        subprocess.Popen([sys.executable, "-c", code], env=env, start_new_session=True)
+
+
+async def spawn_and_stop(app) -> list:
+    await app.users["user"].spawn()
+    started = time.monotonic()
+    await stop_app(app)
+    return [time.monotonic() - started, process.processes_of(Path(marker_of(app)))]
+
+
+@pytest.mark.asyncio
+async def test_a_stop_waits_for_the_processes_its_servers_left(hub_app):
+    app = await hub_app({"JupyterHub": {"spawner_class": LeavesAProcessSpawner}})
+    took, left = await spawn_and_stop(app)
+    assert left == [], "stop_app returned while a process of its server was still alive"
+    assert took >= LeavesAProcessSpawner.lingers * 0.8
+
+
+@pytest.mark.asyncio
+async def test_the_wait_is_bounded_and_a_real_leak_is_left_for_the_check(hub_app, monkeypatch):
+    monkeypatch.setattr(inprocess, "SERVER_GRACE", 0.5)
+    monkeypatch.setattr(LeavesAProcessSpawner, "lingers", 120)
+    app = await hub_app({"JupyterHub": {"spawner_class": LeavesAProcessSpawner}})
+    took, left = await spawn_and_stop(app)
+    try:
+        assert took < 10 and len(left) == 1  # not killed: the session's check reports it
+        assert left[0] in launcher.leftovers(Path(marker_of(app)).parent)
+    finally:
+        launcher.kill(left)

@@ -107,7 +107,7 @@ def test_a_process_hub_names_classes_and_hooks_by_import_path(make_hub):
     hub.start_server(user, options={"n": 1})
     assert hub.run_code(user, "import os; os.environ['SEEN_OPTIONS']") == repr(repr([("n", 1)]))
     service_token = hub.token(scopes=["read:hub"], service="hubfleet-harness")
-    assert hub.api("GET", "/hub/api/", token=service_token).status_code == 200
+    assert hub.api("GET", "/", token=service_token).status_code == 200
     assert "Using Authenticator: test_make_hub.PinAuthenticator" in hub.log
 
 
@@ -128,7 +128,7 @@ def test_what_a_process_hub_cannot_take_is_one_error_naming_the_key(make_hub):
 async def test_service_tokens_in_process(make_hub):
     hub = await make_hub(SHARED)
     token = await hub.token(scopes=["read:hub"], service="hubfleet-harness")
-    assert (await hub.api("GET", "/hub/api/", token=token)).status_code == 200
+    assert (await hub.api("GET", "/", token=token)).status_code == 200
     with pytest.raises(Exception, match="no such service"):
         await hub.token(service="nope")
 
@@ -147,3 +147,27 @@ async def test_a_failed_spawn_says_the_spawners_last_word(make_hub):
     with pytest.raises(Exception, match=r"failed to start: Spawn failed: .*nonexistent") as failed:
         await hub.start_server(user)
     assert "see the hub's log" not in str(failed.value)
+
+
+@pytest.mark.asyncio
+async def test_api_takes_paths_as_the_rest_reference_writes_them(make_hub):
+    # Contract v1.1: `/users/{name}` is relative to api_url, as JupyterHub's REST reference
+    # writes it (it used to be read as relative to the hub, and got the login redirect).
+    hub = await make_hub(SHARED)
+    user = await hub.create_user()
+    for path in (f"/users/{user}", f"users/{user}"):
+        r = await hub.api("GET", path)
+        assert r.status_code == 200 and r.json()["name"] == user
+    assert (await hub.api("GET", "/users/nobody-here")).status_code == 404
+    assert "version" in (await hub.api("GET", "/")).json()
+
+
+def test_a_login_redirect_is_an_error_not_a_302():
+    from hubfleet.testing.client import HubRequestError, not_login_redirect
+
+    request = httpx.Request("GET", "http://127.0.0.1:1/hub/api/users/x")
+    redirect = httpx.Response(302, headers={"location": "/hub/login?next=%2Fhub%2Fx"}, request=request)
+    with pytest.raises(HubRequestError, match="answered with the login redirect"):
+        not_login_redirect(redirect)
+    elsewhere = httpx.Response(302, headers={"location": "/user/x/lab"}, request=request)
+    assert not_login_redirect(elsewhere) is elsewhere

@@ -53,9 +53,9 @@ class Snapshot:
 
 
 class ApiClient(httpx.Client):
-    """`hub.api`: call it (`api("GET", "users")`, relative to the REST API; a path starting
-    with `/` is relative to the hub: `api("GET", "/hub/api/users")`), or use it as the
-    `httpx.Client` it is, relative to the hub's URL (`api.get("hub/api/users")`)."""
+    """`hub.api`: call it with a REST API path as JupyterHub's REST API reference writes it
+    (`api("GET", "/users/{name}")` or `api("GET", "users/{name}")`, relative to `api_url`), or
+    use it as the `httpx.Client` it is, relative to the hub's URL (`api.get("services/x/")`)."""
 
     def __init__(self, endpoint: Endpoint, *, timeout: float = 30.0) -> None:
         super().__init__(
@@ -64,9 +64,26 @@ class ApiClient(httpx.Client):
         self.endpoint = endpoint
 
     def __call__(self, method: str, path: str, json: Any = None, token: str | None = None) -> httpx.Response:
-        url = path.lstrip("/") if path.startswith("/") else "hub/api/" + path
         headers = {"Authorization": f"token {token}"} if token else None
-        return self.request(method.upper(), url, json=json, headers=headers)
+        r = self.request(method.upper(), api_path(path), json=json, headers=headers)
+        return not_login_redirect(r)
+
+
+def api_path(path: str) -> str:
+    """A REST API path (`/users/x`, `users/x`, `/` for the API's root) relative to the hub's URL."""
+    return "hub/api/" + path.lstrip("/")
+
+
+def not_login_redirect(r: httpx.Response) -> httpx.Response:
+    """`r`, unless the hub answered an authenticated call by sending it to the login page."""
+    location = r.headers.get("location", "")
+    if r.is_redirect and "/hub/login" in httpx.URL(location).path:
+        raise HubRequestError(
+            f"{r.request.method} {r.request.url.path} was answered with the login redirect "
+            f"(HTTP {r.status_code} to {location}): the hub did not take the token for this path; "
+            "REST API paths are relative to api_url (`/users/x`), other hub pages go through hub.url"
+        )
+    return r
 
 
 class HubClient:

@@ -2,6 +2,7 @@
 
 - `hub_app` / `configured_mockhub_instance`: pytest-jupyterhub's two fixtures, on
   JupyterHub's public application API (`jupyterhub.app.JupyterHub`), in the test's loop;
+- `db`: JupyterHub's ORM session on a fresh database, no hub running;
 - `make_hub(config=None, *, process=False)`: a running hub with a real proxy, in this
   process (any Python object in config) or its own; shared by tests of the same config,
   each test starting clean. `make_hub.sync(...)` is the blocking form for plain tests.
@@ -26,15 +27,38 @@ MAX_IDLE_HUBS = 4  # hubs of other configs kept running for reuse; the oldest go
 _roots: list[Path] = []  # every session root of test hubs (the orphan check looks there)
 
 
+# Fixtures whose first use imports JupyterHub in this process (`warm_imports` does it up front).
+HUB_FIXTURES = frozenset({"hub_app", "configured_mockhub_instance", "make_hub", "db"})
+
+
+def warm_imports() -> None:
+    """Import what a first in-process hub needs, before the first test, as pytest-jupyterhub does
+    when pytest loads it: `jupyterhub.app` alone takes seconds (jupyter_events' jsonschema builds
+    some forty rfc3987 grammars at import), which the first test's hub would otherwise pay."""
+    import importlib
+
+    for name in (
+        "jupyterhub.app",
+        "hubfleet.testing.mock",
+        "hubfleet.testing.launcher",
+        "hubfleet.testing.hub",
+    ):
+        try:
+            importlib.import_module(name)
+        except ImportError:  # no JupyterHub here: the fixture says so when a test asks for it
+            return
+
+
 # --- the pool of running hubs (one per session) -----------------------------------------
 
 
 class HubPool:
     """Running test hubs by configuration; the `HubLoop` and the proxy binary, made on demand."""
 
-    def __init__(self, root: Path, rootpath: Path) -> None:
+    def __init__(self, root: Path, rootpath: Path, chp: str | None = None) -> None:
         self.root = root
         self.rootpath = rootpath
+        self._chp_given = chp
         self.hubs: OrderedDict[str, Any] = OrderedDict()
         self._loop: Any = None
         self._chp: Path | None = None
@@ -43,7 +67,12 @@ class HubPool:
     @property
     def chp(self) -> Path:
         if self._chp is None:
-            self._chp = find_chp(self.rootpath)
+            from hubfleet.core.errors import HubfleetError
+
+            try:
+                self._chp = find_chp(self.rootpath, self._chp_given)
+            except HubfleetError as e:
+                pytest.fail(f"hubfleet: {e}", pytrace=False)
         return self._chp
 
     @property
@@ -123,22 +152,41 @@ def fingerprint(cfg: Any) -> str:
     return repr(walk(cfg))
 
 
-def find_chp(rootpath: Path) -> Path:
-    """configurable-http-proxy: on PATH, else hubfleet's npm copy (installed once if missing)."""
-    from hubfleet.adapters.source import state_dir
-    from hubfleet.local.install import CHP, ensure_chp
+CHP_ENV = "HUBFLEET_CHP"
+CHP_OPTION = "--hubfleet-chp"
 
+
+def find_chp(rootpath: Path, given: str | None = None) -> Path:
+    """configurable-http-proxy: `given` (the plugin option) or $HUBFLEET_CHP, else on PATH, else
+    where `invoke setup` put it (a fleet's `.hubfleet/node`, or hubfleet's user cache).
+
+    Never installed here: a test must not wait minutes on npm (see `invoke setup`).
+    """
+    from hubfleet.adapters.source import state_dir
+    from hubfleet.core.errors import HubfleetError
+    from hubfleet.local.install import CHP
+
+    given = given or os.environ.get(CHP_ENV)
+    if given:
+        path = Path(given).expanduser()
+        if not (path.is_file() and os.access(path, os.X_OK)):
+            raise HubfleetError(f"{CHP_OPTION} / {CHP_ENV}: {given} is not an executable file")
+        return path
     found = shutil.which(CHP)
     if found:
         return Path(found)
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hubfleet"
     for root in (rootpath, *rootpath.parents):
         candidate = state_dir(root) / "node" / "node_modules" / ".bin" / CHP
         if candidate.exists():
             return candidate
-        if (root / "fleet.yaml").exists():
-            return ensure_chp(root)
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hubfleet"
-    return ensure_chp(cache)
+    candidate = cache / "node" / "node_modules" / ".bin" / CHP
+    if candidate.exists():
+        return candidate
+    raise HubfleetError(
+        f"{CHP} not found: run `invoke setup` (in a fleet repository), or "
+        f"`npm install -g {CHP}`, or point {CHP_OPTION} / ${CHP_ENV} at one"
+    )
 
 
 @pytest.fixture(scope="session")
@@ -151,7 +199,7 @@ def _hubfleet_hub_pool(
     _roots.append(root)
     before = os.environ.get(MARKER)
     os.environ[MARKER] = str(root)  # proxies and servers of in-process hubs inherit it
-    pool = HubPool(root, Path(pytestconfig.rootpath))
+    pool = HubPool(root, Path(pytestconfig.rootpath), pytestconfig.getoption("hubfleet_chp", None))
     try:
         yield pool
     finally:
@@ -224,10 +272,11 @@ class AppFactory:
 
     def __call__(self, config: Any = None) -> Any:
         from . import hubconfig, inprocess, launcher
+        from .mock import MockHubApp
 
         place = launcher.new_place(self._pool.state("app"), self._pool.chp, in_process=True)
         cfg = hubconfig.harness_config(hubconfig.to_config(config), place, mockhub=True)
-        app, capture = inprocess.new_app(cfg, singleton=True)
+        app, capture = inprocess.new_app(cfg, singleton=True, app_class=MockHubApp)
         self.apps.append((app, capture))
         return app
 
@@ -238,9 +287,8 @@ class AppFactory:
         return itself().__await__()
 
     def close(self) -> None:
-        from jupyterhub.app import JupyterHub
-
         from .inprocess import stop_app
+        from .mock import MockHubApp
 
         for app, _ in self.apps:
             loop = getattr(app, "io_loop", None)
@@ -249,7 +297,7 @@ class AppFactory:
                 aio.run_until_complete(stop_app(app))
             else:  # the test's loop is gone: stop in a fresh one
                 asyncio.run(stop_app(app))
-        JupyterHub.clear_instance()
+        MockHubApp.clear_instance()  # and JupyterHub.instance() with it
 
 
 @pytest.fixture
@@ -270,6 +318,19 @@ def hub_app(configured_mockhub_instance: AppFactory) -> Any:
         return await start_app(configured_mockhub_instance(config))
 
     return start
+
+
+@pytest.fixture
+def db() -> Iterator[Any]:
+    """JupyterHub's ORM session on a fresh in-memory database holding one user named after the
+    OS user, with no hub running (what JupyterHub's own `db` fixture gives spawner unit tests)."""
+    from .mock import fresh_db
+
+    session = fresh_db()
+    try:
+        yield session
+    finally:
+        session.close()
 
 
 # --- the orphan check ------------------------------------------------------------------------

@@ -70,8 +70,10 @@ def is_set(cfg: Any, section: str, key: str) -> bool:
 def harness_config(user: Any, place: Place, *, mockhub: bool = False) -> Any:
     """The caller's config (a `Config`) plus the harness's defaults, as a new `Config`.
 
-    `mockhub=True` (pytest-jupyterhub's fixtures) also does what its MockHub did: any
-    authenticator admits everyone unless the config sets `Authenticator.allow_all`.
+    `mockhub=True` (pytest-jupyterhub's fixtures) starts from MockHub's defaults instead
+    (`hubfleet.testing.mock`: its base URL, a mock authenticator with the admin `admin`, a
+    spawner that starts no process), and any authenticator admits everyone unless the config
+    sets `Authenticator.allow_all`, as MockHub did.
     """
     from traitlets.config import Config
 
@@ -96,6 +98,10 @@ def harness_config(user: Any, place: Place, *, mockhub: bool = False) -> Any:
     proxy.should_start = True
     cfg.Spawner.cmd = [place.singleuser]  # this environment's, whatever is on PATH
     cfg.SimpleLocalProcessSpawner.home_dir_template = f"{place.state}/home/{{username}}"
+    if mockhub:  # MockHub's base URL, authenticator and spawner, where the caller sets none
+        from .mock import mockhub_defaults
+
+        cfg.merge(Config(mockhub_defaults(user)))
     cfg.merge(user)  # the caller's keys win
 
     if mockhub and place.jupyterhub_major >= 5 and not is_set(user, "Authenticator", "allow_all"):

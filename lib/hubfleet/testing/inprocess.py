@@ -13,9 +13,11 @@ import asyncio
 import logging
 import threading
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+SERVER_GRACE = 10.0  # seconds a stopping hub waits for its servers' processes to end
 _count = iter(range(1, 1 << 30))
 
 
@@ -37,22 +39,24 @@ class LogCapture(logging.Handler):
         return "\n".join(self.lines) + ("\n" if self.lines else "")
 
 
-def new_app(cfg: Any, *, singleton: bool = False) -> tuple[Any, LogCapture]:
+def new_app(cfg: Any, *, singleton: bool = False, app_class: Any = None) -> tuple[Any, LogCapture]:
     """A not yet initialised JupyterHub application for `cfg`, and its log capture.
 
     `singleton=True` registers it as `JupyterHub.instance()` (what pytest-jupyterhub did);
     otherwise each hub has its own logger, so several hubs in one process keep apart logs.
+    `app_class` is a subclass of JupyterHub to make (default JupyterHub itself).
     """
     from jupyterhub.app import JupyterHub
 
     capture = LogCapture()
     if singleton:
-        JupyterHub.clear_instance()
-        app = JupyterHub.instance(config=cfg)
+        JupyterHub.clear_instance()  # clears only what JupyterHub's own class walk reaches
+        (app_class or JupyterHub).clear_instance()  # a subclass's singleton too
+        app = (app_class or JupyterHub).instance(config=cfg)
     else:
         log = logging.getLogger(f"JupyterHub.test{next(_count)}")
         log.setLevel(logging.DEBUG)
-        app = JupyterHub(config=cfg, log=log)
+        app = (app_class or JupyterHub)(config=cfg, log=log)
     app.log.addHandler(capture)
     # Signals belong to the test runner (Ctrl-C stops pytest, not one hub), and a loop
     # outside the main thread cannot take them at all.
@@ -87,6 +91,7 @@ async def stop_app(app: Any) -> None:
             await app.cleanup()
     finally:
         await _reap_proxy(getattr(getattr(app, "proxy", None), "proxy_process", None))
+        await _servers_gone(marker_of(app), SERVER_GRACE)
         # JupyterHub 4 keeps its service health check running: give it nothing to check.
         service_map = getattr(app, "_service_map", None)
         if isinstance(service_map, dict):
@@ -110,6 +115,27 @@ async def _reap_proxy(process: Any, grace: float = 5.0) -> None:
     if process.poll() is None:  # it ignored SIGTERM, or cleanup failed before the proxy
         process.kill()
         await asyncio.to_thread(process.wait)
+
+
+def marker_of(app: Any) -> str | None:
+    """The state folder every process of this hub's servers carries (`hubconfig.MARKER`)."""
+    from .hubconfig import MARKER
+
+    return (app.config.Spawner.get("environment") or {}).get(MARKER)
+
+
+async def _servers_gone(marker: str | None, grace: float) -> None:
+    """Return once no process of this hub's servers is left (a kernel still dying after its
+    server stopped), or after `grace`: what is left then is a real leak, for the session's
+    leftover check to report. Nothing is killed here, so that check still sees leaks."""
+    if not marker:
+        return
+    from hubfleet.local.process import processes_of
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + grace
+    while await asyncio.to_thread(processes_of, Path(marker)) and loop.time() < deadline:
+        await asyncio.sleep(0.05)
 
 
 class HubLoop:

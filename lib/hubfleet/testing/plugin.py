@@ -7,7 +7,7 @@
   folder; hubs with the same values are shared by the session, each test starting clean.
   In `hubs/<hub>/tests/` the hub defaults to `<hub>`. It is the blocking form of a
   `make_hub(process=True)` hub (`hubfleet.testing.hub.SyncHub`), so `.aio` works too;
-- `hub_app`, `configured_mockhub_instance`, `make_hub`: for component tests, no fleet
+- `hub_app`, `configured_mockhub_instance`, `make_hub`, `db`: for component tests, no fleet
   needed (`hubfleet.testing.components`).
 
 Teardown kills every process of every hub started (verified), and the session fails
@@ -25,11 +25,14 @@ from typing import Any
 import pytest
 
 from hubfleet.testing.components import (  # noqa: F401  (fixtures of the same entry point)
+    HUB_FIXTURES,
     _hubfleet_hub_pool,
     check_leftovers,
     configured_mockhub_instance,
+    db,
     hub_app,
     make_hub,
+    warm_imports,
 )
 from hubfleet.testing.hub import SyncHub
 from hubfleet.testing.launcher import Running
@@ -59,6 +62,15 @@ class FleetHub(SyncHub):
     def login(self, name: str, password: str | None = None) -> Any:
         """Logged in like a browser; the password defaults to the local hub's own."""
         return super().login(name, self.password if password is None else password)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("hubfleet").addoption(
+        "--hubfleet-chp",
+        dest="hubfleet_chp",
+        metavar="PATH",
+        help="configurable-http-proxy for test hubs (default: $HUBFLEET_CHP, PATH, `invoke setup`'s copy)",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -187,6 +199,13 @@ def _hub_of_test(path: Path) -> str | None:
         if parts[i] == "hubs" and parts[i + 2] == "tests":
             return parts[i + 1]
     return None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """JupyterHub is imported now if a collected test makes an in-process hub (not in every
+    pytest run of every project: the plugin is loaded by all of them)."""
+    if any(HUB_FIXTURES.intersection(getattr(item, "fixturenames", ())) for item in session.items):
+        warm_imports()
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
