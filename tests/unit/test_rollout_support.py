@@ -87,3 +87,36 @@ def test_a_failing_prepare_deploys_nothing_of_that_cluster():
     skipped = [o for o in report.outcomes if o.cluster == "k2"]
     assert all(o.status == "skipped" and "nothing deployed on k2" in o.message for o in skipped)
     assert not report.ok
+
+
+def test_the_order_a_rollout_takes_is_described_as_it_runs():
+    """`deploy --dry-run` shows this: canary clusters first, per cluster support, staging, the
+    health gate, prod (whatever order the targets came in)."""
+    from hubfleet.core.model import Canary, Rollout
+    from hubfleet.core.rollout import SUPPORT, Target, describe, in_order
+
+    targets = [
+        Target("a-prod", "a", "prod"),
+        Target("b-prod", "b", "prod"),
+        Target("a-staging", "a", "staging", "check"),
+        Target("b/ingress", "b", SUPPORT),
+    ]
+    settings = Rollout(canary=Canary(("b",), "always"), health_prod=False)
+    assert [t.hub for t in in_order(targets, settings, canary_first=True)] == [
+        "b/ingress",
+        "b-prod",
+        "a-staging",
+        "a-prod",
+    ]
+    assert describe(targets, settings, canary_first=True, health=True) == [
+        "wave 1 (canary clusters):",
+        "cluster b:",
+        "  support release ingress",
+        "  prod b-prod",
+        "wave 2 (the other clusters):",
+        "cluster a:",
+        "  staging a-staging (health check only)",
+        "  health gate: a-staging healthy, else a's prod hubs are skipped",
+        "  prod a-prod",
+    ]
+    assert "health gate" not in "\n".join(describe(targets, settings, canary_first=False, health=False))

@@ -27,6 +27,7 @@ __all__ = [
     "support_rows",
     "table",
     "to_json",
+    "unreachable",
     "with_commits",
     "with_live",
 ]
@@ -249,6 +250,12 @@ def to_json(rows: Sequence[Row]) -> str:
     return json.dumps([one(r) for r in rows], indent=2) + "\n"
 
 
+def unreachable(rows: Sequence[Row]) -> list[str]:
+    """Pure: one line per cluster `helm list` failed on, by cluster name."""
+    why = {r.cluster: r.live_error for r in rows if r.live_error}
+    return [f"cluster {c}: helm list failed: {why[c]}" for c in sorted(why)]
+
+
 def table(rows: Sequence[Row], *, live: bool = False) -> list[str]:
     """Plain aligned columns (fast for thousands of rows), sorted by cluster, kind and stage."""
     head = ["RELEASE", "CLUSTER", "PROVIDER", "STAGE", "CHART", "VERSION", "DOMAIN", "LAST CHANGE"]
@@ -271,8 +278,8 @@ def table(rows: Sequence[Row], *, live: bool = False) -> list[str]:
             change,
         ]
         if live:
-            if r.live_error:
-                cells += ["-", "-", "-", "-", f"helm list failed: {r.live_error}"]
+            if r.live_error:  # why: once per cluster, `unreachable` (not on every row of it)
+                cells += ["-", "-", "-", "-", "unreachable (see below)"]
             elif r.live is not None:
                 cells += [
                     r.live.revision,

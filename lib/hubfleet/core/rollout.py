@@ -45,6 +45,8 @@ __all__ = [
     "RolloutReport",
     "Target",
     "canary_checks",
+    "describe",
+    "in_order",
     "result_rows",
     "result_table",
     "run_rollout",
@@ -230,10 +232,16 @@ class _Run:
         return False
 
 
+def _stages(targets: Sequence[Target]) -> tuple[list[Target], list[Target], list[Target]]:
+    """One cluster's targets as the rollout takes them: support releases, staging hubs, prod hubs."""
+    support = [t for t in targets if t.stage == SUPPORT]
+    staging = [t for t in targets if t.stage == "staging"]
+    prod = [t for t in targets if t.stage not in ("staging", SUPPORT)]
+    return support, staging, prod
+
+
 def _run_cluster(run: _Run, cluster: str, hubs: Sequence[Target]) -> None:
-    support = [t for t in hubs if t.stage == SUPPORT]
-    staging = [t for t in hubs if t.stage == "staging"]
-    prod = [t for t in hubs if t.stage not in ("staging", SUPPORT)]
+    support, staging, prod = _stages(hubs)
     width = max(1, min(run.settings.max_parallel_per_cluster, len(hubs)))
     if run.breaker_open():
         for t in hubs:
@@ -299,6 +307,44 @@ def waves(targets: Sequence[Target], settings: Rollout, canary_first: bool) -> l
         return [clusters] if clusters else []
     rest = [c for c in clusters if c not in canary]
     return [first, rest] if rest else [first]
+
+
+def in_order(targets: Sequence[Target], settings: Rollout, canary_first: bool) -> list[Target]:
+    """Pure: the targets in the order a rollout takes them (wave by wave, each cluster's stages in
+    turn; within a stage they run side by side)."""
+    groups = _by_cluster(targets)
+    return [
+        t
+        for wave in waves(targets, settings, canary_first)
+        for c in wave
+        for stage in _stages(groups[c])
+        for t in stage
+    ]
+
+
+def describe(targets: Sequence[Target], settings: Rollout, canary_first: bool, health: bool) -> list[str]:
+    """Pure: the rollout's steps as lines, in the order `run_rollout` takes them: per cluster its
+    support releases, its staging hubs, the health gate, its prod hubs."""
+    groups = _by_cluster(targets)
+    plan = waves(targets, settings, canary_first)
+    lines: list[str] = []
+    for i, wave in enumerate(plan):
+        if len(plan) > 1:
+            lines.append(f"wave {i + 1} ({'canary clusters' if i == 0 else 'the other clusters'}):")
+        for cluster in wave:
+            support, staging, prod = _stages(groups[cluster])
+            lines.append(f"cluster {cluster}:")
+            lines += [f"  support release {t.hub.rpartition('/')[2]}" for t in support]
+            lines += [
+                f"  staging {t.hub}" + (" (health check only)" if t.action == "check" else "")
+                for t in staging
+            ]
+            if staging and health:
+                names = ", ".join(t.hub for t in staging)
+                lines.append(f"  health gate: {names} healthy, else {cluster}'s prod hubs are skipped")
+            after = " (then its health check)" if health and settings.health_prod else ""
+            lines += [f"  prod {t.hub}{after}" for t in prod]
+    return lines
 
 
 def run_rollout(

@@ -32,8 +32,7 @@ def run(
     hubs = hub_names(hub)
     cluster = named(cluster, "cluster")
     plan = named(plan, "plan")
-    from hubfleet.app.deploy import deploy_hub
-    from hubfleet.app.support import deploy_support, select_support
+    from hubfleet.app.support import select_support
 
     root, fleet = load_work_tree()
     if (prune or delete_namespaces) and not plan:
@@ -58,8 +57,7 @@ def run(
         _write_summary(summary, "nothing to deploy")
         return 0
     if dry_run:
-        results = [deploy_support(root, fleet, t, dry_run=True, echo=_echo) for t in support]
-        results += [deploy_hub(root, fleet, n, dry_run=True, echo=_echo) for n in names]
+        results = _dry_run(root, fleet, names, support, planned, no_health, canary=not support_only)
         if prune:
             _echo_prune(removed, delete_namespaces)
         for r in (r for r in results if not r.ok):
@@ -105,35 +103,16 @@ def _deploy(
     """The rollout itself, under the fleet's deploy lock: per cluster its support releases (in order),
     then its hubs; the fleet's and each cluster's shared secrets decrypted once, in memory."""
     from hubfleet.adapters import runner
-    from hubfleet.app.deploy import deploy_hub
     from hubfleet.app.layered_secrets import SharedSecrets
-    from hubfleet.app.support import deploy_support
     from hubfleet.core import rollout
 
-    by_id = {t.id: t for t in support}
-    targets = [rollout.Target(t.id, t.cluster, rollout.SUPPORT) for t in support]
-    targets += [rollout.Target(n, fleet.hubs[n].cluster, fleet.hubs[n].stage) for n in names]
-    if not no_health and canary:  # canary, always: a cluster's staging hubs are checked before its prod hubs
-        targets = rollout.canary_checks(targets, staging_hubs(fleet))
-    settings = fleet.config.rollout
-    # Canary waves come from the plan's own reasons; a direct --hub/--cluster deploy
-    # goes canary-first only with `when: always`.
-    if planned is not None:
-        canary_first = plan_canary_first([h for h in planned if h.name in names], settings.canary)
-    else:
-        canary_first = settings.canary.when == "always"
+    targets, canary_first = _targets(fleet, names, support, planned, no_health, canary)
     shared = SharedSecrets(root)  # the fleet's and each cluster's secrets: decrypted once, in memory
-
-    def release(name: str) -> rollout.Result:
-        if name in by_id:
-            return deploy_support(root, fleet, by_id[name])
-        return deploy_hub(root, fleet, name, shared=shared)
-
     report = rollout.run_rollout(
         targets,
-        release,
+        lambda name: _release(root, fleet, support, name, shared=shared),
         None if no_health else _health(root, fleet),
-        settings,
+        fleet.config.rollout,
         canary_first=canary_first,
         console=console,
         interrupted=runner.interrupted,
@@ -148,6 +127,63 @@ def _deploy(
         )
     _write_summary(summary, rolloutreport.markdown(report, pruned))
     return 0 if report.ok and all(r.ok for r in pruned) else 1
+
+
+def _targets(
+    fleet: Fleet, names: list[str], support: list[Any], planned: Any, no_health: bool, canary: bool
+) -> tuple[list[Any], bool]:
+    """The rollout's targets (support releases, hubs, and the staging hubs checked as canaries) and
+    whether its canary clusters go first."""
+    from hubfleet.core import rollout
+
+    targets = [rollout.Target(t.id, t.cluster, rollout.SUPPORT) for t in support]
+    targets += [rollout.Target(n, fleet.hubs[n].cluster, fleet.hubs[n].stage) for n in names]
+    if not no_health and canary:  # canary, always: a cluster's staging hubs are checked before its prod hubs
+        targets = rollout.canary_checks(targets, staging_hubs(fleet))
+    settings = fleet.config.rollout
+    # Canary waves come from the plan's own reasons; a direct --hub/--cluster deploy
+    # goes canary-first only with `when: always`.
+    if planned is not None:
+        return targets, plan_canary_first([h for h in planned if h.name in names], settings.canary)
+    return targets, settings.canary.when == "always"
+
+
+def _release(
+    root: Path, fleet: Fleet, support: list[Any], name: str, *, dry_run: bool = False, shared: Any = None
+) -> Any:
+    """Deploy (or show) one target: a support release by its id, else a hub."""
+    from hubfleet.app.deploy import deploy_hub
+    from hubfleet.app.support import deploy_support
+
+    echo = _echo if dry_run else print
+    target = next((t for t in support if t.id == name), None)
+    if target is not None:
+        return deploy_support(root, fleet, target, dry_run=dry_run, echo=echo)
+    return deploy_hub(root, fleet, name, dry_run=dry_run, echo=echo, shared=shared)
+
+
+def _dry_run(
+    root: Path,
+    fleet: Fleet,
+    names: list[str],
+    support: list[Any],
+    planned: Any,
+    no_health: bool,
+    *,
+    canary: bool,
+) -> list[Any]:
+    """The rollout's steps in the order it takes them, then each release's commands and manifests
+    in that order; nothing deployed."""
+    from hubfleet.core import rollout
+
+    targets, canary_first = _targets(fleet, names, support, planned, no_health, canary)
+    settings = fleet.config.rollout
+    _echo("rollout order (a dry run: nothing is deployed):")
+    for line in rollout.describe(targets, settings, canary_first, health=not no_health):
+        _echo(line)
+    _echo("")
+    shown = [t for t in rollout.in_order(targets, settings, canary_first) if t.action != "check"]
+    return [_release(root, fleet, support, t.hub, dry_run=True) for t in shown]
 
 
 def _refuse_broken_clusters(fleet: Fleet, clusters: set[str]) -> None:

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 
 from hubfleet.app.inventory import live_releases, status_rows
-from hubfleet.cli.boundary import print_problems, quiet_stdout
+from hubfleet.cli.boundary import err_console, print_problems, quiet_stdout
 from hubfleet.cli.options import check_one_of, hub_names, named
 from hubfleet.core import inventory
 from hubfleet.core.errors import errors_only
@@ -36,6 +36,9 @@ def run(
     except BrokenPipeError:  # `hubfleet status | head`: the reader has what it wanted
         quiet_stdout()
         return 0
+    if live and not as_json:  # JSON keeps the reason on each row, for scripts
+        for line in inventory.unreachable(found):
+            err_console.print(line, style="red", markup=False)
     # Drift fails `--live` (CI can ask "does what runs match what we committed?"); a release the
     # fleet does not name is listed, but is no drift of ours.
     drifted = [r for r in found if r.kind != "untracked" and (r.drift or r.live_error)]
