@@ -33,6 +33,7 @@ __all__ = [
     "decrypted_with_mask",
     "is_encrypted",
     "load_secret_strings",
+    "plaintext_problem",
     "private_dir",
     "secret_strings",
 ]
@@ -51,6 +52,17 @@ def is_encrypted(data: bytes) -> bool:
     if not isinstance(meta, dict) or not meta.get("mac"):
         return False
     return any(meta.get(k) for k in RECIPIENT_KEYS)
+
+
+def plaintext_problem(rel: str, data: bytes) -> str | None:
+    """Why a committed secrets file may not be used, None if it may: the one rule validate, the
+    support checks and replicate apply (deploy's `decrypt_file` refuses the same files)."""
+    if is_encrypted(data):
+        return None
+    return (
+        "is not sops-encrypted (a leaked secret?): encrypt it with "
+        f"`sops --encrypt --in-place {rel}` and rotate what it holds"
+    )
 
 
 def secret_strings(data: Any) -> list[str]:

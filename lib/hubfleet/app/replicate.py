@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from hubfleet.adapters import helm, userfiles
-from hubfleet.adapters.sops import is_encrypted
+from hubfleet.adapters.sops import plaintext_problem
 from hubfleet.adapters.source import DirSource, Source
 from hubfleet.core import paths, secretlayers
 from hubfleet.core.errors import HubfleetError
@@ -164,12 +164,9 @@ def encrypted_or_none(source: Source, rel: str) -> bytes | None:
     """A secrets file as committed, read under the fleet's confinement; None if absent. A bundle
     carries secrets only sops-encrypted: a plain file (which validate and deploy refuse) stops it."""
     data = source.read(rel)
-    if data is not None and not is_encrypted(data):
-        raise HubfleetError.at(
-            rel,
-            "is not sops-encrypted (a leaked secret?): replicate bundles only encrypted secrets; "
-            f"encrypt it with `sops --encrypt --in-place {rel}` and rotate what it holds",
-        )
+    why = None if data is None else plaintext_problem(rel, data)
+    if why:
+        raise HubfleetError.at(rel, why)
     return data
 
 

@@ -170,14 +170,9 @@ def read_secrets_doc(fleet: Fleet, file: str) -> tuple[dict[str, Any] | None, li
         doc = parse_bytes(data, file, allow_empty=True)
     except HubfleetError as e:
         return None, list(e.problems)
-    if not sops.is_encrypted(data):
-        return None, [
-            Problem(
-                file,
-                "is not sops-encrypted (a leaked secret?): encrypt it with "
-                f"`sops --encrypt --in-place {file}` and rotate what it holds",
-            )
-        ]
+    why = sops.plaintext_problem(file, data)
+    if why:
+        return None, [Problem(file, why)]
     return doc, []
 
 

@@ -396,7 +396,7 @@ def _merged(layers: list[dict[str, Any]]) -> dict[str, Any]:
 
 def _secret_levels(fleet: Fleet, hub: Hub) -> tuple[list[tuple[str, dict[str, Any]]], list[Problem]]:
     """(file, encrypted document) of each secrets level the hub has, and each unusable one's problem."""
-    from hubfleet.adapters.sops import is_encrypted
+    from hubfleet.adapters.sops import plaintext_problem
 
     docs, out = [], []
     for file in paths.secret_layers(hub.name, hub.cluster):
@@ -408,15 +408,9 @@ def _secret_levels(fleet: Fleet, hub: Hub) -> tuple[list[tuple[str, dict[str, An
         except HubfleetError as e:
             out += list(e.problems)
             continue
-        if not is_encrypted(data):
-            out.append(
-                Problem(
-                    file,
-                    "is not sops-encrypted (a leaked secret?): encrypt it with "
-                    f"`sops --encrypt --in-place {file}` and rotate what it holds",
-                    hub=hub.name,
-                )
-            )
+        why = plaintext_problem(file, data)
+        if why:
+            out.append(Problem(file, why, hub=hub.name))
             continue
         docs.append((file, doc))
     return docs, out
