@@ -186,3 +186,26 @@ def test_a_fifo_in_place_of_a_rendered_file_is_one_line_and_never_hangs(example_
         pytest.fail("render blocked on a FIFO")
     assert codes == [1]
     assert "hubs/oceans/rendered.values.yaml: is not a regular file" in capsys.readouterr().err
+
+
+def test_new_hub_interrupted_while_writing_leaves_no_folder(example_fleet, monkeypatch):
+    import builtins
+    import io
+
+    from hubfleet.app.scaffold import new_hub
+
+    real, opened = builtins.open, []
+
+    def interrupted(file, *args, **kwargs):
+        if "fresh" in str(file):
+            opened.append(file)
+            if len(opened) == 2:
+                raise KeyboardInterrupt  # Ctrl-C while the second file is written
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", interrupted)
+    monkeypatch.setattr(io, "open", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        new_hub("fresh", "uni-west", start=example_fleet)
+    assert len(opened) == 2
+    assert [p.name for p in (example_fleet / "hubs").iterdir() if "fresh" in p.name] == []

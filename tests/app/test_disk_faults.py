@@ -140,7 +140,7 @@ def test_new_hub_on_a_read_only_hubs_folder(example_fleet, capsys):
         lines = err_lines(capsys)
     assert code == 1
     assert lines == [
-        "error: hubs/fresh: cannot create: Read-only file system (its filesystem is mounted read-only: work in a writable copy)"
+        "error: hubs/fresh: cannot create the new folder: Read-only file system (its filesystem is mounted read-only: work in a writable copy)"
     ]
 
 

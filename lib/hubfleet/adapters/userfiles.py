@@ -193,18 +193,20 @@ def _release_signals(previous: set[signal.Signals] | None) -> None:
 # --- a new folder, whole or not at all ---------------------------------------------------
 
 
-def new_folder(out: Path, fill: Callable[[Path], None]) -> None:
+def new_folder(
+    out: Path, fill: Callable[[Path], None], *, shown: str | None = None, role: str = "folder"
+) -> None:
     """`fill(tmp)` writes the folder's content into a temp folder beside `out`, which is then
-    renamed to `out` (absent or empty). On any failure nothing remains, not even new parents."""
-    if out.is_symlink() or (out.exists() and (not out.is_dir() or any(out.iterdir()))):
-        raise HubfleetError(f"{out}: exists and is not empty: choose a new folder for --out")
+    renamed to `out` (absent or empty). On any failure or interrupt nothing remains, not even new
+    parents. Messages name it `shown` (default: `out`), as "cannot create the <role>"."""
+    name = shown or str(out)
     made: list[Path] = []
     try:
         made = _make_parents(out.parent)
         tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}."))
     except OSError as e:
         _remove_folders(made)
-        raise os_problem(out, "create the --out folder", e) from None
+        raise os_problem(name, f"create the {role}", e) from None
     try:
         fill(tmp)
         os.chmod(tmp, 0o755)
@@ -214,10 +216,12 @@ def new_folder(out: Path, fill: Callable[[Path], None]) -> None:
         _remove_folders(made)
         if not isinstance(e, OSError):
             raise
-        where = Path(e.filename) if e.filename else out
-        if where.is_relative_to(tmp):
-            where = out / where.relative_to(tmp)
-        raise os_problem(where, "write", e, f"nothing was written to {out}") from None
+        where, label = Path(e.filename) if e.filename else tmp, name
+        if not where.is_relative_to(tmp):
+            label = str(where)
+        elif where != tmp:
+            label = f"{name}/{where.relative_to(tmp).as_posix()}"
+        raise os_problem(label, "write", e, f"nothing was written to {name}") from None
 
 
 def _remove_folders(made: list[Path]) -> None:

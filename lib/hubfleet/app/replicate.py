@@ -193,7 +193,7 @@ def write_bundle(out: Path, files: Mapping[str, bytes]) -> list[Path]:
             path.write_bytes(data)
         (tmp / "deploy.sh").chmod(0o755)
 
-    userfiles.new_folder(out, fill)
+    userfiles.new_folder(out, fill, role="--out folder")
     return sorted(out / rel for rel in files)
 
 

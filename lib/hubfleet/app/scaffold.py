@@ -12,11 +12,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from hubfleet.adapters import userfiles
 from hubfleet.app.load import load_work_tree
 from hubfleet.app.renderall import render_fleet, write_rendered
 from hubfleet.app.validate import validate_fleet
 from hubfleet.core import paths, scaffold
-from hubfleet.core.errors import HubfleetError, Problem, ProblemsError, errors_only, os_problem
+from hubfleet.core.errors import HubfleetError, Problem, ProblemsError, errors_only
 from hubfleet.core.model import Fleet
 
 __all__ = ["Created", "new_cluster", "new_hub"]
@@ -109,24 +110,19 @@ def new_cluster(
 
 
 def _write_all(root: Path, files: Mapping[str, str], folder: str) -> list[str]:
-    """Create `folder` and every file in it, each exclusively; on any failure remove the folder."""
+    """Create `folder` with every file in it, whole or not at all (`userfiles.new_folder`)."""
     target = root / folder
-    try:
-        target.mkdir(parents=True)
-    except FileExistsError:
-        raise HubfleetError(f"{folder}: already exists: choose another name") from None
-    except OSError as e:
-        raise os_problem(folder, "create", e) from None
-    written: list[str] = []
-    try:
+    if target.exists() or target.is_symlink():
+        raise HubfleetError(f"{folder}: already exists: choose another name")
+
+    def fill(tmp: Path) -> None:
         for rel, text in files.items():
-            with open(root / rel, "x", encoding="utf-8") as f:
-                f.write(text)
-            written.append(rel)
-    except OSError as e:
-        _remove(root, folder)
-        raise os_problem(rel, "write", e) from None
-    return written
+            path = tmp / Path(rel).relative_to(folder)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+
+    userfiles.new_folder(target, fill, shown=folder, role="new folder")
+    return list(files)
 
 
 def _remove(root: Path, folder: str) -> None:
