@@ -90,8 +90,9 @@ def _schema_loader(chart: Path | None):
         return lambda _chart: ChartSchema(schema, defaults)
 
 
-def child_validate(root: Path, chart: Path | None) -> dict[str, Any]:
-    """What `invoke validate` does (`validate_tree`: one walk, whole runs reused)."""
+def child_validate(root: Path, chart: Path | None, rendered: bool = True) -> dict[str, Any]:
+    """What `invoke validate` does (`validate_tree`: one walk, whole runs reused); `rendered=False`:
+    without the rendered files' staleness check (what that check costs)."""
     t0 = time.perf_counter()
     from hubfleet.core.errors import errors_only
 
@@ -106,7 +107,11 @@ def child_validate(root: Path, chart: Path | None) -> dict[str, Any]:
         problems = validate_fleet(root, fleet, offline=True, chart_schema=_schema_loader(chart))
         hubs = len(fleet.hubs)
     else:
-        checked = validate_tree(root, offline=True)
+        checked = (
+            validate_tree(root, offline=True)
+            if rendered
+            else validate_tree(root, offline=True, rendered=False)
+        )
         problems, hubs = checked.problems, checked.hubs
         import gc
 
@@ -127,8 +132,16 @@ def child_render(root: Path) -> dict[str, Any]:
     from hubfleet.app.load import load_fleet
     from hubfleet.app.renderall import render_fleet, stale_files, write_rendered
 
-    rendered = render_fleet(load_fleet(DirSource(root)))
+    fleet = load_fleet(DirSource(root))
+    rendered = render_fleet(fleet)
     written = write_rendered(root, rendered)
+    try:
+        from hubfleet.app.freshness import written_entries
+        from hubfleet.app.validate import FileDigests, code_digest, save_record
+    except ImportError:  # an older hubfleet: validate checked no rendered file
+        pass
+    else:  # as `invoke render` does
+        save_record(root, written_entries(fleet, rendered, FileDigests(fleet.source).of, code_digest()))
     t1 = time.perf_counter()
     stale = stale_files(root, rendered)
     return _usage(
@@ -295,8 +308,41 @@ def _one_hub_changed(root: Path, names: list[str], extra: list[str]) -> dict[str
         layer.write_bytes(before)
 
 
+def staleness_figures(root: Path, extra: list[str]) -> dict[str, dict[str, Any]]:
+    """Cold validate with and without the rendered files' check, alternating, best of three each;
+    then with the check but no record from render (a fresh clone: every file's text written)."""
+    from hubfleet.adapters.source import state_dir
+
+    def cold(*more: str) -> dict[str, Any]:
+        shutil.rmtree(state_dir(root) / "cache", ignore_errors=True)
+        return _child(root, "validate", *extra, *more)
+
+    runs: dict[str, list[dict[str, Any]]] = {"with": [], "without": []}
+    for _ in range(3):
+        runs["with"].append(cold())
+        runs["without"].append(cold("--no-rendered"))
+    best = {k: min(v, key=lambda f: f["wall_s"]) for k, v in runs.items()}
+    record = state_dir(root) / "rendered.json"
+    saved = record.read_bytes() if record.is_file() else None
+    record.unlink(missing_ok=True)
+    try:
+        best["no record"] = cold()
+    finally:
+        if saved is not None:
+            record.write_bytes(saved)
+    return best
+
+
 def report(
-    n: int, cold: dict, warm: dict, rend: dict, naive: dict, helm: dict | str, cores: float, one: dict
+    n: int,
+    cold: dict,
+    warm: dict,
+    rend: dict,
+    naive: dict,
+    helm: dict | str,
+    cores: float,
+    one: dict,
+    stale: dict[str, dict[str, Any]],
 ) -> Table:
     from rich.table import Table
 
@@ -321,6 +367,19 @@ def report(
     faster = cold["wall_s"] / warm["wall_s"]
     row("validate, warm (nothing changed)", warm, f"{faster:.1f}x faster than cold (>= 4x)", _ok(faster >= 4))
     row("validate, one hub's layer changed", one)
+    base = stale["without"]
+    for label, key in (
+        ("validate cold, rendered check (best of 3)", "with"),
+        ("  ... no render record", "no record"),
+    ):
+        f = stale[key]
+        extra, cpu = f["wall_s"] / base["wall_s"] - 1, f["cpu_s"] / base["cpu_s"] - 1
+        target = f"{extra:+.1%} wall, {cpu:+.1%} CPU vs without"
+        if key == "with":
+            row(label, f, target + " (<= +5%)", _ok(extra <= 0.05))
+        else:
+            row(label, f, target + " (a fresh clone)")
+    row("validate cold, no rendered check (best of 3)", base)
     row(f"render all (write {rend['written']}, {rend['write_s']:.2f} s)", rend)
     t.add_row("render --check (compare only)", "", f"{rend['check_s']:.2f}", "", "", "", "", "")
     used = cold["cpu_s"] / cold["inner_s"]
@@ -432,18 +491,19 @@ def bench(args: argparse.Namespace) -> int:
     # cold: no validate cache, no compiled schema
     from hubfleet.adapters.source import state_dir
 
+    rend = _child(root, "render")  # every rendered file written (the staleness check reads them)
     shutil.rmtree(state_dir(root) / "cache", ignore_errors=True)
     cold = _child(root, "validate", *extra)
     warm = _child(root, "validate", *extra)
     one = _one_hub_changed(root, names, extra)
-    for label, f in (("cold", cold), ("warm", warm), ("one hub changed", one)):
+    stale = staleness_figures(root, extra)
+    for label, f in (("cold", cold), ("warm", warm), ("one hub changed", one), *stale.items()):
         if f["errors"]:
             console.print(f"[red]{label} validate found {f['errors']} error(s), e.g. {f['first']}[/]")
-    rend = _child(root, "render")
     naive = _child(root, "omegaconf", "--sample", str(args.sample))
     helm_figures = helm_template_per_hub(root, helm, chart, args.sample, work)
     cores = min(cores, free_cores())  # before and after: others' work comes and goes
-    console.print(report(len(names), cold, warm, rend, naive, helm_figures, cores, one))
+    console.print(report(len(names), cold, warm, rend, naive, helm_figures, cores, one, stale))
     console.print(startup_line())
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     console.print(
@@ -529,6 +589,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--hub-rounds", type=int, default=5, help="start-ups of each test-hub kind")
     p.add_argument("--child", choices=("validate", "render", "omegaconf"), help=argparse.SUPPRESS)
     p.add_argument("--chart", help=argparse.SUPPRESS)
+    p.add_argument("--no-rendered", action="store_true", help=argparse.SUPPRESS)
     return p.parse_args(argv)
 
 
@@ -537,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         root, chart = Path(args.root), Path(args.chart) if args.chart else None
         steps = {
-            "validate": lambda: child_validate(root, chart),
+            "validate": lambda: child_validate(root, chart, not args.no_rendered),
             "render": lambda: child_render(root),
             "omegaconf": lambda: child_omegaconf(root, args.sample),
         }

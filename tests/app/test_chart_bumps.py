@@ -75,6 +75,7 @@ def _git(root, *args):
 
 
 def test_validate_warns_of_a_downgrade_against_the_plans_base(served_fleet, capsys):
+    from hubfleet.cli.commands import render as render_cmd
     from hubfleet.cli.commands import validate as validate_cmd
 
     _git(served_fleet, "init", "-q", "-b", "main")
@@ -83,6 +84,7 @@ def test_validate_warns_of_a_downgrade_against_the_plans_base(served_fleet, caps
     fleet_yaml = served_fleet / "fleet.yaml"
     fleet_yaml.write_text(fleet_yaml.read_text().replace("version: 4.4.0", "version: 4.3.5"))
     _git(served_fleet, "commit", "-q", "-am", "go back")  # the base is HEAD~1 (no origin/main)
+    assert boundary(render_cmd.run) == 0  # the headers name the version
 
     for _ in range(2):  # cold, then warm from the cache of the base's charts
         assert boundary(validate_cmd.run) == 0
@@ -95,5 +97,6 @@ def test_validate_warns_of_a_downgrade_against_the_plans_base(served_fleet, caps
         assert "`invoke chart-diff --from 4.4.0 --to 4.3.5`" in lines[0]
 
     fleet_yaml.write_text(fleet_yaml.read_text().replace("version: 4.3.5", "version: 4.4.0"))
+    assert boundary(render_cmd.run) == 0
     assert boundary(validate_cmd.run) == 0
     assert "downgrade" not in capsys.readouterr().err

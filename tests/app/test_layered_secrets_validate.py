@@ -16,7 +16,9 @@ PULL = "imagePullSecret:\n  create: true\n  registry: registry.uni.example\n  us
 
 def _errors(root):
     _, fleet = load_work_tree(root)
-    return [str(p) for p in validate_fleet(root, fleet, offline=True) if p.severity == "error"]
+    # (a new secrets level also changes the rendered files' headers: not what these tests are about)
+    found = validate_fleet(root, fleet, offline=True, rendered=False)
+    return [str(p) for p in found if p.severity == "error"]
 
 
 @pytest.fixture

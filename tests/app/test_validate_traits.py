@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hubfleet.cli.boundary import boundary
+from hubfleet.cli.commands import render as render_cmd
 from hubfleet.cli.commands import validate as validate_cmd
 
 OCEANS = "hubs/oceans/values.yaml"
@@ -70,6 +71,7 @@ def test_a_custom_hub_image_makes_unknown_classes_warnings(seeded_fleet, capsys)
     assert code == 1 and any("hub.config.MyQuotaManager: no configurable class" in e for e in err)
 
     _append(seeded_fleet, OCEANS, "  image:\n    name: example.org/our-hub\n    tag: 2025.01.07\n")
+    assert boundary(render_cmd.run) == 0  # the rendered file follows its layers
     code, err = _run(capsys)
     assert code == 0, err
     assert [e for e in err if "MyQuotaManager" in e] == [
@@ -85,6 +87,7 @@ def test_notes_do_not_fail_and_are_counted(seeded_fleet, capsys):
         path.read_text().replace("groups_key: groups\n", "groups_key: groups\n      admin_users: [b]\n")
     )
     _append(seeded_fleet, OCEANS, "    Authenticator:\n      admin_users: [a]\n")
+    assert boundary(render_cmd.run) == 0  # the rendered file follows its layers
     code = boundary(validate_cmd.run, hub="oceans")
     out = capsys.readouterr()
     assert code == 0, out.err

@@ -220,6 +220,7 @@ def test_policy_is_precise(seeded_fleet, capsys):
         (seeded_fleet / "hubs/oceans/values.yaml").read_text()
         + "singleuser:\n  extraEnv:\n    PASSWORD_RESET_URL: https://x.example\n",
     )
+    assert boundary(render_cmd.run) == 0  # the rendered file follows its layers
     assert boundary(validate_cmd.run) == 0
     err = capsys.readouterr().err
     assert "secret" not in err and "allow_all" not in err
@@ -232,6 +233,7 @@ def test_allow_all_is_a_warning_that_keeps_exit_zero(seeded_fleet, capsys):
         "hub:\n  config:\n    JupyterHub:\n      authenticator_class: generic-oauth\n"
         "    GenericOAuthenticator:\n      allow_all: true\n",
     )
+    assert boundary(render_cmd.run) == 0  # the rendered file follows its layers
     assert boundary(validate_cmd.run) == 0
     err = capsys.readouterr().err
     assert "hubs/oceans/values.yaml:6: hub.config.GenericOAuthenticator.allow_all: warning:" in err
@@ -245,6 +247,7 @@ def test_waived_dummy_authenticator_is_accepted(seeded_fleet, capsys):
     )
     hub_yaml = seeded_fleet / "hubs/oceans/hub.yaml"
     hub_yaml.write_text(hub_yaml.read_text() + "waive:\n  dummy-authenticator: internal load-test hub\n")
+    assert boundary(render_cmd.run) == 0  # the rendered file follows its layers
     assert boundary(validate_cmd.run) == 0, capsys.readouterr().err
 
 

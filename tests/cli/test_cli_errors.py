@@ -90,7 +90,8 @@ def test_validate_reports_an_unreadable_layer_for_its_hub_and_checks_the_others(
         assert "Traceback" not in out.out + out.err
         assert f"hubs/oceans/values.yaml: is a {kind.split()[-1]}" in out.err
         assert "hubs/climate/values.yaml:13: singleuser.image.tagg: unknown key for this chart" in out.err
-        assert f"{hubs} hub(s) checked: 2 error(s)" in out.out
+        assert "hubs/climate/rendered.values.yaml: stale" in out.err  # its layer changed
+        assert f"{hubs} hub(s) checked: 3 error(s)" in out.out
 
 
 def test_a_folder_in_place_of_a_rendered_file_writes_nothing(example_fleet, capsys):

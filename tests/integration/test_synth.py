@@ -21,7 +21,7 @@ from hubfleet.adapters import parallel
 from hubfleet.adapters.source import DirSource
 from hubfleet.app import render, validate
 from hubfleet.app.load import load_fleet
-from hubfleet.app.renderall import render_fleet, stale_files
+from hubfleet.app.renderall import render_fleet, stale_files, write_rendered
 from hubfleet.core import compose, model, resolve, schemas, tree
 from hubfleet.core.errors import HubfleetError
 
@@ -58,6 +58,7 @@ def test_generated_fleet_loads_renders_and_validates_clean(small_fleet, jupyterh
             return jupyterhub_schema
         return validate.chart_schema_for(small_fleet, chart, offline=False)
 
+    write_rendered(small_fleet, list(rendered.values()))  # validate checks them too
     found = validate.validate_fleet(small_fleet, fleet, chart_schema=schema)
     assert found == []
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from hubfleet.adapters import charts, helm, memfile, providers, sops, yamlio
 from hubfleet.adapters.runner import CommandError, Runner, output_tail, run
+from hubfleet.app.freshness import Freshness, support_key
 from hubfleet.app.load import located, parse_bytes
 from hubfleet.app.render import Rendered, text
 from hubfleet.core import paths, policy, secretlayers
@@ -74,13 +75,17 @@ def render_support(fleet: Fleet, target: SupportTarget) -> Rendered:
     layers = support_layers(fleet, target)
     cluster = fleet.clusters[target.cluster]
     values = compose(layers, support_facts(cluster.name, cluster.provider))
-    p = paths.support(target.cluster, target.name)
-    head = header(
-        [f for f, _ in layers],
-        support_commands(fleet, target),
-        p.secrets if has_secrets(fleet, target) else None,
+    head = support_header(fleet, target, [f for f, _ in layers])
+    return Rendered(
+        target.id, paths.support(target.cluster, target.name).rendered, values, text(values, head)
     )
-    return Rendered(target.id, p.rendered, values, text(values, head))
+
+
+def support_header(fleet: Fleet, target: SupportTarget, layer_files: list[str]) -> str:
+    p = paths.support(target.cluster, target.name)
+    return header(
+        layer_files, support_commands(fleet, target), p.secrets if has_secrets(fleet, target) else None
+    )
 
 
 def render_all_support(
@@ -102,13 +107,13 @@ def render_all_support(
 
 
 def validate_support(
-    fleet: Fleet, targets: Sequence[SupportTarget], schemas: dict[str, Any]
+    fleet: Fleet, targets: Sequence[SupportTarget], schemas: dict[str, Any], fresh: Freshness | None = None
 ) -> list[Problem]:
     """`invoke validate` for the support releases: each on each cluster, the shared secrets files
     (plaintext is an error even where no hub uses them), and support files nothing uses."""
     found: dict[Problem, list[str]] = {}  # a fleet layer's problem: once, naming its clusters
     for t in targets:
-        for p in check_support(fleet, t, schemas.get(t.release.chart)):
+        for p in check_support(fleet, t, schemas.get(t.release.chart), fresh):
             found.setdefault(p, []).append(t.cluster)
     out = [on_clusters(p, clusters) for p, clusters in found.items()]
     for file in (paths.FLEET_SECRETS, *(paths.cluster(c).secrets for c in sorted(fleet.clusters))):
@@ -116,9 +121,12 @@ def validate_support(
     return out + stray_layer_problems(fleet)
 
 
-def check_support(fleet: Fleet, target: SupportTarget, schema: Any) -> list[Problem]:
+def check_support(
+    fleet: Fleet, target: SupportTarget, schema: Any, fresh: Freshness | None = None
+) -> list[Problem]:
     """Render, then the chart's own schema (defaults coalesced; secrets as typed placeholders),
-    a plaintext secrets file, and secret-looking keys in its values layers."""
+    a plaintext secrets file, and secret-looking keys in its values layers; with `fresh`
+    (`app.freshness.Freshness`), whether its rendered file is what render writes now."""
     try:
         layers = support_layers(fleet, target)
         cluster = fleet.clusters[target.cluster]
@@ -126,6 +134,9 @@ def check_support(fleet: Fleet, target: SupportTarget, schema: Any) -> list[Prob
     except HubfleetError as e:
         return located(list(e.problems), fleet.source)
     out: list[Problem] = []
+    if fresh is not None:
+        stale = _stale(fleet, target, [f for f, _ in layers], values, fresh)
+        out += [stale] if stale is not None else []
     for file, layer in layers:
         data = fleet.source.read(file) or b""
         out += [p.with_line(yamlio.locate(data, p.keypath)) for p in policy.secret_key_problems(file, layer)]
@@ -142,6 +153,24 @@ def check_support(fleet: Fleet, target: SupportTarget, schema: Any) -> list[Prob
                 Problem(_blame(layers, secrets_file, secrets_doc, e.keypath, target), e.message, e.keypath)
             )
     return located(out, fleet.source)
+
+
+def _stale(
+    fleet: Fleet, target: SupportTarget, files: list[str], values: dict[str, Any], fresh: Freshness
+) -> Problem | None:
+    """Whether its rendered file is what render writes now (`app.freshness`)."""
+
+    def head() -> str:
+        return support_header(fleet, target, files)
+
+    return fresh.problem(
+        paths.support(target.cluster, target.name).rendered,
+        support_key(fleet, target, fresh.digest_of, fresh.code),
+        values,
+        head,
+        lambda: text(values, head()),
+        "invoke render",
+    )
 
 
 def _blame(

@@ -19,6 +19,7 @@ from typing import Any
 from hubfleet.adapters import parallel, yamlio
 from hubfleet.adapters.source import Source, state_dir
 from hubfleet.app import traitcheck
+from hubfleet.app.freshness import RECORD, Freshness
 from hubfleet.app.load import cross_file_problems, layer_paths, located, parse_bytes
 from hubfleet.app.render import hub_layers
 from hubfleet.core import paths, policy, secretlayers
@@ -38,8 +39,10 @@ def validate_fleet(
     *,
     offline: bool = False,
     chart_schema: Callable[[Any], ChartSchema | None] | None = None,
+    rendered: bool = True,
 ) -> list[Problem]:
-    """Every problem of the named hubs (default: all), errors and warnings, deduplicated."""
+    """Every problem of the named hubs (default: all), errors and warnings, deduplicated;
+    `rendered`: whether each rendered file must be what `invoke render` writes now."""
     selected = sorted(fleet.hubs) if names is None else list(names)
     for name in selected:
         if name not in fleet.hubs and name not in fleet.broken_hubs:
@@ -48,8 +51,9 @@ def validate_fleet(
     if names is not None:
         problems = _cross_file_for(fleet, selected, problems)
     checkable = [n for n in selected if n in fleet.hubs and n not in fleet.broken_hubs]
-    digests = _FileDigests(fleet.source)  # every file read and hashed once per run
+    digests = FileDigests(fleet.source)  # every file read and hashed once per run
     layers = _Layers.start(root, fleet, checkable, digests)
+    fresh = Freshness(fleet.source, load_record(root), digests.of, code_digest()) if rendered else None
 
     load_schema = chart_schema or (lambda chart: chart_schema_for(root, chart, offline=offline))
     support = fleet.support_targets() if names is None else []  # `--hub H` checks that hub only
@@ -63,9 +67,14 @@ def validate_fleet(
         if names is None:
             from hubfleet.app.support import validate_support
 
-            support_problems.extend(validate_support(fleet, support, schemas))
+            support_problems.extend(validate_support(fleet, support, schemas, fresh))
 
-    hub_problems = _hub_problems(root, fleet, checkable, schemas, layers, digests, parents_share)
+    hub_problems = _hub_problems(root, fleet, checkable, schemas, layers, digests, parents_share, fresh)
+    if fresh is not None:
+        everything = [paths.hub(n).rendered for n in fleet.hubs] + [
+            paths.support(t.cluster, t.name).rendered for t in fleet.support_targets()
+        ]
+        save_record(root, fresh.take(), keep=everything)
     chart_problems += _downgrades(root, fleet, selected, names is None)
     problems += layers.finish(fleet) + located(chart_problems, fleet.source) + hub_problems
     return list(dict.fromkeys(problems + support_problems))
@@ -176,7 +185,7 @@ class _Layers:
     shared_todo: list[str]  # the stale ones that are no hub's own layer: checked by the parent
 
     @classmethod
-    def start(cls, root: Path, fleet: Fleet, names: list[str], digests: _FileDigests) -> _Layers:
+    def start(cls, root: Path, fleet: Fleet, names: list[str], digests: FileDigests) -> _Layers:
         cache_file = state_dir(root) / "cache" / "layers.json"
         cache = read_cache(cache_file)
         keys: dict[str, str] = {}
@@ -231,15 +240,16 @@ def _hub_problems(
     names: list[str],
     schemas: dict[str, ChartSchema | None],
     layers: _Layers,
-    digests: _FileDigests,
+    digests: FileDigests,
     parents_share: Callable[[], None],
+    fresh: Freshness | None,
 ) -> list[Problem]:
     cache_file = state_dir(root) / "cache" / "validate.json"
     cache = read_cache(cache_file)
     keys: dict[str, str] = {}
 
     def make_keys() -> None:
-        keys.update((n, _digest(fleet, fleet.hubs[n], schemas, digests)) for n in names)
+        keys.update((n, _digest(fleet, fleet.hubs[n], schemas, digests, fresh is not None)) for n in names)
 
     if cache:
         make_keys()
@@ -262,11 +272,13 @@ def _hub_problems(
         parents_share()
 
     own_layers: dict[str, list[Problem]] = {}
-    ctx = {"fleet": fleet, "schemas": schemas, "layer_todo": layers.todo}
-    for part, own in parallel.chunked_map(_check_many, todo, ctx, before=before):
+    ctx = {"fleet": fleet, "schemas": schemas, "layer_todo": layers.todo, "fresh": fresh}
+    for part, own, learned in parallel.chunked_map(_check_many, todo, ctx, before=before):
         for n, (found, claimed) in part.items():
             results[n], claims[n] = found, claimed
         own_layers.update(own)
+        if fresh is not None:
+            fresh.learned.update(learned)
     for file, found in own_layers.items():
         layers.add(file, found)
     if todo:
@@ -298,15 +310,17 @@ def _parse_quietly(fleet: Fleet, file: str) -> None:
 
 def _check_many(
     names: list[str], ctx: Mapping[str, Any]
-) -> tuple[dict[str, tuple[list[Problem], list[list[Any]]]], dict[str, list[Problem]]]:
-    """Check hubs, and each hub's own layer file where its layer check is not cached."""
-    fleet, schemas, layer_todo = ctx["fleet"], ctx["schemas"], ctx["layer_todo"]
+) -> tuple[dict[str, tuple[list[Problem], list[list[Any]]]], dict[str, list[Problem]], dict[str, list[str]]]:
+    """Check hubs, and each hub's own layer file where its layer check is not cached; and what
+    the rendered files' check learned (for render's record)."""
+    fleet, schemas, layer_todo, fresh = ctx["fleet"], ctx["schemas"], ctx["layer_todo"], ctx["fresh"]
     own: dict[str, list[Problem]] = {}
     for n in names:
         file = layer_paths(fleet.hubs[n])[-1]
         if file in layer_todo:
             own[file] = _one_layer(file, fleet.source.read(file) or b"")
-    return {n: check_hub_claims(fleet, n, schemas.get(fleet.hubs[n].chart)) for n in names}, own
+    found = {n: check_hub_claims(fleet, n, schemas.get(fleet.hubs[n].chart), fresh) for n in names}
+    return found, own, fresh.take() if fresh is not None else {}
 
 
 def check_hub(fleet: Fleet, name: str, schema: ChartSchema | None) -> list[Problem]:
@@ -315,9 +329,10 @@ def check_hub(fleet: Fleet, name: str, schema: ChartSchema | None) -> list[Probl
 
 
 def check_hub_claims(
-    fleet: Fleet, name: str, schema: ChartSchema | None
+    fleet: Fleet, name: str, schema: ChartSchema | None, fresh: Freshness | None = None
 ) -> tuple[list[Problem], list[list[Any]]]:
-    """`check_hub`, and the ingress hosts and TLS secrets the hub claims: [kind, keypath, name, file]."""
+    """`check_hub`, and the ingress hosts and TLS secrets the hub claims: [kind, keypath, name, file];
+    with `fresh`, also whether its rendered file is what render writes now."""
     hub = fleet.hubs[name]
     try:  # a layer that does not read or parse is this hub's problem, not the end of the run
         layers = hub_layers(fleet, hub)
@@ -331,6 +346,8 @@ def check_hub_claims(
         return layer_setting(layers, keypath) if layers else paths.hub(name).values
 
     secret_docs, out = _secret_levels(fleet, hub)
+    stale = fresh.hub_problem(fleet, hub, [f for f, _ in layers], values) if fresh is not None else None
+    out += [stale] if stale is not None else []
     # Policy judges what Helm deploys: the chart's defaults count (z2jh's default
     # authenticator is `dummy`, so a hub that sets none gets DummyAuthenticator).
     effective = coalesce(schema.defaults, values) if schema is not None else values
@@ -469,9 +486,13 @@ def code_digest() -> bytes:
 _VERDICT_LIBRARIES = ("yaml", "fastjsonschema", "jsonschema", "omegaconf", "cerberus")
 
 
-def _digest(fleet: Fleet, hub: Hub, schemas: dict[str, ChartSchema | None], digests: _FileDigests) -> str:
+def _digest(
+    fleet: Fleet, hub: Hub, schemas: dict[str, ChartSchema | None], digests: FileDigests, rendered: bool
+) -> str:
     h = hashlib.blake2b(digest_size=20)
     h.update(code_digest())
+    if rendered:  # the rendered file's verdict: its bytes, and the chart its header names
+        h.update(digests.of(paths.hub(hub.name).rendered) + repr(fleet.chart_of(hub)).encode())
     schema = schemas.get(hub.chart)
     h.update(schema.digest.encode() if schema is not None else b"-")
     h.update(traitcheck.catalogue_key(fleet.chart_of(hub), schema))
@@ -484,7 +505,7 @@ def _digest(fleet: Fleet, hub: Hub, schemas: dict[str, ChartSchema | None], dige
 _CONTENT = b"="  # a readable file's digest starts with this; `-` absent, `!` unreadable
 
 
-class _FileDigests:
+class FileDigests:
     """Each file's digest, read and hashed once per run (2000 hubs share their cluster layers)."""
 
     def __init__(self, source: Source) -> None:
@@ -504,6 +525,22 @@ class _FileDigests:
                     b"-" if data is None else _CONTENT + hashlib.blake2b(data, digest_size=20).digest()
                 )
         return self.memo[path]
+
+
+def load_record(root: Path) -> dict[str, list[str]]:
+    """Render's record of what it wrote (`app.freshness`)."""
+    return read_cache(state_dir(root) / RECORD)
+
+
+def save_record(root: Path, entries: Mapping[str, list[str]], keep: Sequence[str] | None = None) -> None:
+    """Add `entries` to render's record (keeping only the paths in `keep`, when given)."""
+    if not entries:
+        return
+    record = {**load_record(root), **entries}
+    if keep is not None:
+        wanted = set(keep)
+        record = {p: e for p, e in record.items() if p in wanted}
+    write_cache(state_dir(root) / RECORD, record)
 
 
 def read_cache(path: Path) -> dict[str, Any]:

@@ -48,10 +48,13 @@ class Checked:
     fleet: Fleet | None  # the loaded fleet; None when a stored run answered
 
 
-def validate_tree(root: Path, names: Sequence[str] | None = None, *, offline: bool = False) -> Checked:
-    """Validate the fleet at `root` (default: every hub), reusing a stored run when nothing changed."""
+def validate_tree(
+    root: Path, names: Sequence[str] | None = None, *, offline: bool = False, rendered: bool = True
+) -> Checked:
+    """Validate the fleet at `root` (default: every hub), reusing a stored run when nothing changed;
+    `rendered`: whether stale rendered files are errors (the bench measures the check's cost)."""
     with _no_cycle_collection():
-        return _validate_tree(root, names, offline)
+        return _validate_tree(root, names, offline, rendered)
 
 
 @contextlib.contextmanager
@@ -74,9 +77,9 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
-def _validate_tree(root: Path, names: Sequence[str] | None, offline: bool) -> Checked:
+def _validate_tree(root: Path, names: Sequence[str] | None, offline: bool, rendered: bool) -> Checked:
     snap = Snapshot.take(root)
-    key = _run_key(root, snap, names, offline)
+    key = _run_key(root, snap, names, offline, rendered)
     cache_file = state_dir(root) / "cache" / "runs.json"
     runs = read_cache(cache_file) if key else {}
     hit = runs.get(key) if key else None
@@ -96,7 +99,9 @@ def _validate_tree(root: Path, names: Sequence[str] | None, offline: bool) -> Ch
         met.append((asdict(chart), schema.digest if schema is not None else None))
         return schema
 
-    problems = validate_fleet(root, fleet, names, offline=offline, chart_schema=load_schema)
+    problems = validate_fleet(
+        root, fleet, names, offline=offline, chart_schema=load_schema, rendered=rendered
+    )
     checked = Checked(
         problems,
         len(names) if names is not None else len(fleet.hub_names),
@@ -115,7 +120,9 @@ def _validate_tree(root: Path, names: Sequence[str] | None, offline: bool) -> Ch
     return checked
 
 
-def _run_key(root: Path, snap: Snapshot, names: Sequence[str] | None, offline: bool) -> str | None:
+def _run_key(
+    root: Path, snap: Snapshot, names: Sequence[str] | None, offline: bool, rendered: bool
+) -> str | None:
     tree = snap.digest
     if tree is None:
         return None
@@ -127,7 +134,7 @@ def _run_key(root: Path, snap: Snapshot, names: Sequence[str] | None, offline: b
         code_digest(),
         traitdata.digest(),
         tree.encode(),
-        repr((refs, None if names is None else tuple(names), offline)).encode(),
+        repr((refs, None if names is None else tuple(names), offline, rendered)).encode(),
     ):
         h.update(part + b"\0")
     return h.hexdigest()

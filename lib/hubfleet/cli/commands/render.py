@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from hubfleet.app.freshness import written_entries
 from hubfleet.app.load import load_work_tree, touched
 from hubfleet.app.renderall import render_fleet, stale_files, write_rendered
+from hubfleet.app.validate import FileDigests, code_digest, save_record
 from hubfleet.cli.boundary import console
 from hubfleet.cli.options import hub_names, named, narrow, selected_hubs
 from hubfleet.core.errors import HubfleetError
@@ -25,6 +27,8 @@ def run(
         console.print(f"no hub's Helm input among {what}: nothing to render", markup=False)
         return 0
     rendered = render_fleet(fleet, names)
+    # render's record: what validate then need not write again (app.freshness)
+    save_record(root, written_entries(fleet, rendered, FileDigests(fleet.source).of, code_digest()))
     if check:
         stale = stale_files(root, rendered)
         for path in stale:

@@ -1,0 +1,136 @@
+"""Is each rendered file what `invoke render` would write now? validate's staleness check.
+
+Writing 2000 hubs' YAML costs more than validating them, so the check leans on render's own
+record (`.hubfleet/rendered.json`: per rendered file, a digest of every input render used and
+a digest of the text it wrote). A file whose bytes and inputs are what the record says is
+fresh without writing anything: render is deterministic. Otherwise (no record: a fresh clone;
+an input or the file changed) the text is written here, by `yamlfast.Writer` and confirmed by
+`yamlio.dump` where they differ, and what was learned goes back into the record. The record is
+kept outside `.hubfleet/cache/` as render's account of what it wrote, keyed by its inputs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hubfleet.adapters.source import Source
+from hubfleet.adapters.yamlfast import Writer
+from hubfleet.app.render import Rendered, hub_header, text
+from hubfleet.core import paths
+from hubfleet.core.errors import Problem
+from hubfleet.core.model import Fleet, Hub
+from hubfleet.core.support import SupportTarget
+
+__all__ = ["RECORD", "Freshness", "hub_key", "render_key", "support_key", "text_digest", "written_entries"]
+
+Digests = Callable[[str], bytes]  # a file's digest (`app.validate.FileDigests.of`)
+
+RECORD = "rendered.json"  # in the state folder (`adapters.source.state_dir`)
+
+
+def render_key(code: bytes, parts: Iterable[str], files: Iterable[tuple[str, bytes]]) -> str:
+    """A digest of everything a rendered file's text depends on: hubfleet's code, the described
+    parts (the hub, its chart, its cluster's facts) and the input files' digests."""
+    h = hashlib.blake2b(code, digest_size=16)
+    for part in parts:
+        h.update(part.encode() + b"\0")
+    for path, digest in files:
+        h.update(path.encode() + b"\0" + digest + b"\0")
+    return h.hexdigest()
+
+
+def hub_key(fleet: Fleet, hub: Hub, digest_of: Digests, code: bytes) -> str:
+    cluster = fleet.clusters[hub.cluster]
+    files = (*paths.layers(hub.name, hub.cluster), *paths.secret_layers(hub.name, hub.cluster))
+    parts = (repr(hub), repr(fleet.chart_of(hub)), cluster.name, cluster.provider)
+    return render_key(code, parts, ((f, digest_of(f)) for f in files))
+
+
+def support_key(fleet: Fleet, target: SupportTarget, digest_of: Digests, code: bytes) -> str:
+    cluster = fleet.clusters[target.cluster]
+    p = paths.support(target.cluster, target.name)
+    parts = (repr(target), repr(fleet.config.charts[target.release.chart]), cluster.name, cluster.provider)
+    return render_key(code, parts, ((f, digest_of(f)) for f in (*p.layers, p.secrets)))
+
+
+def text_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+@dataclass
+class Freshness:
+    """One run's check: the record as render left it, and what this run learned."""
+
+    source: Source
+    record: Mapping[str, list[str]]  # rendered path -> [render key, digest of its text]
+    digest_of: Digests
+    code: bytes  # hubfleet's code digest (`app.validate.code_digest`)
+    writer: Writer = field(default_factory=Writer)
+    learned: dict[str, list[str]] = field(default_factory=dict)
+
+    def problem(
+        self,
+        path: str,
+        key: str,
+        values: dict[str, Any],
+        header: Callable[[], str],
+        exact: Callable[[], str],
+        fix: str,
+        hub: str | None = None,
+    ) -> Problem | None:
+        """None if `path` holds what render writes for these values; else the located error.
+        `header()` is the file's header; `exact()` render's own text (the slow, sure way)."""
+        data = self.source.read(path)
+        if data is None:
+            return Problem(path, f"missing: run `{fix}`", hub=hub)
+        digest = text_digest(data)
+        if self.record.get(path) == [key, digest]:
+            return None
+        body = self.writer.dump(values) if values else None
+        fast = header() + body if body is not None else None
+        expected = fast if fast is not None and fast.encode() == data else exact()
+        written = expected.encode()
+        self.learned[path] = [key, text_digest(written)]
+        if written == data:
+            return None
+        return Problem(path, f"stale (its layers render differently): run `{fix}`", hub=hub)
+
+    def hub_problem(self, fleet: Fleet, hub: Hub, files: list[str], values: dict[str, Any]) -> Problem | None:
+        def header() -> str:
+            return hub_header(fleet, hub, files)
+
+        return self.problem(
+            paths.hub(hub.name).rendered,
+            hub_key(fleet, hub, self.digest_of, self.code),
+            values,
+            header,
+            lambda: text(values, header()),
+            f"invoke render --hub {hub.name}",
+            hub=hub.name,
+        )
+
+    def take(self) -> dict[str, list[str]]:
+        """What was learned since the last call (a worker's part goes back to the parent)."""
+        out, self.learned = self.learned, {}
+        return out
+
+
+def written_entries(
+    fleet: Fleet, rendered: Sequence[Rendered], digest_of: Digests, code: bytes
+) -> dict[str, list[str]]:
+    """The record's entries for what render made (written or compared)."""
+    targets = {t.id: t for t in fleet.support_targets()}
+    entries = {}
+    for r in rendered:
+        hub = fleet.hubs.get(r.hub)
+        if hub is not None:
+            key = hub_key(fleet, hub, digest_of, code)
+        elif r.hub in targets:
+            key = support_key(fleet, targets[r.hub], digest_of, code)
+        else:
+            continue
+        entries[r.path] = [key, text_digest(r.text.encode())]
+    return entries
