@@ -153,6 +153,95 @@ def test_port_in_use_by_another_program(tmp_path, chp_on_path):
     assert process.processes_of(local.hub_state(tmp_path, "a")) == []
 
 
+class Impostor:
+    """What another local user ran: a listener on the hub's port that records what it is sent and
+    answers every request `200 {}`."""
+
+    def __init__(self, port: int) -> None:
+        import threading
+
+        self.listener = socket.create_server(("127.0.0.1", port))
+        self.listener.settimeout(0.1)
+        self.received, self.connections = bytearray(), 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.done.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            self.connections += 1
+            with conn:
+                conn.settimeout(5)
+                try:
+                    while b"\r\n\r\n" not in (data := conn.recv(65536)) and data:
+                        self.received += data
+                    self.received += data
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
+                except OSError:
+                    pass
+
+    def __enter__(self) -> Impostor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.thread.join()
+        self.listener.close()
+
+
+def test_the_token_never_reaches_a_process_that_took_the_hubs_port(tmp_path, chp_on_path, monkeypatch):
+    """Issue 22, item 9: another user binds the hub's port between hubfleet's check and the proxy's
+    bind. The deploy fails with one line, sends nothing there, and the token of that start is dead."""
+    port = process.free_port()
+    make_fleet(tmp_path, {"a": (port, BASE)})
+    fleet = load_fleet(DirSource(tmp_path))
+    state = process.private_dir(local.hub_state(tmp_path, "a"))
+    old = "token-of-the-failed-start-" + os.urandom(8).hex()
+    process.write_private(state / "health-token", old)
+    free = process.port_free
+    monkeypatch.setattr(process, "port_free", lambda p, *a: p == port or free(p, *a))  # the race, won
+    with Impostor(port) as impostor, pytest.raises(HubfleetError) as failed:
+        local.deploy(tmp_path, fleet, fleet.hub("a"), echo=quiet)
+    message = str(failed.value)
+    assert "\n" not in message, message
+    assert (
+        f"127.0.0.1:{port} is answered by pid {os.getpid()} " in message and "token was not sent" in message
+    )
+    assert impostor.connections >= 1 and bytes(impostor.received) == b""  # connected, and not a byte sent
+    assert process.processes_of(state) == [] and not (state / "health-token").exists()
+
+    monkeypatch.setattr(process, "port_free", free)
+    result = local.deploy(tmp_path, fleet, fleet.hub("a"), echo=quiet)
+    try:
+        new = (state / "health-token").read_text().strip()
+        assert new != old
+        for token, status in ((old, 403), (new, 200)):
+            r = httpx.get(
+                f"{result.url}hub/api/user", headers={"Authorization": f"token {token}"}, timeout=10
+            )
+            assert r.status_code == status, (token == old, r.status_code)
+    finally:
+        local.stop(tmp_path, fleet.hub("a"))
+
+
+def test_the_health_check_sends_no_token_to_a_process_on_a_local_hubs_port(tmp_path):
+    """`invoke health` and the deploy's health gate verify the far end as the deploy does."""
+    from hubfleet.adapters.hubapi import check
+    from hubfleet.app.health import check_options
+
+    port = process.free_port()
+    make_fleet(tmp_path, {"a": (port, BASE)})
+    fleet = load_fleet(DirSource(tmp_path))
+    with Impostor(port) as impostor:
+        report = check(f"http://127.0.0.1:{port}/", "t0ken", retries=1, **check_options(tmp_path, fleet, "a"))
+    assert report.step == "hub" and f"127.0.0.1:{port} is answered by pid {os.getpid()} " in report.message
+    assert impostor.connections >= 1 and bytes(impostor.received) == b""
+
+
 def test_hub_crashing_on_start_shows_its_log(tmp_path, chp_on_path):
     values = {**BASE, "hub": {"extraConfig": {"99-bad": "raise RuntimeError('boom from extraConfig')"}}}
     make_fleet(tmp_path, {"a": (process.free_port(), values)})

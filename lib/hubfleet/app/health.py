@@ -22,7 +22,7 @@ from hubfleet.core.errors import HubfleetError, format_keypath
 from hubfleet.core.model import Cluster, Fleet, Hub
 from hubfleet.core.rollout import Result
 
-__all__ = ["health_for_hub", "hub_endpoint"]
+__all__ = ["check_options", "health_for_hub", "hub_endpoint"]
 
 TOKEN_KEYPATH = secretlayers.token_keypath(hubapi.HEALTH_SERVICE)
 
@@ -87,6 +87,17 @@ def _local_endpoint(root: Path, name: str) -> tuple[str, str]:
     return (state / "url").read_text().strip(), (state / "health-token").read_text().strip()
 
 
+def check_options(root: Path, fleet: Fleet, hub_name: str) -> dict[str, Any]:
+    """`hubapi.check`'s network for the hub: a local hub's verifies at every connection that the
+    far end is the hub hubfleet started (`hubfleet.local.peer`), so its token goes nowhere else."""
+    hub = fleet.hub(hub_name)
+    if not fleet.cluster_of(hub).is_local:
+        return {}
+    from hubfleet.local import peer, provider
+
+    return peer.client_options(provider.hub_state(root, hub.name), hub.name)
+
+
 def health_for_hub(root: Path, fleet: Fleet, hub_name: str, **kw: Any) -> Result:
     """The rollout engine's health callable: a Result, never an exception for a sick hub."""
     start = time.monotonic()
@@ -97,5 +108,5 @@ def health_for_hub(root: Path, fleet: Fleet, hub_name: str, **kw: Any) -> Result
     rollout = fleet.config.rollout
     kw.setdefault("timeout", rollout.health_timeout)
     kw.setdefault("retries", rollout.health_retries)
-    report = hubapi.check(url, token, **kw)
+    report = hubapi.check(url, token, **check_options(root, fleet, hub_name), **kw)
     return Result(hub_name, report.ok, f"{url}: {report.summary()}", time.monotonic() - start)

@@ -7,10 +7,12 @@ pid. A filelock serialises deploys and stops of the same hub.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
 import secrets
+import sqlite3
 import sys
 import time
 from collections.abc import Mapping
@@ -21,10 +23,10 @@ from typing import Any
 import httpx
 from filelock import FileLock
 
-from hubfleet.adapters.hubapi import hub_url
+from hubfleet.adapters.hubapi import HEALTH_SERVICE, hub_url
 from hubfleet.adapters.runner import check_interrupted
 from hubfleet.core.errors import HubfleetError
-from hubfleet.local import process
+from hubfleet.local import peer, process
 from hubfleet.local.config import (
     AUTHENTICATOR_PACKAGES,
     LOCAL_AUTHENTICATORS,
@@ -103,7 +105,8 @@ def up(
         raise HubfleetError(
             f"JupyterHub is not installed in {sys.prefix}: `pip install 'hubfleet[local]'` for local hubs"
         )
-    with _lock(state):
+    # every request that may carry the token goes to this hub's proxy, or nowhere
+    with _lock(state), httpx.Client(transport=peer.transport(state, name), timeout=5) as http:
         check_interrupted()
         pid = process.read_pid(state / "hub.pid")
         running = process.alive(pid)
@@ -127,7 +130,7 @@ def up(
         url = hub_url(port, values)
         digest_file = state / "config.digest"
         old = digest_file.read_text().strip() if digest_file.exists() else ""
-        if running and pid and old == cfg.digest and _healthy(url, token):
+        if running and pid and old == cfg.digest and _healthy(http, url, token):
             return Running(name, url, state, pid, token, False, cfg.not_applied, cfg)
         if running or process.processes_of(state):
             process.stop(state, pid)
@@ -137,6 +140,7 @@ def up(
                 f"stop that program or give the hub another `local: {{port: ...}}` in hubs/{name}/hub.yaml"
             )
         _write_files(state, cfg)
+        _forget_health_tokens(state)
         digest_file.unlink(missing_ok=True)
         log = state / "hub.log"
         if log.exists():
@@ -145,9 +149,11 @@ def up(
         pid = process.start(argv, cwd=state, env=hub_environment(cfg, env), log=log)
         process.write_pid(state / "hub.pid", pid, state, argv)
         try:
-            _wait_ready(name, url, token, pid, log, timeout)
+            _wait_ready(http, name, url, token, pid, log, timeout)
         except BaseException:
             process.stop(state, pid)
+            (state / "health-token").unlink(missing_ok=True)  # the next start makes another
+            _forget_health_tokens(state)
             raise
         _write_private(digest_file, cfg.digest)
         _write_private(state / "url", url)  # for `invoke health`
@@ -212,31 +218,51 @@ def _check_authenticator_installed(cfg: HubConfig) -> None:
         )
 
 
-def _healthy(url: str, token: str) -> bool:
+def _forget_health_tokens(state: Path) -> None:
+    """Only the token of this start is valid: JupyterHub adds a service's configured token to its
+    database at start-up and never removes the ones configured before, so before each start, and
+    after a failed one, the health service's tokens are deleted from the hub's database."""
+    db = state / "jupyterhub.sqlite"
+    if not db.exists():
+        return
     try:
-        r = httpx.get(f"{url}hub/api/", headers={"Authorization": f"token {token}"}, timeout=5)
+        with contextlib.closing(sqlite3.connect(db)) as con, con:
+            con.execute(
+                "DELETE FROM api_tokens WHERE service_id IN (SELECT id FROM services WHERE name = ?)",
+                (HEALTH_SERVICE,),
+            )
+    except sqlite3.Error as e:
+        raise HubfleetError(f"{db}: cannot remove the old tokens of {HEALTH_SERVICE}: {e}") from None
+
+
+def _healthy(http: httpx.Client, url: str, token: str) -> bool:
+    try:
+        r = http.get(f"{url}hub/api/", headers={"Authorization": f"token {token}"})
         return r.status_code == 200
     except httpx.HTTPError:
         return False
 
 
-def _wait_ready(name: str, url: str, token: str, pid: int, log: Path, timeout: float) -> None:
-    """GET /hub/health through the proxy, then the API with the token; fail fast on a crash."""
+def _wait_ready(
+    http: httpx.Client, name: str, url: str, token: str, pid: int, log: Path, timeout: float
+) -> None:
+    """GET /hub/health through the proxy, then the API with the token; fail fast on a crash, and at
+    once when the port is answered by a process that is not this hub's (`peer.NotOurHub`)."""
     deadline = time.monotonic() + timeout
     step = "hub/health"
     while time.monotonic() < deadline:
         check_interrupted()  # Ctrl-C: `up` stops the half-started hub
-        if not process.alive(pid):
-            raise HubfleetError(f"hub {name} exited while starting; end of {log}:\n{process.log_tail(log)}")
         try:
             if step == "hub/health":
-                if httpx.get(f"{url}hub/health", timeout=3).status_code == 200:
+                if http.get(f"{url}hub/health", timeout=3).status_code == 200:
                     step = "hub/api"
                     continue
-            elif _healthy(url, token):
+            elif _healthy(http, url, token):
                 return
         except httpx.HTTPError:
             pass
+        if not process.alive(pid):
+            raise HubfleetError(f"hub {name} exited while starting; end of {log}:\n{process.log_tail(log)}")
         time.sleep(0.25)
     raise HubfleetError(
         f"hub {name} did not answer {url}{step} within {timeout:g}s; end of {log}:\n{process.log_tail(log)}"

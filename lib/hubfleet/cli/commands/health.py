@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hubfleet.adapters.hubapi import check
-from hubfleet.app.health import hub_endpoint
+from hubfleet.app.health import check_options, hub_endpoint
 from hubfleet.app.load import load_work_tree
 from hubfleet.cli.boundary import console, err_console
 from hubfleet.cli.options import named
@@ -16,7 +16,13 @@ def run(hub: str) -> int:
     url, token = hub_endpoint(root, fleet, hub)
     rollout = fleet.config.rollout
     console.print(f"checking {hub} at {url} ...", markup=False)
-    report = check(url, token, timeout=rollout.health_timeout, retries=rollout.health_retries)
+    report = check(
+        url,
+        token,
+        timeout=rollout.health_timeout,
+        retries=rollout.health_retries,
+        **check_options(root, fleet, hub),
+    )
     for step, took in report.durations.items():
         mark = "failed" if step == report.step else "ok"
         console.print(f"  {step:<8} {mark:<6} {took:6.2f}s", markup=False)
