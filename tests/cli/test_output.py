@@ -62,3 +62,51 @@ def test_status_live_says_once_per_cluster_that_it_could_not_ask(example_fleet, 
         "cluster aws-us: helm list failed: aws: token expired",
         f"cluster gcp-eu: helm list failed: {why}",
     ]
+
+
+def test_plan_matrix_is_one_line_with_its_newline(example_fleet, capfd):
+    """`plan --matrix` feeds $GITHUB_OUTPUT: one JSON line, ended by a newline."""
+    import json
+
+    (example_fleet / "plan.json").write_text(
+        json.dumps(
+            {
+                "base": "a" * 40,
+                "head": "b" * 40,
+                "hubs": [{"name": "oceans", "cluster": "aws-us", "stage": "prod", "reasons": ["x"]}],
+                "removed": [],
+            }
+        )
+    )
+    from hubfleet.cli.main import main
+
+    main(["plan", "--matrix", "plan.json"])
+    out = capfd.readouterr().out
+    assert out == '{"include": [{"cluster": "aws-us", "provider": "eks"}]}\n'
+
+
+def test_the_plan_tables_title_is_one_line_at_80_columns():
+    """A narrow table (short names and reasons) had its title folded to the table's width."""
+    from rich.console import Console
+
+    from hubfleet.cli.reports import console_table
+    from hubfleet.core.plan import Plan, PlannedHub, PlannedSupport
+
+    plan = Plan(
+        "a" * 40,
+        "b" * 40,
+        (PlannedHub("x", "c", "prod", ("new",)),),
+        support=(PlannedSupport("c", "ingress", ("new",)), PlannedSupport("c", "certs", ("new",))),
+    )
+    console = Console(width=80, record=True, color_system=None)
+    console.print(console_table(plan))
+    lines = console.export_text().splitlines()
+    assert lines[0] == f"plan {'a' * 12} -> {'b' * 12}: 1 hub(s) to deploy, 2 support release(s)"
+    assert all(len(line) <= 80 for line in lines)
+
+
+def test_new_hub_like_a_hub_without_secrets_does_not_mention_them(seeded_fleet, capsys):
+    assert not (seeded_fleet / "hubs/oceans/secrets.yaml").exists()
+    code, out, err = hubfleet(["new-hub", "seas", "--cluster", "aws-us", "--like", "oceans"], capsys)
+    assert code == 0, err
+    assert "not copied" not in out and "invoke secrets --hub seas" in out

@@ -110,7 +110,7 @@ def test_like_copies_the_values_and_names_lines_to_check(view):
     values = (
         "hub:\n  config:\n    X:\n      client_id: teach-client\n      url: https://teach.hub.uni.example/x\n"
     )
-    got = scaffold.plan_hub(view, "chem", "uni", like="teach", like_values=values)
+    got = scaffold.plan_hub(view, "chem", "uni", like="teach", like_values=values, like_secrets=True)
     text = got.files["hubs/chem/values.yaml"]
     assert text.startswith(
         "# yaml-language-server: $schema=../../.hubfleet/schemas/charts/other.values.schema.json\n"
@@ -124,6 +124,12 @@ def test_like_copies_the_values_and_names_lines_to_check(view):
         assert "teach" in lines[number - 1], (note, lines[number - 1])
     assert len(got.warnings) == 2
     assert any("secrets.yaml was not copied" in s for s in got.next_steps)
+
+
+def test_like_a_hub_without_secrets_claims_no_secrets_were_left_behind(view):
+    got = scaffold.plan_hub(view, "chem", "uni", like="teach", like_values="hub: {}\n", like_secrets=False)
+    assert not any("secrets" in s and "not copied" in s for s in got.next_steps)
+    assert any(s.startswith("`invoke secrets --hub chem`") for s in got.next_steps)
 
 
 def test_a_local_hub_gets_a_free_port_and_a_localhost_domain(view):

@@ -69,12 +69,20 @@ def new_hub(
     start: Path | None = None,
 ) -> Created:
     root, fleet = load_work_tree(start)
-    like_values = None
+    like_values, like_secrets = None, False
     if like is not None and like in fleet.hubs:
         data = fleet.source.read(paths.hub(like).values)
         like_values = data.decode("utf-8", "replace") if data is not None else None
+        like_secrets = (root / paths.hub(like).secrets).exists()
     plan = scaffold.plan_hub(
-        view_of(root, fleet), name, cluster, stage=stage, domain=domain, like=like, like_values=like_values
+        view_of(root, fleet),
+        name,
+        cluster,
+        stage=stage,
+        domain=domain,
+        like=like,
+        like_values=like_values,
+        like_secrets=like_secrets,
     )
     _loadable(fleet)
     written = _write_all(root, plan.files, paths.hub(name).folder)

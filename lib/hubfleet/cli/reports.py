@@ -13,7 +13,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rich.console import Group
 from rich.table import Table
+from rich.text import Text
 
 from hubfleet.adapters import yamlio
 from hubfleet.core import paths
@@ -30,11 +32,12 @@ SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 # --- console -------------------------------------------------------------------------------
 
 
-def console_table(plan: Plan) -> Table:
+def console_table(plan: Plan) -> Group:
+    """The plan as a title line and a table (a Table's own title folds to the table's width)."""
     title = f"plan {plan.base[:12]} -> {plan.head[:12]}: {len(plan.hubs)} hub(s) to deploy"
     if plan.support:
         title += f", {len(plan.support)} support release(s)"
-    table = Table(title=title, title_justify="left")
+    table = Table()
     for col in ("cluster", "stage", "hub", "why"):
         table.add_column(col, overflow="fold")
     for s in plan.support:  # they deploy first on their cluster
@@ -43,7 +46,7 @@ def console_table(plan: Plan) -> Table:
         table.add_row(h.cluster, h.stage, h.name, "; ".join(h.reasons))
     for r in plan.removed:
         table.add_row(r.cluster, "", r.name, "[yellow]removed from the repo (left installed)")
-    return table
+    return Group(Text(title, style="italic"), table)
 
 
 # --- Markdown --------------------------------------------------------------------------------

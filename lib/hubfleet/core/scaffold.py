@@ -97,10 +97,12 @@ def plan_hub(
     domain: str | None = None,
     like: str | None = None,
     like_values: str | None = None,
+    like_secrets: bool = False,
 ) -> Scaffold:
     """The files of a new hub; every problem with the request is raised before anything exists.
 
-    `like_values`: the text of `hubs/<like>/values.yaml` (None if it has none).
+    `like_values`: the text of `hubs/<like>/values.yaml` (None if it has none); `like_secrets`:
+    whether `hubs/<like>/secrets.yaml` exists (then the next steps say it was not copied).
     """
     problems: list[Problem] = []
     bad_name = _name_problem("hub", name, 53)
@@ -163,7 +165,7 @@ def plan_hub(
     head_lines = len(values_text.splitlines()) - len(copied.splitlines()) if copied else 0
     return Scaffold(
         files,
-        _hub_next_steps(name, target, domain, like),
+        _hub_next_steps(name, target, domain, like if like_secrets else None),
         _copied_mentions(name, model_hub, copied, head_lines),
     )
 
@@ -225,11 +227,12 @@ def _free_port(view: FleetView) -> int:
     return port
 
 
-def _hub_next_steps(name: str, cluster: Cluster, domain: str, like: str | None) -> tuple[str, ...]:
+def _hub_next_steps(name: str, cluster: Cluster, domain: str, secrets_of: str | None) -> tuple[str, ...]:
+    """`secrets_of`: the hub whose values were copied, if it has a secrets file (which was not)."""
     p = paths.hub(name)
     steps = [f"edit {p.values}: the hub's own values, then `invoke render --hub {name}`"]
-    if like is not None:
-        steps.append(f"hubs/{like}/secrets.yaml was not copied (never another hub's secrets)")
+    if secrets_of is not None:
+        steps.append(f"hubs/{secrets_of}/secrets.yaml was not copied (never another hub's secrets)")
     if cluster.is_local:
         steps.append(f"`invoke deploy --hub {name}` starts it on this machine")
     else:
