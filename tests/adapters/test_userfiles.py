@@ -75,6 +75,15 @@ def test_a_lock_folder_others_could_change_is_refused(lock_tmp, tmp_path, kind):
     assert not list((tmp_path / "elsewhere").glob("*")) if kind == "symlink" else True
 
 
+def test_a_lock_folder_in_a_folder_others_can_write_to_is_refused(tmp_path, monkeypatch):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)  # no sticky bit: anyone could rename our folder away and put theirs
+    monkeypatch.setenv("HUBFLEET_LOCKS", str(shared / "locks"))
+    with pytest.raises(HubfleetError, match="which others can write to"), locks.release_lock("k", "a", "a"):
+        pass
+
+
 @pytest.mark.parametrize("which", ["holder", "lock"])
 def test_no_lock_file_is_followed_through_a_symlink(lock_tmp, tmp_path, which):
     target = victim(tmp_path)

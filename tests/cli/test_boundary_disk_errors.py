@@ -32,6 +32,14 @@ def test_a_disk_error_anywhere_is_one_line(capsys, code, text):
     assert out.err.strip() == f"error: .hubfleet/cache/runs.json.tmp: cannot use: {text}"
 
 
+def test_a_path_without_permission_is_one_line(capsys):
+    err = PermissionError(errno.EACCES, "Permission denied", "out/plan.json")
+    assert boundary(raising(err)) == 1
+    assert capsys.readouterr().err.strip() == (
+        "error: out/plan.json: cannot use: Permission denied (check its permissions and those of its folder)"
+    )
+
+
 def test_another_oserror_is_an_internal_error(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HUBFLEET_STATE", str(tmp_path / "state"))

@@ -244,7 +244,7 @@ def private_folder(path: Path, *, hint: str = "") -> Path:
         info = os.lstat(path)
     except OSError as e:
         raise os_problem(path, "create", e) from None
-    why = _not_private(info)
+    why = _not_private(info) or _open_parent(path.parent)
     if why:
         raise HubfleetError(
             f"{path}: {why}, so another local user may have planted it: refusing to use it; remove it{hint}"
@@ -261,6 +261,18 @@ def _not_private(info: os.stat_result) -> str | None:
         return f"belongs to uid {info.st_uid}, not to you (uid {os.geteuid()})"
     if info.st_mode & 0o022:
         return f"is writable by group or others (mode {stat.S_IMODE(info.st_mode):o})"
+    return None
+
+
+def _open_parent(folder: Path) -> str | None:
+    """A folder others may write to without the sticky bit (unlike /tmp) lets them swap ours."""
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return None
+    if info.st_mode & 0o022 and not info.st_mode & stat.S_ISVTX:
+        mode = stat.S_IMODE(info.st_mode)
+        return f"is in {folder}, which others can write to (mode {mode:o}, no sticky bit)"
     return None
 
 

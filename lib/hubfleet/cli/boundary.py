@@ -52,8 +52,8 @@ def boundary(fn: Callable[..., int | None], /, **kwargs: Any) -> int:
         err_console.print("interrupted", style="red")
         return 130
     except OSError as e:
-        if e.errno not in _DISK_ERRNOS:  # the writes hubfleet expects to fail say so themselves
-            return _internal_error()
+        if e.errno not in _DISK_ERRNOS and not (e.filename and e.errno in _PATH_ERRNOS):
+            return _internal_error()  # the writes hubfleet expects to fail say so themselves
         problem = os_problem(e.filename or "a file", "use", e)
         err_console.print(mask_secrets(f"error: {problem}"), style="red", markup=False)
         return 1
@@ -63,6 +63,7 @@ def boundary(fn: Callable[..., int | None], /, **kwargs: Any) -> int:
 
 # A full, read-only or failing disk is the machine's state, never a bug: one line wherever it hits.
 _DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EIO}
+_PATH_ERRNOS = {errno.EACCES, errno.EPERM}  # a named path this user may not use: its permissions
 
 
 def _internal_error() -> int:
