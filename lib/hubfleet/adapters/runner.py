@@ -226,12 +226,14 @@ def spawn(
     stdout: Any = subprocess.DEVNULL,
     stderr: Any = subprocess.DEVNULL,
     umask: int = -1,
+    die_with_parent: bool = False,
 ) -> subprocess.Popen:
     """Start a long-lived process in its own session (a local hub, `git cat-file --batch`).
 
     `run` waits for its command; these answer many requests or outlive the call, so the
     caller owns the returned process and stops it (its process group) itself. `umask`: the
-    process's own (-1: ours).
+    process's own (-1: ours). With `die_with_parent` it is also killed when the calling
+    thread's process dies (a test cluster started for a test session).
     """
     argv = [os.fspath(a) for a in argv]
     try:
@@ -245,6 +247,7 @@ def spawn(
             start_new_session=True,
             close_fds=True,
             umask=umask,
+            preexec_fn=_die_with_parent if die_with_parent and _PRCTL else None,
         )
     except FileNotFoundError as e:
         raise HubfleetError(f"`{argv[0]}` not found: install it or set its HUBFLEET_* variable") from e

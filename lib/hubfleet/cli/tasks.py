@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import invoke
-from invoke import Collection, Exit
+from invoke import Argument, Collection, Exit, Task
 
 from hubfleet.cli.boundary import boundary
 
@@ -233,13 +233,52 @@ def secrets(c, hub=None, cluster=None, fleet=False, support=None):
 @task(
     help={
         "seed_chart": "KEY=DIR: cache chart KEY's values.schema.json and values.yaml from DIR, or "
-        "KEY=CHART.tgz: the packaged chart itself, for working without network (repeatable)"
+        "KEY=CHART.tgz: the packaged chart itself, for working without network (repeatable)",
+        "kube": "also build the test clusters' control-plane binary (kubebin/, needs Go; once)",
     },
     iterable=["seed_chart"],
 )
-def setup(c, seed_chart=None):
+def setup(c, seed_chart=None, kube=False):
     """Install the tools hubfleet runs (helm, sops, configurable-http-proxy) where missing."""
-    _run("setup", seed=seed_chart)
+    _run("setup", seed=seed_chart, kube=kube)
+
+
+class _NameUnlessListing(Argument):
+    """`testcluster`'s NAME: required (Invoke requires every positional) except after `list`."""
+
+    action: Argument
+
+    @property
+    def value(self):
+        given = self._value if self._value is not None else self.default
+        return "" if given is None and self.action.value == "list" else given
+
+    @value.setter
+    def value(self, arg: str) -> None:
+        self.set_value(arg, cast=True)
+
+
+class _TestclusterTask(Task):
+    def get_arguments(self, ignore_unknown_help=None):
+        args = super().get_arguments(ignore_unknown_help)
+        by_name = {a.name: a for a in args}
+        by_name["name"].__class__ = _NameUnlessListing
+        by_name["name"].action = by_name["action"]
+        return args
+
+
+@task(
+    klass=_TestclusterTask,
+    positional=["action", "name"],
+    help={
+        "action": "up, down or list",
+        "name": "the test cluster (its kubeconfig context has this name)",
+        "nodes": "up: also run controllers, a scheduler and this many simulated (KWOK) nodes",
+    },
+)
+def testcluster(c, action, name=None, nodes=0):
+    """Local Kubernetes control planes: `up NAME [--nodes N]` (prints its kubeconfig), `down NAME`, `list`."""
+    _run("testcluster", action=action, name=name, nodes=nodes)
 
 
 @task(
@@ -373,4 +412,5 @@ ns = Collection(
     status,
     shell,
     logs,
+    testcluster,
 )

@@ -35,6 +35,7 @@ from hubfleet.testing.components import (  # noqa: F401  (fixtures of the same e
     warm_imports,
 )
 from hubfleet.testing.hub import SyncHub
+from hubfleet.testing.kube import kube_cluster  # noqa: F401  (a fixture of the same entry point)
 from hubfleet.testing.launcher import Running
 
 _started: list[Path] = []  # state folders of hubs this session started

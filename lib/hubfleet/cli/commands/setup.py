@@ -13,8 +13,10 @@ from hubfleet.core import paths
 from hubfleet.core.errors import HubfleetError
 
 
-def run(seed: str | list[str] | None = None) -> int:
+def run(seed: str | list[str] | None = None, kube: bool = False) -> int:
     root = find_root()
+    if kube:
+        _kube(root)
     for name, ensure in (("helm", tools.ensure_helm), ("sops", tools.ensure_sops)):
         found = tools.find(name, root)
         if found:
@@ -50,6 +52,19 @@ def editor_schemas(root: Path) -> None:
     console.print(f"editor schemas: {len(written)} file(s) in {root / paths.SCHEMAS}", markup=False)
     if update_vscode_settings(root, fleet):
         console.print(f"{VSCODE_SETTINGS}: schema mappings updated (commit it)", markup=False)
+
+
+def _kube(root: Path) -> None:
+    """The test clusters' control-plane binary, built from kubebin/ once (tens of minutes cold)."""
+    from hubfleet.adapters import kubebin
+
+    found = kubebin.find(root)
+    if found is None:
+        console.print("test-cluster binary: building kubebin/ with Go (once; long)...", markup=False)
+        found = kubebin.build(root)
+    digest = found.with_name(kubebin.BINARY + ".sha256")
+    sha = digest.read_text().split()[0] if digest.is_file() else "(not recorded: HUBFLEET_KUBE)"
+    console.print(f"test-cluster binary: {found} (sha256 {sha})", markup=False)
 
 
 def _chp(root: Path) -> None:
