@@ -76,3 +76,46 @@ def test_a_remote_hub_with_no_token_route_is_a_warning(seeded_fleet):
     )
     _, fleet = load_work_tree(root)
     assert not [p for p in validate_fleet(root, fleet, offline=True) if "no route gives" in p.message]
+
+
+def test_a_leaf_added_in_clear_beside_encrypted_ones_is_one_located_error(uni, capsys):
+    """Issue 22 item 8: `apiToken: CLEARTEXT-...` beside sops-encrypted leaves passed validate and
+    render --check; only deploy failed, on the MAC."""
+    from hubfleet.cli.boundary import boundary
+    from hubfleet.cli.commands import render as render_cmd
+
+    secrets = uni / "clusters/uni-west/secrets.yaml"
+    secrets.write_text(f"imagePullSecret:\n  password: {ENC.format('cGFzcw==', 'str')}\n{SOPS}")
+    assert boundary(render_cmd.run) == 0 and boundary(render_cmd.run, check=True) == 0
+    secrets.write_text(
+        f"imagePullSecret:\n  password: {ENC.format('cGFzcw==', 'str')}\n"
+        "hub:\n  services:\n    hubfleet-health:\n      apiToken: CLEARTEXT-0123456789\n"
+        f"  note_unencrypted: fine, sops leaves it\n{SOPS}"
+    )
+    want = (
+        "clusters/uni-west/secrets.yaml:6: hub.services.hubfleet-health.apiToken: is in clear text beside "
+        "sops-encrypted values"
+    )
+    errors = _errors(uni)
+    assert [e for e in errors if "in clear text" in e and e.startswith(want)] and len(
+        [e for e in errors if "in clear text" in e]
+    ) == 1, errors
+    assert boundary(render_cmd.run, check=True) == 1
+    err = capsys.readouterr().err
+    assert want in err and "CLEARTEXT" not in err
+
+
+@pytest.mark.parametrize(
+    ("meta", "clear_ok"),
+    [
+        ("  encrypted_regex: ^(password|apiToken)$\n", "hub:\n  name: in-clear\n"),
+        ("  unencrypted_suffix: _plain\n", "hub:\n  name_plain: in-clear\n"),
+        ("  encrypted_suffix: _secret\n", "hub:\n  name: in-clear\n"),
+        ("  unencrypted_regex: ^public\n", "public:\n  name: in-clear\n"),
+    ],
+)
+def test_sops_own_settings_say_which_leaves_stay_in_clear(uni, meta, clear_ok):
+    (uni / "clusters/uni-west/secrets.yaml").write_text(
+        f"imagePullSecret:\n  password: {ENC.format('cGFzcw==', 'str')}\n{clear_ok}{SOPS}{meta}"
+    )
+    assert [e for e in _errors(uni) if "in clear text" in e] == []

@@ -80,3 +80,17 @@ def test_merged_token_takes_the_highest_layer_that_sets_it():
     hub = {"hub": {"other": 1}}
     assert sl.merged_token([fleet, cluster, hub], "hubfleet-health") == "cluster"
     assert sl.merged_token([hub], "hubfleet-health") is None
+
+
+def test_clear_leaves_are_those_sops_would_have_encrypted():
+    enc = "ENC[AES256_GCM,data:eA==,iv:aXY=,tag:dGFn,type:str]"
+    doc = {
+        "a": {"token": enc, "added": "CLEARTEXT", "list": [enc, "clear-in-list"], "none": None},
+        "b_unencrypted": {"host": "in clear by sops' default suffix"},
+        "sops": {"mac": enc},
+    }
+    assert sl.clear_leaves(doc) == [("a", "added"), ("a", "list", 1)]
+    regex = {**doc, "sops": {"mac": enc, "encrypted_regex": "^(token|added)$"}}
+    assert sl.clear_leaves(regex) == [("a", "added")]
+    comments = {**doc, "sops": {"mac": enc, "encrypted_comment_regex": "sops:enc"}}
+    assert sl.clear_leaves(comments) == []  # comments decide, and a parsed file has none

@@ -65,6 +65,15 @@ def _render_many(names: list[str], ctx: Mapping[str, Any]) -> tuple[list[Rendere
     return out, problems
 
 
+def sops_problems(fleet: Fleet, names: Sequence[str]) -> list[Problem]:
+    """What `invoke validate` says of the hubs' sops files (plaintext, a leaf in clear), each once,
+    located: `render --check` refuses what deploy would fail on, without any key."""
+    from hubfleet.app.support import read_secrets_doc  # the one reader of committed sops files
+
+    files = dict.fromkeys(f for n in names for f in paths.secret_layers(n, fleet.hubs[n].cluster))
+    return [p for f in files for p in read_secrets_doc(fleet, f)[1]]
+
+
 def _secret_problems(fleet: Fleet, file: str) -> list[Problem]:
     """What `invoke validate` says of a plain layer's secret-looking values (render read it already)."""
     data = fleet.source.read(file)

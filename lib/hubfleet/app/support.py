@@ -191,7 +191,8 @@ def _blame(
 
 
 def read_secrets_doc(fleet: Fleet, file: str) -> tuple[dict[str, Any] | None, list[Problem]]:
-    """A sops file as committed (encrypted leaves), or a problem: unreadable, or plaintext."""
+    """A sops file as committed (encrypted leaves), or its problems: unreadable, plaintext, or a
+    leaf in clear beside encrypted ones (each located). Checked without any key."""
     try:
         data = fleet.source.read(file)
         if data is None:
@@ -202,6 +203,18 @@ def read_secrets_doc(fleet: Fleet, file: str) -> tuple[dict[str, Any] | None, li
     why = sops.plaintext_problem(file, data)
     if why:
         return None, [Problem(file, why)]
+    clear = secretlayers.clear_leaves(doc)
+    if clear:
+        return None, [
+            Problem(
+                file,
+                "is in clear text beside sops-encrypted values (added by hand?): sops cannot decrypt "
+                "the file with it (its MAC fails); add it with sops (`invoke secrets`) and rotate it",
+                path,
+                yamlio.locate(data, path),
+            )
+            for path in clear
+        ]
     return doc, []
 
 

@@ -412,24 +412,15 @@ def _merged(layers: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _secret_levels(fleet: Fleet, hub: Hub) -> tuple[list[tuple[str, dict[str, Any]]], list[Problem]]:
-    """(file, encrypted document) of each secrets level the hub has, and each unusable one's problem."""
-    from hubfleet.adapters.sops import plaintext_problem
+    """(file, encrypted document) of each secrets level the hub has, and each unusable one's problems."""
+    from hubfleet.app.support import read_secrets_doc  # the one reader of committed sops files
 
     docs, out = [], []
     for file in paths.secret_layers(hub.name, hub.cluster):
-        try:
-            data = fleet.source.read(file)
-            if data is None:
-                continue
-            doc = parse_bytes(data, file, allow_empty=True)
-        except HubfleetError as e:
-            out += list(e.problems)
-            continue
-        why = plaintext_problem(file, data)
-        if why:
-            out.append(Problem(file, why, hub=hub.name))
-            continue
-        docs.append((file, doc))
+        doc, found = read_secrets_doc(fleet, file)
+        out += [replace(p, hub=hub.name) for p in found]
+        if doc is not None:
+            docs.append((file, doc))
     return docs, out
 
 

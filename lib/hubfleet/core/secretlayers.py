@@ -23,6 +23,7 @@ __all__ = [
     "ENCRYPTED_STR",
     "FLEET_SECRETS",
     "ciphertext_changes",
+    "clear_leaves",
     "cluster_secrets",
     "content_digest",
     "enc_type",
@@ -82,6 +83,52 @@ def enc_type(value: Any) -> str | None:
         return None
     m = _ENC.match(value)
     return m.group("type") if m else None
+
+
+def clear_leaves(doc: Mapping[str, Any]) -> list[KeyPath]:
+    """Key paths of the leaves sops would have encrypted that are not `ENC[...]`: a value added
+    in clear beside encrypted ones (sops finds it only at decryption, by the MAC). Honours the
+    settings the file's `sops:` metadata records, as sops applies them to the key path:
+    `unencrypted_suffix` (default `_unencrypted`), `encrypted_suffix`, `unencrypted_regex`,
+    `encrypted_regex`. With a comment rule (`*_comment_regex`) comments decide, which a parsed
+    document no longer holds: nothing is reported then."""
+    meta = doc.get("sops") if isinstance(doc.get("sops"), Mapping) else {}
+    if any(meta.get(k) for k in ("encrypted_comment_regex", "unencrypted_comment_regex")):
+        return []
+    return [
+        path
+        for path, value in leaves(strip_sops(doc))
+        if value is not None and enc_type(value) is None and _sops_encrypts(meta, path)
+    ]
+
+
+def _sops_encrypts(meta: Mapping[str, Any], path: KeyPath) -> bool:
+    """Whether sops encrypts the value at `path` (sops' `shouldBeEncrypted`, over the path's keys)."""
+    keys = [k for k in path if isinstance(k, str)]
+    setting = {k: meta.get(k) for k in _SOPS_RULES if isinstance(meta.get(k), str) and meta.get(k)}
+    if not setting:
+        setting = {"unencrypted_suffix": "_unencrypted"}
+    encrypted = True
+    if "unencrypted_suffix" in setting:
+        encrypted = not any(k.endswith(setting["unencrypted_suffix"]) for k in keys)
+    if "encrypted_suffix" in setting:
+        encrypted = any(k.endswith(setting["encrypted_suffix"]) for k in keys)
+    if "unencrypted_regex" in setting:
+        encrypted = not _any_match(setting["unencrypted_regex"], keys)
+    if "encrypted_regex" in setting:
+        encrypted = _any_match(setting["encrypted_regex"], keys)
+    return encrypted
+
+
+_SOPS_RULES = ("unencrypted_suffix", "encrypted_suffix", "unencrypted_regex", "encrypted_regex")
+
+
+def _any_match(pattern: str, keys: Sequence[str]) -> bool:
+    try:
+        found = re.compile(pattern)
+    except re.error:
+        return True  # a Go-only regex: assume sops encrypts it (a clear leaf is then reported)
+    return any(found.search(k) for k in keys)
 
 
 def placeholders(doc: Mapping[str, Any]) -> dict[str, Any]:

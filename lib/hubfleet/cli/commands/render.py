@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 from hubfleet.app.freshness import written_entries
 from hubfleet.app.load import load_work_tree, touched
-from hubfleet.app.renderall import render_fleet, stale_files, write_rendered
+from hubfleet.app.renderall import render_fleet, sops_problems, stale_files, write_rendered
 from hubfleet.app.validate import FileDigests, code_digest, save_record
 from hubfleet.cli.boundary import console
 from hubfleet.cli.options import hub_names, named, narrow, selected_hubs
-from hubfleet.core.errors import HubfleetError
+from hubfleet.core.errors import HubfleetError, ProblemsError
 
 
 def run(
@@ -30,6 +30,9 @@ def run(
     # render's record: what validate then need not write again (app.freshness)
     save_record(root, written_entries(fleet, rendered, FileDigests(fleet.source).of, code_digest()))
     if check:
+        sops_found = sops_problems(fleet, [r.hub for r in rendered if "/" not in r.hub])
+        if sops_found:
+            raise ProblemsError(sops_found)
         stale = stale_files(root, rendered)
         for path in stale:
             console.print(f"{path}: stale or missing: run `invoke render`", markup=False)
