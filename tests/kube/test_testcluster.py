@@ -188,3 +188,41 @@ def test_a_killed_parent_leaves_no_process(tmp_path, kube_cluster) -> None:
         child.send_signal(signal.SIGKILL)
         child.wait(30)
     assert _wait_gone(pids) == []
+
+
+def _processes_naming(folder: Path) -> list[int]:
+    import psutil
+
+    found = []
+    for p in psutil.process_iter(["cmdline"]):
+        if any(str(folder) in part for part in p.info["cmdline"] or []):
+            found.append(p.pid)
+    return found
+
+
+def test_ctrl_c_during_up_leaves_no_process_and_no_folder(example_fleet, cli_env) -> None:
+    """Interrupted while the API server starts: what started is stopped, the folder removed."""
+    state = Path(os.environ["HUBFLEET_STATE"])
+    folder = state / "testclusters" / "interrupted"
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "hubfleet"), "testcluster", "up", "interrupted"],
+        cwd=example_fleet,
+        env=cli_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    apiserver_log = folder / "logs" / "kube-apiserver.log"
+    deadline = time.monotonic() + 60
+    while not apiserver_log.exists() and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert apiserver_log.exists(), "the API server never started"
+    started = _processes_naming(folder)
+    assert started, "etcd and the API server run before the interrupt"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    assert _wait_gone(started) == []
+    assert _processes_naming(folder) == []
+    assert not folder.exists()
