@@ -41,6 +41,11 @@ def test_help_after_a_command_is_that_commands_help(capsys, flag):
     assert code == 0, err
     assert out.startswith("Usage: hubfleet [--core-opts] deploy ")
     assert "--delete-namespaces" in out and "Flag" not in err
+    # a command whose NAME comes first: `-h` is help, not the name
+    code, out, err = _hubfleet(["new-hub", flag], capsys)
+    assert (code, err) == (0, "") and out.startswith("Usage: hubfleet [--core-opts] new-hub ")
+    code, out, err = _hubfleet(["new-hub", "x", "--cluster", "c", flag], capsys)
+    assert (code, err) == (0, "") and out.startswith("Usage: hubfleet [--core-opts] new-hub ")
 
 
 @pytest.mark.parametrize(
@@ -58,6 +63,7 @@ def test_help_after_a_command_is_that_commands_help(capsys, flag):
         (["deplyo", "--hub", "x"], "error: unknown command deplyo (did you mean `deploy`?)"),
         (["--lst"], "error: unknown option --lst (did you mean `--list`?)"),
         (["deploy", "--hub"], "error: deploy: --hub needs a value"),
+        (["new-cluster"], "error: new-cluster: give its NAME (`hubfleet new-cluster --help`)"),
     ],
 )
 def test_a_mistyped_command_line_is_one_line_with_a_suggestion(capsys, argv, line):

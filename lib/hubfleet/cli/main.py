@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Iterable, Sequence
 
-from invoke import Program
+from invoke import Exit, Program
 from invoke.exceptions import ParseError
 from invoke.parser import Argument, ParserContext
 
@@ -59,11 +59,21 @@ class HubfleetProgram(Program):
             self.core.remainder = Remainder(self.argv[self.argv.index("--") + 1 :])
 
     def parse_tasks(self) -> None:
+        self._help_after_a_command()
         try:
             super().parse_tasks()
             self._refuse_empty_lists()
         except ParseError as e:
             raise ParseError(self._explain(str(e), e.context), e.context) from None
+
+    def _help_after_a_command(self) -> None:
+        """`hubfleet new-hub -h`: help, not a hub named `-h` (Invoke fills a positional first)."""
+        words = self.core.unparsed  # the words before any `--`
+        if words and any(w in ("-h", "--help") for w in words[1:]):
+            self.parser = self._make_parser()
+            if words[0] in self.parser.contexts:
+                self.print_task_help(words[0])
+                raise Exit
 
     def _refuse_empty_lists(self) -> None:
         """A bare `--hub` (a repeatable option) parses as no hubs at all, which reads as "every hub":
@@ -97,6 +107,10 @@ class HubfleetProgram(Program):
         needs = re.fullmatch(r"Flag <Argument: ([\w-]+).*> needed value and was not given one!", message)
         if needs:
             return f"error: {where}--{needs[1].replace('_', '-')} needs a value"
+        missing = re.fullmatch(r"'.*' did not receive required positional arguments: (.*)", message)
+        if missing:
+            names = " ".join(n.strip("' ").upper() for n in missing[1].split(","))
+            return f"error: {where}give its {names} (`{self.binary} {task} --help`)"
         return f"error: {message}"
 
 
