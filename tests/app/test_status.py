@@ -148,7 +148,8 @@ def test_live_adds_what_helm_reports_and_flags_drift(live, capsys):
     assert rows[("aws-us", "metrics-server")]["kind"] == "untracked"
     assert rows[("uni-west", "uni-research")]["drift"] == ["not deployed"]
     assert rows[("aws-us", "cert-manager")]["drift"] == ["not deployed"]  # support releases too
-    assert rows[("local", "demo")]["live"] is None and rows[("local", "demo")]["drift"] == []  # not asked
+    demo = rows[("local", "demo")]  # no Helm release: its process's state, and stopped is no drift
+    assert demo["live"]["status"] == "stopped" and demo["drift"] == []
     lists = live.calls("list")
     assert sorted(c["cluster"] for c in lists) == ["hubs-eu", "hubs-uk", "hubs-us", "uni-west"]
     assert all("--all-namespaces" in c["argv"] for c in lists)
@@ -174,3 +175,14 @@ def test_live_on_a_cluster_whose_credentials_fail_says_so_per_cluster(live, monk
     rows = _json(capsys, live=True)
     assert "cannot get credentials for cluster gcp-eu" in rows[("gcp-eu", "climate")]["live_error"]
     assert rows[("uni-west", "uni-staging")]["drift"] == []
+
+
+def test_live_shows_a_local_hubs_state_and_diff_says_it_has_no_helm_release(repo, capsys):
+    """Issue 23: `status --live` showed `-` for the running demo; `diff --hub demo` exited 1."""
+    from hubfleet.cli.commands import diff as diff_cmd
+
+    assert boundary(status_cmd.run, live=True, hub="demo") == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[1].split()[:2] == ["demo", "local"] and "stopped" in out[1].split()
+    assert boundary(diff_cmd.run, hub="demo") == 0
+    assert capsys.readouterr().out.startswith("demo: on local cluster local: local hubs have no Helm release")

@@ -180,3 +180,19 @@ def test_a_check_that_cannot_decide_says_so(tmp_path, marked, monkeypatch):
     with pytest.raises(HubfleetError, match=rf"^cannot tell whether pid {pid} is this hub"):
         health._local_endpoint(tmp_path, "demo")  # what `invoke health` and the deploy's check ask
         launch.is_running(state)
+
+
+def test_status_live_says_whether_a_local_hub_runs(tmp_path, marked, monkeypatch):
+    """`invoke status --live`: a local hub's state is its process's (issue 23: it showed `-`)."""
+    from hubfleet.app.inventory import local_state
+
+    state, pid, argv = marked
+    assert local_state(tmp_path, "demo") == "stopped"  # no pid file
+    process.write_pid(state / "hub.pid", pid, state, argv)
+    assert local_state(tmp_path, "demo") == "running"
+    monkeypatch.setattr(process, "SETTLE", 0.2)
+    with monkeypatch.context() as m:
+        _before_exec(m)
+        assert local_state(tmp_path, "demo") == "cannot tell"
+    process.stop(state, pid, grace=1)
+    assert local_state(tmp_path, "demo") == "stopped"

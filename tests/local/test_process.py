@@ -99,12 +99,17 @@ def test_deploy_unchanged_change_restart_and_stop(tmp_path, chp_on_path, monkeyp
     assert api_get(first, tmp_path, "a", "users/ada").status_code == 404
 
     again = local.deploy(tmp_path, fleet, hub, echo=quiet)
-    assert not again.changed
+    assert not again.changed and again.unchanged
     assert process.read_pid(local.hub_state(tmp_path, "a") / "hub.pid") == pid
 
+    from hubfleet.cli.commands import deploy as deploy_command
     from hubfleet.cli.commands import health as health_command
 
     monkeypatch.chdir(tmp_path)
+    checks: list[str] = []
+    monkeypatch.setattr(deploy_command, "_health", lambda root, fleet: checks.append)
+    assert deploy_command.run(hub="a") == 0  # `invoke deploy --hub a`, nothing changed...
+    assert checks == []  # ...answers without the whole health check
     assert health_command.run(hub="a") == 0  # `invoke health --hub a`: every step, for real
     assert "a: healthy (hub" in capsys.readouterr().out
 

@@ -93,3 +93,17 @@ def test_prod_health_failing_trips_the_breaker():
     assert out["a-p1"].status == "failed" and out["a-p1"].health == "unhealthy"
     assert out["b-p1"].status == "skipped" and out["b-p1"].message == "breaker open"
     assert out["c-p1"].status == "skipped" and deploy.calls == ["a-p1"]
+
+
+def test_a_hub_the_deploy_left_unchanged_is_not_health_checked_again():
+    """Issue 23: redeploying the running demo with unchanged values ran the whole check (8 s); the
+    deploy already saw it answer with this config (`invoke health` is there for the whole check)."""
+    health = Recorder()
+
+    def deploy(hub: str) -> Result:
+        return Result(hub, True, "already running with this config", unchanged=hub == "demo")
+
+    targets = [Target("demo", "local", "staging"), Target("s1", "k1", "staging"), Target("p1", "k1", "prod")]
+    report = run_rollout(targets, deploy, health, Rollout(), console=quiet())
+    assert report.ok and health.calls == ["s1", "p1"]
+    assert by_hub(report)["demo"].status == "ok" and by_hub(report)["demo"].health == ""

@@ -33,7 +33,7 @@ __all__ = ["HubDiff", "diff_hub"]
 class HubDiff:
     hub: str
     cluster: str
-    state: str  # "same" | "differs" | "not installed" | "error"
+    state: str  # "same" | "differs" | "not installed" | "error" | "local" (no Helm release)
     release: str = ""  # "revision 3 (deployed)"
     text: str = ""  # the masked diff, or the error
 
@@ -44,6 +44,11 @@ class HubDiff:
             return f"{self.hub}: not installed on cluster {self.cluster}"
         if self.state == "error":
             return f"{self.hub}: {self.text}"
+        if self.state == "local":
+            return (
+                f"{self.hub}: on local cluster {self.cluster}: local hubs have no Helm release, so nothing "
+                f"to compare (`invoke status --live --hub {self.hub}` shows whether it runs)"
+            )
         return f"{self.hub}: {self.release} differs from the repository (- deployed, + repository)"
 
 
@@ -58,7 +63,7 @@ def diff_hub(root: Path, fleet: Fleet, name: str, *, runner: Runner = run) -> Hu
     cluster = fleet.cluster_of(hub)
     try:
         if cluster.is_local:
-            raise HubfleetError(f"on local cluster {cluster.name}: nothing is deployed there with Helm")
+            return HubDiff(name, cluster.name, "local")
         chart = fleet.chart_of(hub)
         helm.repo_add(root, chart, runner=runner)
         folder = charts.chart_dir(root, chart, runner=runner)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 from hubfleet.adapters.gitsource import git
@@ -20,7 +21,15 @@ from hubfleet.core.errors import HubfleetError
 from hubfleet.core.inventory import Commit, Live, Row
 from hubfleet.core.model import Fleet
 
-__all__ = ["HISTORY_SPECS", "git_history", "live_releases", "rows", "status_rows"]
+__all__ = [
+    "HISTORY_SPECS",
+    "git_history",
+    "live_releases",
+    "local_state",
+    "rows",
+    "status_rows",
+    "with_local_state",
+]
 
 _RECORD, _FIELD = "\x00", "\x01"  # never in a subject; not whitespace (str.strip keeps them)
 
@@ -182,3 +191,26 @@ def live_releases(
         return {}
     with ThreadPoolExecutor(max_workers=min(8, len(targets))) as pool:
         return dict(zip(targets, pool.map(one, targets), strict=True))
+
+
+def with_local_state(root: Path, fleet: Fleet, found: Sequence[Row]) -> list[Row]:
+    """Each hub of a `provider: local` cluster with its process's state as its live status
+    (`running`, `stopped`, `cannot tell`): it has no Helm release, and a stopped one is no drift."""
+    out = []
+    for row in found:
+        cluster = fleet.clusters.get(row.cluster)
+        if row.kind == "hub" and cluster is not None and cluster.is_local:
+            row = replace(row, live=Live(row.name, row.namespace, "-", local_state(root, row.name), "-", "-"))
+        out.append(row)
+    return out
+
+
+def local_state(root: Path, hub: str) -> str:
+    """`running`, `stopped`, or `cannot tell` (the pid file's process cannot be identified now, or
+    this install lacks the `[local]` extra)."""
+    try:
+        from hubfleet.local import launch, provider
+
+        return "running" if launch.is_running(provider.hub_state(root, hub)) else "stopped"
+    except HubfleetError:  # process.Undecided, or no psutil
+        return "cannot tell"

@@ -71,6 +71,7 @@ class Result:
     ok: bool
     message: str = ""
     duration: float = 0.0
+    unchanged: bool = False  # the deploy changed nothing and saw the hub answer: no health check
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def guarded(fn: Call, hub: str, limit: float | None) -> Result:
     if not box:
         return Result(hub, False, f"timed out after {took:.0f}s (gave up waiting)", took)
     r = box[0]
-    return Result(r.hub, r.ok, r.message, r.duration or took)
+    return Result(r.hub, r.ok, r.message, r.duration or took, r.unchanged)
 
 
 # --- the engine ------------------------------------------------------------------------
@@ -163,6 +164,7 @@ class _Run:
     status: dict[str, str] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
     failed_clusters: set[str] = field(default_factory=set)
+    unchanged: set[str] = field(default_factory=set)  # hubs whose deploy changed nothing
     cancelled: threading.Event = field(default_factory=threading.Event)
     # Run once per cluster before anything of it (its shared secrets decrypt); a failure deploys
     # nothing of that cluster.
@@ -196,6 +198,9 @@ class _Run:
             self.record(t, "failed", r.message, r.duration)
         else:
             self.record(t, "ok", r.message, r.duration)
+            if r.unchanged:
+                with self.lock:
+                    self.unchanged.add(t.hub)
         return r.ok
 
     def checked(self, t: Target) -> bool:
@@ -207,7 +212,7 @@ class _Run:
             return self.health_check(t, CHECK_ONLY, 0.0, "health check failed (not redeployed)")
         if not self.release(t):
             return False
-        if self.health is None:
+        if self.health is None or t.hub in self.unchanged:
             return True
         done = self.outcomes[t.hub]
         return self.health_check(t, done.message, done.duration, "deployed, health check failed")
@@ -216,7 +221,7 @@ class _Run:
         """A prod hub: deploy it, then its health check when `rollout.health.prod` says so."""
         if not self.release(t):
             return False
-        if self.health is None or not self.settings.health_prod:
+        if self.health is None or not self.settings.health_prod or t.hub in self.unchanged:
             return True
         done = self.outcomes[t.hub]
         return self.health_check(t, done.message, done.duration, "deployed, health check failed")

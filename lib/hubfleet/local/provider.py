@@ -89,7 +89,13 @@ def deploy(root: Path, fleet: Fleet, hub: Hub, *, echo=print) -> LocalResult:
     echo(f"{hub.name}: {what} at {running.url} (log: {running.state / 'hub.log'})")
     echo(f"  log in: {login_hint(running.config.traits if running.config else {}, running.state)}")
     return LocalResult(
-        hub.name, True, f"{what}: {running.url}", time.monotonic() - start, running.url, running.changed
+        hub.name,
+        True,
+        f"{what}: {running.url}",
+        time.monotonic() - start,
+        unchanged=not running.changed,  # it answered with this config: no health check again
+        url=running.url,
+        changed=running.changed,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
-from hubfleet.app.inventory import live_releases, status_rows
+from hubfleet.app.inventory import live_releases, status_rows, with_local_state
 from hubfleet.cli.boundary import err_console, print_problems, quiet_stdout
 from hubfleet.cli.options import check_one_of, hub_names, named
 from hubfleet.core import inventory
@@ -28,6 +28,7 @@ def run(
             clusters = [c for c in clusters if any(r.cluster == c for r in found)]
         providers = {name: c.provider for name, c in fleet.clusters.items()}
         found = inventory.with_live(found, live_releases(root, fleet, clusters), providers)
+        found = with_local_state(root, fleet, found)
     # Plain writes: thousands of rows print in milliseconds (a rich table would take seconds).
     text = inventory.to_json(found) if as_json else "\n".join(inventory.table(found, live=live)) + "\n"
     try:
