@@ -21,7 +21,7 @@ def test_a_copied_hub_with_an_existing_domain_fails_its_own_validation(seeded_fl
     err = capsys.readouterr().err
     assert code == 1, err
     assert (
-        "hubs/chem-101/hub.yaml:3: domain: domain teaching.hub.uni.example is already used by hub `uni-teaching`"
+        "hubs/chem-101/hub.yaml:3: domain: teaching.hub.uni.example is already used by hub `uni-teaching`"
         in err
     )
 
@@ -30,7 +30,7 @@ def test_the_other_hub_of_the_conflict_fails_too(seeded_fleet, capsys):
     _copy_hub(seeded_fleet, "uni-teaching", "chem-101")
     assert boundary(validate_cmd.run, hub="uni-teaching") == 1
     assert (
-        "hubs/uni-teaching/hub.yaml:3: domain: domain teaching.hub.uni.example is already used by hub `chem-101`"
+        "hubs/uni-teaching/hub.yaml:3: domain: teaching.hub.uni.example is already used by hub `chem-101`"
         in capsys.readouterr().err
     )
 

@@ -62,7 +62,7 @@ def test_load_collects_every_problem_and_keeps_good_hubs():
     )
     fleet = load_fleet(source)
     text = "\n".join(map(str, fleet.problems))
-    assert "hubs/b/hub.yaml:3: domain: domain same.example is already used by hub `a`" in text
+    assert "hubs/b/hub.yaml:3: domain: same.example is already used by hub `a`" in text
     assert "hubs/d/hub.yaml:2: cluster: no cluster `nope`" in text
     assert "hubs/e/hub.yaml:4: local: `local:` is only for hubs on a `provider: local` cluster" in text
     assert set(fleet.hubs) == {"a", "b", "d", "e"} and fleet.broken_hubs == {"b", "d", "e"}

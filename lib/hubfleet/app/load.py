@@ -6,7 +6,7 @@ never hides the problems of the others.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,36 @@ def located(problems: list[Problem], source: Source) -> list[Problem]:
             p = p.with_line(yamlio.locate(data, p.keypath) if data else None)
         out.append(p)
     return out
+
+
+def _clashes(clusters: Mapping[str, Cluster], hubs: Iterable[Hub]) -> bool:
+    """Whether two hubs claim one domain, namespace on a cluster, or local port."""
+    seen: set[tuple[str, object]] = set()
+    for hub in hubs:
+        cluster = clusters.get(hub.cluster)
+        claims = [("domain", hub.domain), ("namespace", (hub.cluster, hub.namespace))]
+        if cluster is not None and cluster.is_local:
+            claims.append(("port", hub.local_port or schemas.DEFAULT_LOCAL_PORT))
+        if seen.intersection(claims):
+            return True
+        seen.update(claims)
+    return False
+
+
+def changed_hubs(source: Source) -> set[str]:
+    """Hubs whose folder differs from git's HEAD (edited, added, untracked), in a working tree
+    that git tracks; none where that cannot be told (no git, no commit yet, a commit's source)."""
+    root = getattr(source, "root", None)
+    if root is None or getattr(source, "label", "") != "working tree":
+        return set()
+    from hubfleet.adapters.gitsource import git
+
+    try:
+        changed = git(["diff", "--name-only", "--relative", "HEAD", "--", paths.HUBS], root).splitlines()
+        changed += git(["ls-files", "--others", "--exclude-standard", "--", paths.HUBS], root).splitlines()
+    except HubfleetError:
+        return set()
+    return {p.split("/")[1] for p in changed if p.startswith(paths.HUBS + "/") and p.count("/") >= 2}
 
 
 def read_quietly(source: Source, path: str) -> bytes | None:
@@ -143,16 +173,26 @@ def load_fleet(source: Source) -> Fleet:
                     severity="warning",
                 )
             )
-    cross = located(cross_file_problems(config, clusters, hubs), source)
+    cross = located(cross_file_problems(config, clusters, hubs, lambda: changed_hubs(source)), source)
     problems.extend(cross)
     broken |= {p.hub for p in errors_only(cross) if p.hub}
     return Fleet(config, clusters, hubs, source, tuple(problems), frozenset(broken))
 
 
 def cross_file_problems(
-    config: FleetConfig, clusters: Mapping[str, Cluster], hubs: Mapping[str, Hub]
+    config: FleetConfig,
+    clusters: Mapping[str, Cluster],
+    hubs: Mapping[str, Hub],
+    newcomers: Callable[[], Collection[str]] | None = None,
 ) -> list[Problem]:
-    """Rules between files: targets exist, names/domains unique, local hubs well placed."""
+    """Rules between files: targets exist, names/domains unique, local hubs well placed.
+
+    Of two hubs that claim one domain (namespace, local port), the later in `hubs` is blamed;
+    with `newcomers` (asked only when there is such a clash), the hubs it names come last and
+    the rest by name: a hub copied from another is told so in its own hub.yaml."""
+    if newcomers is not None and _clashes(clusters, hubs.values()):
+        new = set(newcomers())
+        hubs = dict(sorted(hubs.items(), key=lambda item: (item[0] in new, item[0])))
     out: list[Problem] = []
     for name in config.rollout.canary.clusters:
         if name not in clusters:
@@ -179,21 +219,21 @@ def cross_file_problems(
             bad(
                 f"`{hub.chart}` is not a chart in fleet.yaml{did_you_mean(hub.chart, config.charts)}", "chart"
             )
-        if hub.domain in domains:
-            bad(f"domain {hub.domain} is already used by hub `{domains[hub.domain]}`", "domain")
+        if hub.domain in domains:  # (the line names the key: `domain: X is already ...`)
+            bad(f"{hub.domain} is already used by hub `{domains[hub.domain]}`", "domain")
         domains.setdefault(hub.domain, hub.name)
         ns_key = (hub.cluster, hub.namespace)
         if ns_key in namespaces:
             bad(
-                f"namespace {hub.namespace} on cluster {hub.cluster} is already used by hub "
-                f"`{namespaces[ns_key]}`: give one of them its own `namespace:`",
+                f"{hub.namespace} on cluster {hub.cluster} is already used by hub "
+                f"`{namespaces[ns_key]}`: give this hub its own `namespace:`",
                 "namespace",
             )
         namespaces.setdefault(ns_key, hub.name)
         if cluster is not None and cluster.is_local:
             port = hub.local_port or schemas.DEFAULT_LOCAL_PORT
             if port in ports:
-                bad(f"local port {port} is already used by hub `{ports[port]}`", "local")
+                bad(f"port {port} is already used by hub `{ports[port]}`", "local")
             ports.setdefault(port, hub.name)
         elif cluster is not None and hub.local_port is not None:
             bad(

@@ -29,11 +29,23 @@ def select_hubs(fleet: Fleet, names: Sequence[str] | None) -> list[str]:
 def render_fleet(fleet: Fleet, names: Sequence[str] | None = None) -> list[Rendered]:
     """Render the named hubs (default: all, and every cluster's support releases); raise every
     problem found, located."""
+    out, refused = render_what_can(fleet, names)
+    if refused:
+        raise ProblemsError(refused)
+    return out
+
+
+def render_what_can(fleet: Fleet, names: Sequence[str] | None = None) -> tuple[list[Rendered], list[Problem]]:
+    """`render_fleet`, except that a hub whose hub.yaml was refused (a domain, namespace or local
+    port another hub holds included) is left out with its problems, and the others render. Any
+    other problem (a fleet-wide one, a layer that does not render) still raises, so nothing is
+    written."""
     load_errors = errors_only(fleet.problems)
-    if load_errors:
+    held = [p for p in load_errors if p.hub in fleet.broken_hubs and (names is None or p.hub in names)]
+    if any(p.hub not in fleet.broken_hubs for p in load_errors):
         raise ProblemsError(load_errors)
     out: list[Rendered] = []
-    selected = select_hubs(fleet, names)
+    selected = [n for n in select_hubs(fleet, names) if n not in fleet.broken_hubs]
     # A rendered file is committed: no value the secret policy rejects may reach one. Shared layers
     # are checked once here; each hub's own layer by the worker that renders the hub.
     shared = dict.fromkeys(f for n in selected for f in layer_paths(fleet.hubs[n])[:-1])
@@ -50,7 +62,7 @@ def render_fleet(fleet: Fleet, names: Sequence[str] | None = None) -> list[Rende
     out.sort(key=lambda r: r.hub)
     if problems:
         raise ProblemsError(list(dict.fromkeys(located(problems, fleet.source))))
-    return out
+    return out, held
 
 
 def _render_many(names: list[str], ctx: Mapping[str, Any]) -> tuple[list[Rendered], list[Problem]]:

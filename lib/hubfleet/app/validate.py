@@ -20,7 +20,7 @@ from hubfleet.adapters import parallel, yamlio
 from hubfleet.adapters.source import Source, state_dir
 from hubfleet.app import traitcheck
 from hubfleet.app.freshness import RECORD, Freshness
-from hubfleet.app.load import cross_file_problems, layer_paths, located, parse_bytes
+from hubfleet.app.load import changed_hubs, cross_file_problems, layer_paths, located, parse_bytes
 from hubfleet.app.render import hub_layers
 from hubfleet.core import paths, policy, secretlayers
 from hubfleet.core.chartschema import ChartSchema
@@ -152,7 +152,10 @@ def _downgrades(root: Path, fleet: Fleet, selected: list[str], everything: bool)
 def _cross_file_for(fleet: Fleet, selected: list[str], problems: list[Problem]) -> list[Problem]:
     """The rules between files, judged with the selected hubs last: a hub copied with an existing
     domain (namespace, local port) is told so in its own hub.yaml, whatever the names' order."""
-    whole = set(located(cross_file_problems(fleet.config, fleet.clusters, fleet.hubs), fleet.source))
+    newcomers = lambda: changed_hubs(fleet.source)  # noqa: E731 - as load_fleet judged them
+    whole = set(
+        located(cross_file_problems(fleet.config, fleet.clusters, fleet.hubs, newcomers), fleet.source)
+    )
     last = {n: h for n, h in fleet.hubs.items() if n not in selected} | {
         n: fleet.hubs[n] for n in selected if n in fleet.hubs
     }

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 
 from hubfleet.app.freshness import written_entries
 from hubfleet.app.load import load_work_tree, touched
-from hubfleet.app.renderall import render_fleet, sops_problems, stale_files, write_rendered
+from hubfleet.app.renderall import render_what_can, sops_problems, stale_files, write_rendered
 from hubfleet.app.validate import FileDigests, code_digest, save_record
 from hubfleet.cli.boundary import console
 from hubfleet.cli.options import hub_names, named, narrow, selected_hubs
-from hubfleet.core.errors import HubfleetError, ProblemsError
+from hubfleet.core.errors import HubfleetError, Problem, ProblemsError
 
 
 def run(
@@ -26,7 +26,7 @@ def run(
         what = "the given files" if files is not None else f"cluster {cluster}"
         console.print(f"no hub's Helm input among {what}: nothing to render", markup=False)
         return 0
-    rendered = render_fleet(fleet, names)
+    rendered, refused = render_what_can(fleet, names)  # a refused hub.yaml holds back its hub only
     # render's record: what validate then need not write again (app.freshness)
     save_record(root, written_entries(fleet, rendered, FileDigests(fleet.source).of, code_digest()))
     if check:
@@ -36,6 +36,7 @@ def run(
         stale = stale_files(root, rendered)
         for path in stale:
             console.print(f"{path}: stale or missing: run `invoke render`", markup=False)
+        _refuse(refused)
         if stale:
             raise HubfleetError(f"{len(stale)} rendered file(s) out of date")
         console.print(f"{len(rendered)} rendered file(s) up to date")
@@ -46,4 +47,13 @@ def run(
     console.print(f"rendered {what}, {len(written)} file(s) changed")
     for path in written:
         console.print(f"  wrote {path}", markup=False)
+    _refuse(refused)
     return 0
+
+
+def _refuse(refused: list[Problem]) -> None:
+    """The hubs left out: their problems, exit 1 (the others were rendered)."""
+    if refused:
+        hubs = ", ".join(sorted({p.hub for p in refused if p.hub}))
+        console.print(f"not rendered: {hubs} (fix what is said below, then render again)", markup=False)
+        raise ProblemsError(refused)
