@@ -63,6 +63,7 @@ def test_help_after_a_command_is_that_commands_help(capsys, flag):
         (["deplyo", "--hub", "x"], "error: unknown command deplyo (did you mean `deploy`?)"),
         (["--lst"], "error: unknown option --lst (did you mean `--list`?)"),
         (["deploy", "--hub"], "error: deploy: --hub needs a value"),
+        (["deploy", "--hub", "a", "--hub"], "error: deploy: --hub needs a value"),
         (["new-cluster"], "error: new-cluster: give its NAME (`hubfleet new-cluster --help`)"),
     ],
 )

@@ -76,12 +76,15 @@ class HubfleetProgram(Program):
                 raise Exit
 
     def _refuse_empty_lists(self) -> None:
-        """A bare `--hub` (a repeatable option) parses as no hubs at all, which reads as "every hub":
-        the same error as any other option given without its value."""
+        """A bare `--hub` (a repeatable option) parses as no hub at all (alone, that reads as "every
+        hub"): the same error as any other option given without its value."""
+        if len(self.tasks) != 1:  # several commands on one line: whose `--hub` is whose is theirs
+            return
         typed = self.argv[: self.argv.index("--")] if "--" in self.argv else self.argv
         for context in self.tasks:
             for flag, arg in context.flags.items():
-                if arg.kind is list and not arg.value and flag in typed:
+                given = sum(w == flag or w.startswith(flag + "=") for w in typed)
+                if arg.kind is list and len(arg.value) < given:
                     raise ParseError(f"Flag {arg!r} needed value and was not given one!", context)
 
     def parse_cleanup(self) -> None:  # `--help NAME` with an unknown NAME
