@@ -177,3 +177,32 @@ def test_new_folder_leaves_nothing_when_filling_fails(tmp_path):
         f"nothing was written to {out}"
     )
     assert list(tmp_path.iterdir()) == []
+
+
+def test_write_file_is_whole_or_absent(tmp_path, monkeypatch):
+    path = tmp_path / "plan.json"
+    path.write_text("old\n")
+
+    def fails(src, dst, **kw):
+        raise OSError(errno.ENOSPC, "No space left on device", str(dst))
+
+    monkeypatch.setattr(userfiles.os, "replace", fails)
+    with pytest.raises(HubfleetError, match="No space left on device"):
+        userfiles.write_file(path, "new\n")
+    assert path.read_text() == "old\n" and [p.name for p in tmp_path.iterdir()] == ["plan.json"]
+    monkeypatch.undo()
+    userfiles.write_file(path, "new\n")
+    assert path.read_text() == "new\n"
+
+
+def test_write_file_to_a_fifo_writes_through_it(tmp_path):
+    import threading
+
+    fifo = tmp_path / "out"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()))
+    reader.start()
+    userfiles.write_file(fifo, "streamed\n")
+    reader.join(timeout=10)
+    assert got == ["streamed\n"] and fifo.is_fifo()

@@ -28,7 +28,15 @@ from pathlib import Path
 
 from hubfleet.core.errors import HubfleetError, os_problem
 
-__all__ = ["confined", "new_folder", "open_private", "private_folder", "read_current", "replace_all"]
+__all__ = [
+    "confined",
+    "new_folder",
+    "open_private",
+    "private_folder",
+    "read_current",
+    "replace_all",
+    "write_file",
+]
 
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -188,6 +196,25 @@ def _hold_signals() -> set[signal.Signals] | None:
 def _release_signals(previous: set[signal.Signals] | None) -> None:
     if previous is not None:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # a held signal is delivered now
+
+
+def write_file(path: Path, text: str) -> None:
+    """One file the user named (`--json F`, an editor schema), whole or not at all: a temp file
+    beside it, renamed over it. A FIFO or device named (`/dev/stdout`) is written as it is."""
+    if path.exists() and not path.is_file():
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise os_problem(path, "write", e) from None
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        _write_new(tmp, text.encode("utf-8"))
+        os.replace(tmp, path)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise os_problem(path, "write", e, UNCHANGED) from None
 
 
 # --- a new folder, whole or not at all ---------------------------------------------------

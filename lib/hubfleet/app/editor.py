@@ -10,12 +10,11 @@ writes it).
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from hubfleet.adapters import charts
+from hubfleet.adapters import charts, userfiles
 from hubfleet.core import editorschema, paths, schemas
 from hubfleet.core.errors import HubfleetError
 from hubfleet.core.model import Chart, Fleet
@@ -126,7 +125,5 @@ def write_schemas(
 def _write(path: Path, doc: dict[str, Any]) -> str:
     """Atomically: an editor reading the file never sees half of it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    userfiles.write_file(path, json.dumps(doc, indent=2) + "\n")
     return str(path)

@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from hubfleet.adapters import userfiles
 from hubfleet.adapters.gitsource import GitSource, digest, folder_digest, git, resolve_rev
 from hubfleet.adapters.runner import CommandError, Runner
 from hubfleet.adapters.runner import run as default_runner
 from hubfleet.app.load import layer_paths, load_fleet, located, parse_bytes
 from hubfleet.app.render import render_hub
 from hubfleet.core import paths, secretlayers
-from hubfleet.core.errors import HubfleetError, Problem, ProblemsError, errors_only, os_problem
+from hubfleet.core.errors import HubfleetError, Problem, ProblemsError, errors_only
 from hubfleet.core.model import Chart, Fleet
 from hubfleet.core.plan import BROKEN, HubInput, Plan, needs_render, plan, plan_from_json, plan_support
 
@@ -245,8 +246,5 @@ def write_json(plan: Plan, path: Path) -> None:
 
 
 def write_output(path: Path, text: str) -> None:
-    """Write a file the user named (--json, --markdown); a bad path is one line, not a crash."""
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as e:
-        raise os_problem(path, "write", e) from None
+    """Write a file the user named (--json, --markdown), whole; a bad path is one line, not a crash."""
+    userfiles.write_file(path, text)
