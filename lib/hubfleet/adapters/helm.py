@@ -28,7 +28,7 @@ from hubfleet.core import paths
 from hubfleet.core.errors import HubfleetError
 from hubfleet.core.inventory import HELM_LIST, Live, parse_helm_list
 from hubfleet.core.jsonshape import json_doc, json_kind
-from hubfleet.core.model import Chart, Hub
+from hubfleet.core.model import TOOL_TIMEOUT_CAP, Chart, Hub
 from hubfleet.core.release import Revision, parse_history
 
 __all__ = [
@@ -71,6 +71,8 @@ HELM = "helm"  # argv[0] as a user types it (header, deploy.sh, dry run)
 # Helm 3's rollback-on-failure flag (Helm 4 renames it --rollback-on-failure); hubfleet pins Helm 3.18.
 ATOMIC = "--atomic"
 SECRETS_PLACEHOLDER = "<decrypted secrets.yaml>"
+# A query's deadline when the caller has no fleet settings; with them, `Rollout.tool_timeout`.
+QUERY_TIMEOUT = TOOL_TIMEOUT_CAP
 
 
 # --- the environment -------------------------------------------------------------------
@@ -299,13 +301,15 @@ def _run(
     return runner(list(argv), env={**helm_env(root), **(env or {})}, timeout=timeout, **kw)
 
 
-def repo_add(root: Path, chart: Chart, *, runner: Runner = run) -> list[str] | None:
+def repo_add(
+    root: Path, chart: Chart, *, runner: Runner = run, timeout: float = QUERY_TIMEOUT
+) -> list[str] | None:
     """`helm repo add <key> <url> --force-update` (repository charts only); the argv run."""
     argv = repo_add_argv(chart, helm=_exe(root, runner))
     if argv is None:
         return None
     try:
-        _run(root, argv, runner=runner, timeout=120)
+        _run(root, argv, runner=runner, timeout=timeout)
     except CommandError as e:
         raise HubfleetError(
             f"fleet.yaml: charts.{chart.key}: cannot reach chart repository {chart.repo}: {e}"
@@ -387,7 +391,7 @@ def _release_verb(
     credentials: Sequence[str],
     env: Mapping[str, str] | None,
     runner: Runner,
-    timeout: float = 120,
+    timeout: float = QUERY_TIMEOUT,
     cleanup: bool = False,
     pass_fds: Sequence[int] = (),
 ) -> Completed:
@@ -413,16 +417,11 @@ def status(
     env: Mapping[str, str] | None = None,
     runner: Runner = run,
     pass_fds: Sequence[int] = (),
+    timeout: float = QUERY_TIMEOUT,
 ) -> Completed:
     """`helm status --output json`; raises CommandError (e.g. no such release)."""
-    return _release_verb(
-        root,
-        status_argv(release, namespace, helm=_exe(root, runner)),
-        credentials,
-        env,
-        runner,
-        pass_fds=pass_fds,
-    )
+    argv = status_argv(release, namespace, helm=_exe(root, runner))
+    return _release_verb(root, argv, credentials, env, runner, timeout, pass_fds=pass_fds)
 
 
 def history(
@@ -436,10 +435,11 @@ def history(
     runner: Runner = run,
     pass_fds: Sequence[int] = (),
     cleanup: bool = False,
+    timeout: float = QUERY_TIMEOUT,
 ) -> Completed:
     """`helm history --output json` (newest `max_revisions`); `cleanup`: runs even after Ctrl-C."""
     argv = history_argv(release, namespace, max_revisions=max_revisions, helm=_exe(root, runner))
-    return _release_verb(root, argv, credentials, env, runner, cleanup=cleanup, pass_fds=pass_fds)
+    return _release_verb(root, argv, credentials, env, runner, timeout, cleanup=cleanup, pass_fds=pass_fds)
 
 
 def rollback(
@@ -481,12 +481,13 @@ def get_values(
     env: Mapping[str, str] | None = None,
     runner: Runner = run,
     pass_fds: Sequence[int] = (),
+    timeout: float = QUERY_TIMEOUT,
 ) -> Completed:
     """`helm get values --output json`."""
     argv = get_values_argv(
         release, namespace, revision=revision, all_values=all_values, helm=_exe(root, runner)
     )
-    return _release_verb(root, argv, credentials, env, runner, pass_fds=pass_fds)
+    return _release_verb(root, argv, credentials, env, runner, timeout, pass_fds=pass_fds)
 
 
 def get_manifest(
@@ -499,10 +500,11 @@ def get_manifest(
     env: Mapping[str, str] | None = None,
     runner: Runner = run,
     pass_fds: Sequence[int] = (),
+    timeout: float = QUERY_TIMEOUT,
 ) -> Completed:
     """`helm get manifest`."""
     argv = get_manifest_argv(release, namespace, revision=revision, helm=_exe(root, runner))
-    return _release_verb(root, argv, credentials, env, runner, pass_fds=pass_fds)
+    return _release_verb(root, argv, credentials, env, runner, timeout, pass_fds=pass_fds)
 
 
 def list_releases(
@@ -513,16 +515,11 @@ def list_releases(
     env: Mapping[str, str] | None = None,
     runner: Runner = run,
     pass_fds: Sequence[int] = (),
+    timeout: float = QUERY_TIMEOUT,
 ) -> Completed:
     """`helm list --output json` of a namespace (None: all namespaces)."""
-    return _release_verb(
-        root,
-        list_releases_argv(namespace, helm=_exe(root, runner)),
-        credentials,
-        env,
-        runner,
-        pass_fds=pass_fds,
-    )
+    argv = list_releases_argv(namespace, helm=_exe(root, runner))
+    return _release_verb(root, argv, credentials, env, runner, timeout, pass_fds=pass_fds)
 
 
 def uninstall(
@@ -536,10 +533,11 @@ def uninstall(
     env: Mapping[str, str] | None = None,
     runner: Runner = run,
     pass_fds: Sequence[int] = (),
+    timeout: float = 600,
 ) -> Completed:
     """`helm uninstall`."""
     argv = uninstall_argv(release, namespace, keep_history=keep_history, wait=wait, helm=_exe(root, runner))
-    return _release_verb(root, argv, credentials, env, runner, timeout=600, pass_fds=pass_fds)
+    return _release_verb(root, argv, credentials, env, runner, timeout, pass_fds=pass_fds)
 
 
 # --- readers: a verb's output as typed values -------------------------------------------------

@@ -103,7 +103,7 @@ def release(
     """
     chart = fleet.chart_of(hub)
     rollout = fleet.config.rollout
-    helm.repo_add(root, chart, runner=runner)
+    helm.repo_add(root, chart, runner=runner, timeout=rollout.tool_timeout)
     charts.ensure_dependencies(root, chart, runner=runner)
     merged = merged_secrets(root, hub, shared, runner=runner)
     held_in = [(merged.data, f"secrets of {hub.name}, merged")] if merged else []

@@ -65,7 +65,8 @@ def diff_hub(root: Path, fleet: Fleet, name: str, *, runner: Runner = run) -> Hu
         if cluster.is_local:
             return HubDiff(name, cluster.name, "local")
         chart = fleet.chart_of(hub)
-        helm.repo_add(root, chart, runner=runner)
+        deadline = fleet.config.rollout.tool_timeout  # each query's; a stuck one costs no more
+        helm.repo_add(root, chart, runner=runner, timeout=deadline)
         folder = charts.chart_dir(root, chart, runner=runner)
         meta = charts.chart_meta(root, chart, runner=runner)
         rendered = yamlio.parse((root / paths.hub(name).rendered).read_bytes(), paths.hub(name).rendered)
@@ -74,7 +75,7 @@ def diff_hub(root: Path, fleet: Fleet, name: str, *, runner: Runner = run) -> Hu
             revs = on_cluster.history()
             if not revs:
                 return HubDiff(name, cluster.name, "not installed")
-            reach = {"credentials": creds.flags, "env": creds.env, "pass_fds": creds.fds}
+            reach = {"credentials": creds.flags, "env": creds.env, "pass_fds": creds.fds, "timeout": deadline}
             got = helm.get_values(root, hub.release, hub.namespace, all_values=True, **reach, runner=runner)
             deployed_values = helm.user_values(got)
             deployed = helm.get_manifest(root, hub.release, hub.namespace, **reach, runner=runner).stdout

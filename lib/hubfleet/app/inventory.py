@@ -181,7 +181,12 @@ def live_releases(
         try:
             with providers.credentials(cluster, root, runner) as creds:
                 done = helm.list_releases(
-                    root, None, credentials=creds.flags, env=creds.env or None, runner=runner
+                    root,
+                    None,
+                    credentials=creds.flags,
+                    env=creds.env or None,
+                    runner=runner,
+                    timeout=fleet.config.rollout.tool_timeout,
                 )
             return helm.releases(done)
         except HubfleetError as e:

@@ -45,7 +45,9 @@ def prune_hub(
             )
         with providers.credentials(cluster, root, runner) as creds:
             reach = {"credentials": creds.flags, "env": creds.env, "pass_fds": creds.fds}
-            listed = helm.list_releases(root, **reach, runner=runner)
+            listed = helm.list_releases(
+                root, **reach, runner=runner, timeout=fleet.config.rollout.tool_timeout
+            )
             found = [r for r in helm.releases(listed) if r.name == removed.name]
             if not found:
                 return Result(
@@ -53,7 +55,13 @@ def prune_hub(
                 )
             namespace = found[0].namespace
             helm.uninstall(
-                root, removed.name, namespace, credentials=creds.flags, env=creds.env, runner=runner
+                root,
+                removed.name,
+                namespace,
+                credentials=creds.flags,
+                env=creds.env,
+                runner=runner,
+                timeout=fleet.config.rollout.timeout,
             )
             said = f"uninstalled from namespace {namespace}"
             in_use = {h.namespace for h in fleet.hubs.values() if h.cluster == removed.cluster}

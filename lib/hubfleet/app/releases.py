@@ -44,6 +44,7 @@ class ReleaseOnCluster:
                 **self._reach(),
                 runner=self.runner,
                 cleanup=cleanup,
+                timeout=self.rollout.tool_timeout,
             )
         except CommandError as e:
             if NOT_FOUND in (e.completed.stderr or ""):

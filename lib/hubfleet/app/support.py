@@ -336,7 +336,7 @@ def _release(root: Path, fleet: Fleet, target: SupportTarget, *, runner: Runner)
     cluster = fleet.clusters[target.cluster]
     rollout = fleet.config.rollout
     p = paths.support(target.cluster, target.name)
-    helm.repo_add(root, chart, runner=runner)
+    helm.repo_add(root, chart, runner=runner, timeout=rollout.tool_timeout)
     charts.ensure_dependencies(root, chart, runner=runner)
     clear = sops.decrypt_file(root, root / p.secrets, runner=runner) if (root / p.secrets).is_file() else None
     mask = sops.load_secret_strings(clear) if clear else []

@@ -51,6 +51,9 @@ class Canary:
     ]  # chart: only plans that change a chart go canary-first; always
 
 
+TOOL_TIMEOUT_CAP = 120  # seconds: a query that takes longer is stuck, whatever a release may take
+
+
 @dataclass(frozen=True)
 class Rollout:
     """`rollout:` of fleet.yaml; every default comes from `schemas.ROLLOUT_DEFAULTS` / `HEALTH_DEFAULTS`."""
@@ -66,6 +69,13 @@ class Rollout:
     canary: Canary = field(default_factory=Canary)
     stuck: str = schemas.ROLLOUT_DEFAULTS["stuck"]  # a release left pending-*: roll back | fail
     atomic: bool = schemas.ROLLOUT_DEFAULTS["atomic"]  # pass Helm's own rollback-on-failure flag
+
+    @property
+    def tool_timeout(self) -> int:
+        """Seconds any tool call other than the upgrade and rollback may take (helm history, list,
+        get, repo add, uninstall): the release's `timeout`, at most TOOL_TIMEOUT_CAP, so a tool
+        that never answers costs no more than the release it serves may."""
+        return min(self.timeout, TOOL_TIMEOUT_CAP)
 
 
 @dataclass(frozen=True)
