@@ -6,6 +6,8 @@
   symlink, never outside the fleet.
 - `new_folder(out, fill)`: a folder built whole in a temp folder beside it, then renamed into
   place; on any failure nothing of it remains.
+- `write_file(path, text)`: one file the user named, whole (temp file, then rename) or unchanged.
+- `read_current(root, rel)`: what a target holds now, never through a link or blocking on a FIFO.
 - `private_folder(path)` / `open_private(path, flags)`: lock and state folders that no other local
   user can plant or change (ours, not writable by group or others, no symlink followed).
 
