@@ -306,3 +306,20 @@ def test_render_refuses_a_secret_in_a_plain_layer_with_validates_located_error(s
     assert render_lines == validate_lines and len(render_lines) == 1
     assert next(iter(render_lines)).startswith("clusters/aws-us/common.values.yaml:")
     assert _tree_digest(seeded_fleet) == before
+
+
+def test_a_dedented_key_names_the_layer_that_removed_what_an_interpolation_reads(seeded_fleet, capsys):
+    """`limit:` dedented under `memory:` in a hub's layer: `memory: null` and a stray key. The fleet
+    layer's `${singleuser.memory.limit}` fails there, and the hub's layer is named as the cause."""
+    values = seeded_fleet / "hubs/oceans/values.yaml"
+    lines = values.read_text().count("\n")
+    values.write_text(values.read_text() + "singleuser:\n  memory:\n  limit: 8G\n")
+    assert boundary(validate_cmd.run, hub="oceans") == 1
+    err = capsys.readouterr().err.splitlines()
+    interp = [
+        e for e in err if e.startswith("clusters/common.values.yaml:34: singleuser.extraEnv.MEM_LIMIT:")
+    ]
+    assert interp and "no key `singleuser.memory.limit`" in interp[0], err
+    assert "hubs/oceans/values.yaml" in interp[0]
+    cause = f"hubs/oceans/values.yaml:{lines + 2}: singleuser.memory: null here replaces the mapping"
+    assert any(e.startswith(cause) for e in err), err

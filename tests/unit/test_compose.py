@@ -209,3 +209,32 @@ def test_an_interpolation_that_selects_its_own_container_is_one_located_problem(
     assert problem.file == "hubs/oceans/values.yaml"
     assert problem.keypath == ("hub", "config", "GenericOAuthenticator", "default")
     assert "`${oc.select:hub,1}` refers to a value that contains it" in problem.message
+
+
+# --- an interpolation a later layer broke ----------------------------------------------
+
+
+def test_a_later_layer_that_nulls_the_mapping_is_named_beside_the_interpolation():
+    layers = [
+        ("clusters/common.values.yaml", {"memory": {"limit": "2G"}, "env": {"MEM": "${memory.limit}"}}),
+        ("hubs/oceans/values.yaml", {"memory": None, "limit": "8G"}),  # `limit:` dedented
+    ]
+    with pytest.raises(HubfleetError) as e:
+        compose(layers, FACTS)
+    first, cause = e.value.problems
+    assert (first.file, first.keypath) == ("clusters/common.values.yaml", ("env", "MEM"))
+    assert "no key `memory.limit`" in first.message and "hubs/oceans/values.yaml" in first.message
+    assert (cause.file, cause.keypath) == ("hubs/oceans/values.yaml", ("memory",))
+    assert cause.message.startswith("null here replaces the mapping clusters/common.values.yaml gave it")
+    assert "`${memory.limit}` (env.MEM in clusters/common.values.yaml) finds no `limit`" in cause.message
+
+
+def test_a_scalar_replacing_the_mapping_is_named_too_and_a_plain_typo_is_not_blamed_on_a_layer():
+    layers = [("a.yaml", {"m": {"k": 1}, "x": "${m.k}"}), ("b.yaml", {"m": "flat"})]
+    with pytest.raises(HubfleetError) as e:
+        compose(layers, FACTS)
+    assert [(p.file, p.keypath) for p in e.value.problems] == [("a.yaml", ("x",)), ("b.yaml", ("m",))]
+    assert e.value.problems[1].message.startswith("a string here replaces the mapping a.yaml gave it")
+    with pytest.raises(HubfleetError) as e:
+        compose([("a.yaml", {"m": {"k": 1}, "x": "${m.kk}"})], FACTS)
+    assert len(e.value.problems) == 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from hubfleet.core.errors import HubfleetError, KeyPath
+from hubfleet.core.errors import HubfleetError, KeyPath, Problem, format_keypath
 from hubfleet.core.model import Fleet, Hub
 from hubfleet.core.resolve import MISSING, Facts, InterpolationProblem, Scan, resolve, scan
 from hubfleet.core.tree import leaves, merge, sets
@@ -34,7 +34,13 @@ def compose(
         values = resolve(merged, facts, found)
     except InterpolationProblem as e:
         file = layer_setting(layers, e.keypath)
-        raise HubfleetError.at(file, e.message, e.keypath) from None
+        cause = _replaced(layers, e.missing, e.keypath, file) if e.missing else None
+        if cause is None:
+            raise HubfleetError.at(file, e.message, e.keypath) from None
+        first = Problem(
+            file, f"{e.message} ({cause.file} replaces `{format_keypath(cause.keypath)}`)", e.keypath
+        )
+        raise HubfleetError(str(first), problems=[first, cause]) from None
     if not found.missing and not _resolved_missing(values, found):
         return values  # the common case: no key paths built over the whole tree
     for keypath, value in leaves(values):
@@ -60,6 +66,39 @@ def _resolved_missing(values: Mapping[str, Any], found: Scan) -> bool:
         if isinstance(node, str) and node == MISSING:
             return True
     return False
+
+
+def _replaced(layers: Layers, missing: KeyPath, where: KeyPath, file: str) -> Problem | None:
+    """The later layer that set a mapping holding `missing` to null or a scalar (a dedented key
+    does that: `memory:` left empty), as a problem at that layer's key; None if none did."""
+    for j in range(len(missing) - 1, 0, -1):
+        prefix = missing[:j]
+        for i in range(len(layers) - 1, -1, -1):
+            layer, data = layers[i]
+            if not sets(data, prefix):
+                continue
+            value = _at(data, prefix)
+            lower = next((f for f, d in reversed(layers[:i]) if sets(d, missing[: j + 1])), None)
+            if isinstance(value, dict) or lower is None:
+                break  # a mapping here, or no lower layer had the key: not replaced at this level
+            what = "null" if value is None else f"a {_KINDS.get(type(value), type(value).__name__)}"
+            return Problem(
+                layer,
+                f"{what} here replaces the mapping {lower} gave it, so `${{{format_keypath(missing)}}}` "
+                f"({format_keypath(where)} in {file}) finds no `{missing[j]}`: indent the keys that "
+                "belong under it, or remove it",
+                prefix,
+            )
+    return None
+
+
+_KINDS = {str: "string", int: "number", float: "number", bool: "boolean", list: "list"}
+
+
+def _at(data: Any, keypath: KeyPath) -> Any:
+    for part in keypath:
+        data = data[part]
+    return data
 
 
 def layer_setting(layers: Layers, keypath: KeyPath) -> str:

@@ -26,10 +26,14 @@ CLUSTER_FACTS = ("name", "provider")
 
 
 class InterpolationProblem(Exception):
-    def __init__(self, keypath: KeyPath, message: str) -> None:
+    """`keypath`: where the interpolation is; `missing`: the key path it reads that is not there
+    (when that is the trouble), so that a layer that replaced its mapping can be named."""
+
+    def __init__(self, keypath: KeyPath, message: str, missing: KeyPath = ()) -> None:
         super().__init__(message)
         self.keypath = keypath
         self.message = message
+        self.missing = missing
 
 
 class _NeedsOmegaConf(Exception):
@@ -235,6 +239,7 @@ class _FastResolver:
                     path,
                     f"`${{{m.group('key')}}}`: no key `{format_keypath(target[: i + 1])}` in the "
                     f"merged values{hint}",
+                    target[: i + 1],
                 )
             node = node[part]
         if node == MISSING:
