@@ -104,16 +104,27 @@ def _load_schemas(
     return schemas, problems
 
 
-def deep_problems(root: Path, fleet: Fleet, names: Sequence[str] | None = None) -> list[Problem]:
-    """`--deep`: `helm template` each hub (both cores: helm runs outside the GIL) and check manifests."""
-    from concurrent.futures import ThreadPoolExecutor
+def deep_problems(
+    root: Path,
+    fleet: Fleet,
+    names: Sequence[str] | None = None,
+    on_done: Callable[[int, int], None] | None = None,
+) -> list[Problem]:
+    """`--deep`: `helm template` each hub (both cores: helm runs outside the GIL) and check manifests;
+    `on_done(done, total)` after each hub (progress)."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    from hubfleet.app.deep import deep_check
+    from hubfleet.app import deep
 
     selected = [n for n in (names or sorted(fleet.hubs)) if n not in fleet.broken_hubs]
+    found: dict[str, list[Problem]] = {}
     with ThreadPoolExecutor(max(2, os.cpu_count() or 2)) as pool:
-        found = pool.map(lambda n: _deep_one(root, fleet, n, deep_check), selected)
-    return [p for batch in found for p in batch]
+        futures = {pool.submit(_deep_one, root, fleet, n, deep.deep_check): n for n in selected}
+        for done, future in enumerate(as_completed(futures), 1):
+            found[futures[future]] = future.result()
+            if on_done is not None:
+                on_done(done, len(selected))
+    return [p for n in selected for p in found[n]]
 
 
 def _deep_one(root: Path, fleet: Fleet, name: str, deep_check: Callable[..., list[Problem]]) -> list[Problem]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 
 from hubfleet.adapters.snapshot import Snapshot
 from hubfleet.adapters.source import find_root
 from hubfleet.app.load import load_fleet, touched
 from hubfleet.app.validate import deep_problems
 from hubfleet.app.validaterun import validate_tree
-from hubfleet.cli.boundary import console, print_problems
+from hubfleet.cli.boundary import console, err_console, print_problems
 from hubfleet.cli.options import check_one_of, hub_names, named, narrow, selected_hubs
 from hubfleet.core.errors import errors_only
 
@@ -38,7 +39,8 @@ def run(
     problems = checked.problems
     if deep and not errors_only(problems):
         fleet = checked.fleet or load_fleet(Snapshot.take(root))
-        problems += deep_problems(root, fleet, names)
+        with _progress("helm template") as step:
+            problems += deep_problems(root, fleet, names, step)
     print_problems(problems)
     errors = errors_only(problems)
     warnings = sum(p.severity == "warning" for p in problems)
@@ -49,3 +51,21 @@ def run(
         summary += f" (and {checked.support} support release(s))"
     console.print(summary, style="red" if errors else "green")
     return 1 if errors else 0
+
+
+@contextlib.contextmanager
+def _progress(what: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on a terminal (stderr, gone when done); elsewhere (CI logs, pipes) nothing."""
+    if not err_console.is_terminal:
+        yield lambda done, total: None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn(what), MofNCompleteColumn(), BarColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task(what, total=None)
+
+        def step(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield step
