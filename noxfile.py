@@ -101,6 +101,7 @@ PLUGIN_DEPS = [
     "batchspawner>=1.3",
     "structlog",  # hubtraf's vendored client
     "colorama",
+    "jupyterlab",  # hubtraf's test extra: its spawn ends on the server's /lab page
 ]
 
 
