@@ -162,13 +162,26 @@ def deploy_argv(
 
 
 def template_argv(
-    hub: Hub, chart: Chart, values: Sequence[str], *, chart_ref: str | None = None, helm: str = HELM
+    hub: Hub,
+    chart: Chart,
+    values: Sequence[str],
+    *,
+    chart_ref: str | None = None,
+    helm: str = HELM,
+    include_crds: bool = False,
 ) -> list[str]:
     """`helm template` with the same chart, version, release, namespace and values.
 
-    `chart_ref`: a local chart folder to template instead of `chart.ref` (the cached pull).
+    `chart_ref`: a local chart folder to template instead of `chart.ref` (the cached pull);
+    `include_crds`: the chart's `crds/` too (what `helm install` creates first).
     """
-    head = [helm, "template", hub.release, chart_ref or chart.ref]
+    head = [
+        helm,
+        "template",
+        hub.release,
+        chart_ref or chart.ref,
+        *(["--include-crds"] if include_crds else []),
+    ]
     return [*head, *_chart_args(chart, hub.namespace, values)]
 
 
@@ -339,9 +352,12 @@ def template(
     runner: Runner = run,
     mask: Sequence[str] = (),
     pass_fds: Sequence[int] = (),
+    include_crds: bool = False,
 ) -> Completed:
     """The manifests Helm makes for this hub from `chart_folder` (the cached chart); no cluster contacted."""
-    argv = template_argv(hub, chart, values, chart_ref=str(chart_folder), helm=_exe(root, runner))
+    argv = template_argv(
+        hub, chart, values, chart_ref=str(chart_folder), helm=_exe(root, runner), include_crds=include_crds
+    )
     try:
         return _run(root, argv, runner=runner, cwd=root, mask=mask, pass_fds=pass_fds)
     except CommandError as e:

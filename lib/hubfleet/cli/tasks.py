@@ -77,12 +77,23 @@ def render(c, hub=None, cluster=None, check=False):
         "cluster": "only this cluster's hubs",
         "offline": "never fetch charts; a chart not in the cache is a warning",
         "deep": "also `helm template` every hub and check manifests against Kubernetes schemas",
+        "server": "also dry-run every manifest on a throwaway test cluster (its API server decides)",
+        "plan": "only the hubs (and clusters' support releases) this plan JSON file lists",
     },
     iterable=["hub"],
 )
-def validate(c, hub=None, cluster=None, offline=False, deep=False):
+def validate(c, hub=None, cluster=None, offline=False, deep=False, server=False, plan=None):
     """Check our files, the rendered values against each chart's schema, secrets and policy."""
-    _run("validate", hub=hub, cluster=cluster, offline=offline, deep=deep, files=_files(c))
+    _run(
+        "validate",
+        hub=hub,
+        cluster=cluster,
+        offline=offline,
+        deep=deep,
+        server=server,
+        plan=plan,
+        files=_files(c),
+    )
 
 
 @task(

@@ -67,6 +67,11 @@ class ControlPlane:
     def context(self) -> str:
         return self.name
 
+    @property
+    def ca_pem(self) -> str:
+        """The cluster CA's certificate (PEM), to verify the API server; known once started."""
+        return self._ca
+
     # --- lifecycle -------------------------------------------------------------------
 
     def start(self, timeout: float = _START_TIMEOUT) -> ControlPlane:
