@@ -107,6 +107,35 @@ def test_seeded_chart_serves_metadata_but_not_templates(state, tmp_path):
         chart_dir(state, chart, runner=no_network)
 
 
+def test_a_schema_only_seed_says_how_to_seed_the_whole_chart(state, tmp_path):
+    folder = tmp_path / "seed"
+    folder.mkdir()
+    (folder / "values.schema.json").write_text(json.dumps(SCHEMA))
+    chart = Chart("jupyterhub", "jupyterhub", "https://hub.jupyter.org/helm-chart/", "4.4.0")
+    seed_cache(state, chart, folder)
+    with pytest.raises(HubfleetError) as e:
+        chart_dir(state, chart, runner=run)
+    text = str(e.value)
+    assert f"seeded from {folder}, which has no Chart.yaml and templates/" in text
+    assert "`invoke setup --seed-chart jupyterhub=CHART.tgz` (a packaged chart) or a chart folder" in text
+
+
+def test_a_chart_folder_seed_is_the_whole_chart_templates_included(state, tmp_path):
+    folder = write_chart(tmp_path, name="jupyterhub", version="4.4.0")
+    chart = Chart("jupyterhub", "jupyterhub", "https://hub.jupyter.org/helm-chart/", "4.4.0")
+    seed_cache(state, chart, folder)
+
+    def no_network(argv, **kw):
+        raise AssertionError(f"ran {argv}")
+
+    meta = chart_meta(state, chart, runner=no_network)
+    assert meta and meta.schema == SCHEMA
+    assert (chart_dir(state, chart, runner=no_network) / "templates" / "secret.yaml").is_file()
+    wrong = write_chart(tmp_path / "other", name="jupyterhub", version="4.3.0")
+    with pytest.raises(HubfleetError, match=r"pins jupyterhub 4\.4\.0"):
+        seed_cache(state, chart, wrong)
+
+
 def test_seed_needs_chart_files(state, tmp_path):
     with pytest.raises(HubfleetError, match="neither"):
         seed_cache(state, Chart("j", "j", "https://x.example/", "1"), tmp_path)

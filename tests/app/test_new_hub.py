@@ -143,3 +143,24 @@ def test_a_hub_whose_layers_do_not_render_leaves_no_folder(repo, capsys):
     assert boundary(new_hub_cmd.run, name="chem", cluster="uni-west") == 1
     assert "clusters/uni-west/common.values.yaml:1: x:" in capsys.readouterr().err
     assert not (repo / "hubs/chem").exists()
+
+
+def test_offline_new_hub_says_the_chart_pull_failed_and_how_to_seed_it(
+    example_fleet, helm_bin, monkeypatch, capsys
+):
+    """No chart repository reachable: the last word is the pull that failed (its URL) and the one
+    command that seeds the chart, not `fix the error(s) above (in fleet.yaml)`."""
+    from helpers.chartrepo import free_port_url, point_at
+
+    monkeypatch.setenv("HUBFLEET_HELM", str(helm_bin))
+    url = free_port_url()
+    point_at(example_fleet / "fleet.yaml", url)
+    assert boundary(new_hub_cmd.run, name="chem-101", cluster="uni-west") == 1
+    out = capsys.readouterr()
+    assert "fix the" not in out.out
+    steps = out.out.split("next:\n", 1)[1].splitlines()
+    assert steps[0] == (
+        f"  1. pulling chart jupyterhub 4.4.0 from {url} failed (above): seed it with "
+        "`invoke setup --seed-chart jupyterhub=CHART.tgz` (a packaged chart, or a chart folder), "
+        "then `invoke validate --hub chem-101`"
+    ), out.out

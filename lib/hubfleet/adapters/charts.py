@@ -18,6 +18,7 @@ import re
 import shutil
 import tarfile
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,7 @@ from typing import Any
 from hubfleet.adapters import helm, yamlio
 from hubfleet.adapters.runner import CommandError, Runner, run
 from hubfleet.adapters.source import DirSource, state_dir
-from hubfleet.core.errors import HubfleetError
+from hubfleet.core.errors import HubfleetError, Problem
 from hubfleet.core.model import Chart
 
 __all__ = ["ChartMeta", "cache_entry", "chart_dir", "chart_meta", "ensure_dependencies", "seed_cache"]
@@ -235,14 +236,7 @@ def _untar_chart(archive: Path, into: Path) -> None:
 def _seed_archive(root: Path, chart: Chart, archive: Path) -> Path:
     """A packaged chart into the cache exactly as a pull puts it (templates included): it must be
     the chart and version `fleet.yaml` pins."""
-    files = _chart_files(archive)
-    meta = yamlio.parse(files.get("Chart.yaml", b""), str(archive), allow_empty=True, strict=False)
-    got = (str(meta.get("name", "")), str(meta.get("version", "")))
-    if got != (chart.name, chart.version or ""):
-        raise HubfleetError(
-            f"{archive}: holds chart {got[0] or '?'} {got[1] or '?'}, but fleet.yaml charts.{chart.key} "
-            f"pins {chart.name} {chart.version}"
-        )
+    _check_pin(chart, _chart_files(archive).get("Chart.yaml", b""), archive)
     entry = cache_entry(root, chart)
 
     def build(tmp: Path) -> None:
@@ -262,6 +256,55 @@ def _seed_archive(root: Path, chart: Chart, archive: Path) -> Path:
     return entry
 
 
+PULL_FAILED = "cannot pull chart"  # how a failed pull's problem starts (`pull_failures`)
+
+
+def pull_failures(problems: Sequence[Problem], charts: Mapping[str, Chart]) -> list[Chart]:
+    """The charts whose pull failed, among `problems`."""
+    keys = [
+        p.keypath[1] for p in problems if p.keypath[:1] == ("charts",) and p.message.startswith(PULL_FAILED)
+    ]
+    return [charts[k] for k in dict.fromkeys(keys) if k in charts]
+
+
+def _check_pin(chart: Chart, chart_yaml: bytes, where: Path) -> None:
+    """A seed must be the chart and version `fleet.yaml` pins."""
+    meta = yamlio.parse(chart_yaml, str(where), allow_empty=True, strict=False)
+    got = (str(meta.get("name", "")), str(meta.get("version", "")))
+    if got != (chart.name, chart.version or ""):
+        raise HubfleetError(
+            f"{where}: holds chart {got[0] or '?'} {got[1] or '?'}, but fleet.yaml charts.{chart.key} "
+            f"pins {chart.name} {chart.version}"
+        )
+
+
+def is_chart_folder(folder: Path) -> bool:
+    """A whole chart (what `helm template` needs), not only its schema and defaults."""
+    return (folder / "Chart.yaml").is_file() and (folder / "templates").is_dir()
+
+
+def _seed_folder(root: Path, chart: Chart, folder: Path) -> Path:
+    """A chart folder into the cache as a pull would put it: templates included."""
+    _check_pin(chart, (folder / "Chart.yaml").read_bytes(), folder / "Chart.yaml")
+    meta_from_folder(folder, "", "", chart)  # fail on bad files before touching the cache
+    entry = cache_entry(root, chart)
+
+    def build(tmp: Path) -> None:
+        shutil.copytree(folder, tmp / "chart", symlinks=False)
+        info = {
+            "digest": folder_digest(tmp / "chart"),
+            "source": f"{chart.ref} {chart.version} (seeded from {folder})",
+            "seeded": False,
+        }
+        (tmp / "meta.json").write_text(json.dumps(info))
+
+    from filelock import FileLock  # ~30-80 ms to import: only when writing
+
+    with FileLock(str(entry) + ".lock", timeout=600):
+        _publish(entry, build)
+    return entry
+
+
 def _pull(root: Path, chart: Chart, entry: Path, runner: Runner) -> None:
     def build(tmp: Path) -> None:
         try:
@@ -270,9 +313,9 @@ def _pull(root: Path, chart: Chart, entry: Path, runner: Runner) -> None:
             raise chart_error(
                 chart,
                 None,
-                f"cannot pull chart {chart.name} {chart.version} from {chart.repo} "
+                f"{PULL_FAILED} {chart.name} {chart.version} from {chart.repo} "
                 f"({e}). Check the URL and the network; `invoke validate --offline` skips the chart, and "
-                f"`invoke setup --seed-chart {chart.key}=DIR` caches its values.schema.json + values.yaml",
+                f"{seed_command(chart)} caches it (a packaged chart, or a chart folder)",
             ) from None
         archives = list(tmp.glob("*.tgz"))
         if len(archives) != 1:
@@ -333,9 +376,10 @@ def chart_dir(root: Path, chart: Chart, *, runner: Runner = run) -> Path:
         raise chart_error(
             chart,
             None,
-            f"the cache holds only the schema and defaults of {chart.name} "
-            f"{chart.version} ({info['source']}), not its templates: reach {chart.repo} once, "
-            f"or delete {entry} to pull it",
+            f"the cache holds only the schema and defaults of {chart.name} {chart.version} "
+            f"({info['source']}, which has no Chart.yaml and templates/), not its templates: seed the whole "
+            f"chart with {seed_command(chart)} (a packaged chart) or a chart folder, or reach {chart.repo} "
+            f"once after deleting {entry}",
         )
     return entry / "chart"
 
@@ -369,13 +413,21 @@ def ensure_dependencies(root: Path, chart: Chart, *, runner: Runner = run) -> li
         raise chart_error(chart, "path", f"`helm dependency build` failed: {e}") from None
 
 
+def seed_command(chart: Chart) -> str:
+    """The command that caches the whole chart without network."""
+    return f"`invoke setup --seed-chart {chart.key}=CHART.tgz`"
+
+
 def seed_cache(root: Path, chart: Chart, folder: Path) -> Path:
-    """Cache a folder's values.schema.json + values.yaml as `chart`'s metadata (no templates),
-    or a packaged chart (`.tgz`, as `helm pull` gets it) as the whole chart."""
+    """Cache a packaged chart (`.tgz`, as `helm pull` gets it) or a chart folder (Chart.yaml,
+    templates/) as the whole chart; a folder with only values.schema.json + values.yaml as
+    `chart`'s metadata (enough for validate, not for `helm template`)."""
     if chart.kind == "path":
         raise chart_error(chart, None, "is a chart folder in the fleet; it needs no seeding")
     if folder.is_file() and folder.name.endswith(".tgz"):
         return _seed_archive(root, chart, folder)
+    if is_chart_folder(folder):
+        return _seed_folder(root, chart, folder)
     if not (folder / SCHEMA_FILE).is_file() and not (folder / DEFAULTS_FILE).is_file():
         raise HubfleetError(f"{folder}: holds neither {SCHEMA_FILE} nor {DEFAULTS_FILE}")
     meta_from_folder(folder, "", "", chart)  # fail on bad files before touching the cache

@@ -29,6 +29,7 @@ class Created:
     problems: tuple[Problem, ...]  # what validating the result found (errors and warnings)
     next_steps: tuple[str, ...]
     notes: tuple[str, ...] = ()  # copied lines worth a look
+    first_step: str | None = None  # what to do first, when the errors say it better than "fix them"
 
     @property
     def ok(self) -> bool:
@@ -93,7 +94,24 @@ def new_hub(
         _remove(root, paths.hub(name).folder)  # all or nothing: no hub without its rendered file
         raise
     problems = validate_fleet(root, fleet, [name])
-    return Created(tuple(written), tuple(problems), plan.next_steps, plan.warnings)
+    return Created(
+        tuple(written), tuple(problems), plan.next_steps, plan.warnings, _seed_step(fleet, problems, name)
+    )
+
+
+def _seed_step(fleet: Fleet, problems: Sequence[Problem], name: str) -> str | None:
+    """When a chart could not be pulled (no network): which pull, and the command that seeds it."""
+    from hubfleet.adapters.charts import pull_failures, seed_command
+
+    failed = pull_failures(errors_only(problems), fleet.config.charts)
+    if not failed:
+        return None
+    pulls = ", ".join(f"chart {c.name} {c.version} from {c.repo}" for c in failed)
+    seeds = " and ".join(seed_command(c) for c in failed)
+    return (
+        f"pulling {pulls} failed (above): seed it with {seeds} (a packaged chart, or a chart folder), "
+        f"then `invoke validate --hub {name}`"
+    )
 
 
 def new_cluster(
@@ -152,9 +170,13 @@ def describe(created: Created, written_note: Sequence[str] = ()) -> list[str]:
     steps = list(created.next_steps)
     if errors:
         files = sorted({p.file for p in errors})
-        steps.insert(
-            0, f"fix the {len(errors)} error(s) above (in {', '.join(files)}), then `invoke validate`"
-        )
+        first = created.first_step
+        if first is None or len(errors) > 1:  # (a failed pull is one error, in fleet.yaml)
+            steps.insert(
+                0, f"fix the {len(errors)} error(s) above (in {', '.join(files)}), then `invoke validate`"
+            )
+        if first is not None:
+            steps.insert(0, first)
     out.append("next:")
     out += [f"  {i}. {step}" for i, step in enumerate(steps, start=1)]
     return out

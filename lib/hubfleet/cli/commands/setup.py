@@ -34,9 +34,17 @@ def run(seed: str | list[str] | None = None, kube: bool = False) -> int:
                 f"--seed-chart {one}: use KEY=DIR or KEY=CHART.tgz with KEY one of: "
                 f"{', '.join(fleet.config.charts)}"
             )
-        entry = charts.seed_cache(root, fleet.config.charts[key], Path(folder).resolve())
-        what = "the packaged chart" if folder.endswith(".tgz") else "schema and defaults"
-        console.print(f"chart {key}: {what} seeded from {folder} into {entry}", markup=False)
+        chart, path = fleet.config.charts[key], Path(folder).resolve()
+        entry = charts.seed_cache(root, chart, path)
+        if folder.endswith(".tgz") or charts.is_chart_folder(path):
+            console.print(f"chart {key}: the whole chart seeded from {folder} into {entry}", markup=False)
+        else:
+            console.print(
+                f"chart {key}: only its schema and defaults seeded from {folder} (no Chart.yaml and "
+                f"templates/ there): enough for `invoke validate`, not for `--deep` or `deploy`; "
+                f"{charts.seed_command(chart)} or a chart folder seeds the whole chart",
+                markup=False,
+            )
     editor_schemas(root)
     return 0
 
