@@ -16,16 +16,17 @@ Two layers in one module, as helmfile's `helmexec` has them:
 from __future__ import annotations
 
 import os
+import re
 import shlex
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from hubfleet.adapters import tools
-from hubfleet.adapters.runner import CommandError, Completed, Runner, run
+from hubfleet.adapters.runner import CommandError, Completed, Runner, mask_secrets, run
 from hubfleet.adapters.source import state_dir
 from hubfleet.core import paths
-from hubfleet.core.errors import HubfleetError
+from hubfleet.core.errors import HubfleetError, KeyPath
 from hubfleet.core.inventory import HELM_LIST, Live, parse_helm_list
 from hubfleet.core.jsonshape import json_doc, json_kind
 from hubfleet.core.model import TOOL_TIMEOUT_CAP, Chart, Hub
@@ -361,7 +362,50 @@ def template(
     try:
         return _run(root, argv, runner=runner, cwd=root, mask=mask, pass_fds=pass_fds)
     except CommandError as e:
+        found = schema_errors(mask_secrets(e.completed.stderr, mask), chart.name)
+        if found:
+            raise SchemaRefused(f"{paths.hub(hub.name).folder}: `helm template` failed: {e}", found) from None
         raise HubfleetError(f"{paths.hub(hub.name).folder}: `helm template` failed: {e}") from None
+
+
+class SchemaRefused(HubfleetError):
+    """Helm refused the values against the chart's schema: each (key path, Helm's message)."""
+
+    def __init__(self, message: str, found: list[tuple[KeyPath, str]]) -> None:
+        super().__init__(message)
+        self.found = found
+
+
+_SCHEMA_HEAD = "don't meet the specifications of the schema"
+# `- cull.every: Invalid type...` (Helm 3 up to 3.18) or `- at '/cull/every': got string, ...` (later)
+_SCHEMA_LINE = re.compile(r"^- (?:at '(?P<pointer>[^']*)': |(?P<dotted>\S[^:]*): )(?P<message>.+)$")
+_EXTRA_KEY = re.compile(r"[Aa]dditional propert(?:y|ies) '?(?P<key>[^' ]+)'? (?:is )?not allowed")
+
+
+def schema_errors(stderr: str, chart_name: str) -> list[tuple[KeyPath, str]]:
+    """The key paths and messages of Helm's schema error (none if it is another error). A key
+    Helm calls not allowed is added to its path, so that its own line can be found; errors
+    listed under a subchart are put under its key (its alias, as Helm names it)."""
+    if _SCHEMA_HEAD not in stderr:
+        return []
+    out: list[tuple[KeyPath, str]] = []
+    under: tuple[str, ...] = ()
+    for line in stderr.splitlines():
+        if line.endswith(":") and not line.startswith(("-", " ", "Error")):
+            under = () if line[:-1] == chart_name else (line[:-1],)
+            continue
+        m = _SCHEMA_LINE.match(line)
+        if m is None:
+            continue
+        if m.group("pointer") is not None:
+            parts = [p.replace("~1", "/").replace("~0", "~") for p in m.group("pointer").split("/")[1:]]
+        else:
+            dotted = m.group("dotted")
+            parts = [] if dotted == "(root)" else dotted.split(".")
+        keypath: tuple[str | int, ...] = (*under, *(int(p) if p.isdigit() else p for p in parts))
+        extra = _EXTRA_KEY.search(m.group("message"))
+        out.append(((*keypath, extra.group("key")) if extra else keypath, m.group("message")))
+    return out
 
 
 def upgrade(

@@ -19,9 +19,12 @@ from hubfleet.adapters.locks import release_lock
 from hubfleet.adapters.runner import CommandError, Interrupted, Runner, mask_secrets, output_tail, run
 from hubfleet.app.layered_secrets import SharedSecrets, merged_secrets, secret_files
 from hubfleet.app.layered_secrets import describe as describe_secrets
+from hubfleet.app.load import located
 from hubfleet.app.releases import ReleaseOnCluster
+from hubfleet.app.render import hub_layers
 from hubfleet.core import paths
-from hubfleet.core.errors import HubfleetError
+from hubfleet.core.compose import layer_setting
+from hubfleet.core.errors import HubfleetError, Problem
 from hubfleet.core.model import Chart, Cluster, Fleet, Hub
 from hubfleet.core.rollout import Result
 
@@ -185,19 +188,34 @@ def dry_run_manifests(root: Path, fleet: Fleet, hub: Hub, *, runner: Runner = ru
     with memfile.memfiles([(merged.data, "merged secrets")] if merged else []) as held:
         values = [paths.hub(hub.name).rendered, *(m.path for m in held)]
         folder = charts.chart_dir(root, chart, runner=runner)
-        done = helm.template(
-            root,
-            hub,
-            chart,
-            values,
-            chart_folder=folder,
-            runner=runner,
-            mask=mask,
-            pass_fds=[m.fd for m in held],
-        )
+        try:
+            done = helm.template(
+                root,
+                hub,
+                chart,
+                values,
+                chart_folder=folder,
+                runner=runner,
+                mask=mask,
+                pass_fds=[m.fd for m in held],
+            )
+        except helm.SchemaRefused as e:
+            raise _located_refusal(fleet, hub, e) from None
         out.append(f"# helm template {hub.release} ({_chart_label(chart)}): manifests follow")
         out.append(redact_manifests(done.stdout, mask).rstrip("\n"))
     return "\n".join(out) + "\n"
+
+
+def _located_refusal(fleet: Fleet, hub: Hub, refused: helm.SchemaRefused) -> HubfleetError:
+    """Helm's schema error, each key at the layer file and line that set it (as validate says)."""
+    layers = hub_layers(fleet, hub)
+    found = [
+        Problem(layer_setting(layers, keypath), f"helm template: {message}", keypath, hub=hub.name)
+        for keypath, message in refused.found
+    ]
+    problems = located(found, fleet.source)
+    head = f"{paths.hub(hub.name).folder}: Helm refused the values against the chart's schema:"
+    return HubfleetError("\n".join([head, *map(str, problems)]), problems=problems)
 
 
 def _chart_label(chart: Chart) -> str:
