@@ -528,9 +528,43 @@ def bench(args: argparse.Namespace) -> int:
         console.print("test-hub start-up figures: skipped (--skip-hubs)")
     else:
         console.print(hub_startup_table(args.hub_rounds))
+    if args.skip_kube:
+        console.print("rollout on real control planes: skipped (--skip-kube)")
+    else:
+        console.print(kube_rollout_table(work, helm, chart, args.kube_hubs))
     if not args.root:
         shutil.rmtree(work, ignore_errors=True)
     return 0
+
+
+def kube_rollout_table(work: Path, helm: str | None, chart: Path | None, per_cluster: int) -> Table | str:
+    """`hubfleet deploy` of 3 x `per_cluster` hubs over three local control planes (bench_kube)."""
+    from rich.table import Table
+
+    from devtools.bench_kube import kube_rollout
+    from hubfleet.adapters import kubebin
+
+    binary = kubebin.find(PROJECT)
+    repo = chart.parent / "repo" if chart else None
+    why = (
+        "no test-cluster binary (`invoke setup --kube`)"
+        if binary is None
+        else "no helm"
+        if helm is None
+        else "no ../shared/charts/repo"
+        if repo is None or not (repo / "index.yaml").is_file()
+        else ""
+    )
+    if why:
+        return f"rollout on real control planes: skipped ({why}; --skip-kube skips it quietly)"
+    assert binary is not None and helm is not None and repo is not None
+    figures = kube_rollout(work, binary, helm, repo, clusters=3, per_cluster=per_cluster)
+    table = Table(title="rollout on real control planes (devtools/bench_kube.py)", title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for k, v in figures.items():
+        table.add_row(k, ", ".join(f"{a} {b}" for a, b in v.items()) if isinstance(v, dict) else str(v))
+    return table
 
 
 def hub_startup_table(rounds: int) -> Table | str:
@@ -587,6 +621,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--skip-plan", action="store_true", help="skip the git commit and plan/rollout figures")
     p.add_argument("--skip-hubs", action="store_true", help="skip the test-hub start-up figures")
     p.add_argument("--hub-rounds", type=int, default=5, help="start-ups of each test-hub kind")
+    p.add_argument(
+        "--skip-kube", action="store_true", help="skip the rollout on real control planes (no binary)"
+    )
+    p.add_argument("--kube-hubs", type=int, default=20, help="hubs per control plane (3 of them)")
     p.add_argument("--child", choices=("validate", "render", "omegaconf"), help=argparse.SUPPRESS)
     p.add_argument("--chart", help=argparse.SUPPRESS)
     p.add_argument("--no-rendered", action="store_true", help=argparse.SUPPRESS)
