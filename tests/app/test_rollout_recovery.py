@@ -144,19 +144,36 @@ def test_ctrl_c_mid_rollout_leaves_no_pending_release_and_no_clear_secret(standi
     assert deploy_hub(sf.root, sf.fleet(), "beta").ok
     sf.helm.inject("beta", "hang-hard")
 
+    # Ctrl-C once beta's upgrade is pending (its helm hangs until killed), however long a loaded
+    # machine takes to get there, and never after the run returned (it would hit the next line).
+    pending, finished, lock = threading.Event(), threading.Event(), threading.Lock()
+
     def press_ctrl_c() -> None:
-        for _ in range(300):
-            if sf.statuses("beta")[-1] == "pending-upgrade":
-                _thread.interrupt_main()
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline and not finished.is_set():
+            try:
+                hit = sf.statuses("beta")[-1] == "pending-upgrade"
+            except (OSError, ValueError, IndexError):  # the stand-in is writing its record
+                hit = False
+            if hit:
+                with lock:
+                    if not finished.is_set():
+                        pending.set()
+                        _thread.interrupt_main()
                 return
             time.sleep(0.05)
 
     threading.Thread(target=press_ctrl_c, daemon=True).start()
     try:
         with pytest.raises(KeyboardInterrupt):
-            deploy_cmd.run(cluster="k1", no_health=True)
+            try:
+                deploy_cmd.run(cluster="k1", no_health=True)
+            finally:
+                with lock:
+                    finished.set()
     finally:
         runner.interrupted.clear()  # the next test's commands run
+    assert pending.is_set()
     for cluster, ns, release in sf.helm.releases():
         assert not sf.helm.statuses(cluster, ns, release)[-1].startswith("pending"), release
     assert sf.history("beta")[-1]["description"] == "Rollback to 1"

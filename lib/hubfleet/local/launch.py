@@ -106,7 +106,8 @@ def up(
             f"JupyterHub is not installed in {sys.prefix}: `pip install 'hubfleet[local]'` for local hubs"
         )
     # every request that may carry the token goes to this hub's proxy, or nowhere
-    with _lock(state), httpx.Client(transport=peer.transport(state, name), timeout=5) as http:
+    # (30 s: a hub that answers slowly on a loaded machine is still running, not to be restarted)
+    with _lock(state), httpx.Client(transport=peer.transport(state, name), timeout=30) as http:
         check_interrupted()
         pid = process.read_pid(state / "hub.pid")
         running = process.alive(pid)

@@ -106,7 +106,14 @@ def _far_end(here: tuple[str, int], there: tuple[str, int]) -> int | None:
     """The pid holding the socket that accepted the connection `here` -> `there`, once accepted
     (before, and for another user's process, the kernel names no owner we may see)."""
     psutil = process._psutil()
-    for conn in psutil.net_connections(kind="tcp"):
+    try:
+        conns = psutil.net_connections(kind="tcp")
+    except psutil.Error as e:  # macOS lets only root see sockets' owners
+        raise NotOurHub(
+            f"cannot see which process answers 127.0.0.1:{there[1]} ({type(e).__name__}): "
+            "the hub's token was not sent"
+        ) from None
+    for conn in conns:
         if conn.pid and conn.laddr and conn.raddr and (_addr(conn.laddr), _addr(conn.raddr)) == (there, here):
             return int(conn.pid)
     return None
