@@ -18,7 +18,7 @@ from hubfleet.adapters.runner import run as default_runner
 from hubfleet.app import plan as plan_app
 from hubfleet.app.load import load_fleet
 from hubfleet.core.ciplan import Selection, cluster_plan, group_by_base, matrices, narrow, wanted_clusters
-from hubfleet.core.errors import HubfleetError, did_you_mean
+from hubfleet.core.errors import HubfleetError, did_you_mean, os_problem
 from hubfleet.core.model import Fleet
 from hubfleet.core.plan import Plan
 
@@ -87,7 +87,7 @@ def write_outputs(result: CiPlan, out: Path, github_output: Path | None, markdow
             stale.unlink()
         for c in (e["cluster"] for wave in result.jobs.values() for e in wave):
             plan_app.write_json(result.plans[c], out / f"{c}.json")
-        (out / "plan.md").write_text(markdown, encoding="utf-8")
+        plan_app.write_output(out / "plan.md", markdown)
         if github_output is not None:
             lines = []
             for wave in ("canary", "rest"):
@@ -96,6 +96,6 @@ def write_outputs(result: CiPlan, out: Path, github_output: Path | None, markdow
             with github_output.open("a", encoding="utf-8") as f:
                 f.write("\n".join(lines) + "\n")
     except OSError as e:
-        raise HubfleetError(f"cannot write the CI plan: {e}") from None
+        raise os_problem(e.filename or out, "write", e) from None
     except CommandError as e:  # pragma: no cover - write_json runs no command
         raise HubfleetError(str(e)) from None
