@@ -209,15 +209,20 @@ def test_the_token_never_reaches_a_process_that_took_the_hubs_port(tmp_path, chp
     process.write_private(state / "health-token", old)
     free = process.port_free
     monkeypatch.setattr(process, "port_free", lambda p, *a: p == port or free(p, *a))  # the race, won
-    with Impostor(port) as impostor, pytest.raises(HubfleetError) as failed:
-        local.deploy(tmp_path, fleet, fleet.hub("a"), echo=quiet)
+    with Impostor(port) as impostor:
+        try:
+            with pytest.raises(HubfleetError) as failed:
+                local.deploy(tmp_path, fleet, fleet.hub("a"), echo=quiet)
+            left = process.processes_of(state)
+        finally:  # a deploy that wrongly succeeded leaves no hub running
+            local.stop(tmp_path, fleet.hub("a"))
     message = str(failed.value)
     assert "\n" not in message, message
     assert (
         f"127.0.0.1:{port} is answered by pid {os.getpid()} " in message and "token was not sent" in message
     )
     assert impostor.connections >= 1 and bytes(impostor.received) == b""  # connected, and not a byte sent
-    assert process.processes_of(state) == [] and not (state / "health-token").exists()
+    assert left == [] and not (state / "health-token").exists()
 
     monkeypatch.setattr(process, "port_free", free)
     result = local.deploy(tmp_path, fleet, fleet.hub("a"), echo=quiet)
