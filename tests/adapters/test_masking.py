@@ -91,3 +91,14 @@ def test_a_manifest_diff_of_a_folded_value_is_masked_line_by_line_prefixes_inclu
 def test_masking_leaves_other_text_alone():
     text = yaml.safe_dump({"greeting": "hello world", "replicas": 3})
     assert mask_secrets(text, [QUOTED, UMLAUT]) == text
+
+
+def test_remembered_values_are_masked_in_all_the_command_prints_and_only_there():
+    from hubfleet.adapters.runner import remember_secrets, remembering
+
+    remember_secrets(["outside-any-command"])  # a library caller: nothing is remembered
+    assert mask_secrets("outside-any-command") == "outside-any-command"
+    with remembering():
+        remember_secrets(["s3cr3t-of-this-command"])
+        assert mask_secrets("error: 's3cr3t-of-this-command' rejected") == "error: '*****' rejected"
+    assert mask_secrets("s3cr3t-of-this-command") == "s3cr3t-of-this-command"

@@ -28,9 +28,12 @@ from hubfleet.core.errors import HubfleetError
 __all__ = ["GitSource", "digest", "folder_digest", "git", "resolve_rev"]
 
 
+GIT_TIMEOUT = 300  # seconds: git reads local objects; one that takes longer waits on a lock or a prompt
+
+
 def git(args: list[str], cwd: Path, runner: Runner = run) -> str:
     """stdout of one git command run in `cwd`, stripped."""
-    return runner(["git", *args], cwd=cwd).stdout.strip()
+    return runner(["git", *args], cwd=cwd, timeout=GIT_TIMEOUT).stdout.strip()
 
 
 def resolve_rev(root: Path, rev: str, runner: Runner = run) -> str:
@@ -121,6 +124,7 @@ class GitSource(ListedSource):
         listing = runner(
             ["git", "ls-tree", "-r", "-z", "--full-tree", self.sha, *([prefix] if prefix else [])],
             cwd=self.root,
+            timeout=GIT_TIMEOUT,
         ).stdout
         self.oids: dict[str, str] = {}
         self.links: set[str] = set()  # symbolic links (mode 120000): their blob is the target

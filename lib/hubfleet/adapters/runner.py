@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -120,22 +120,38 @@ class Runner(Protocol):
     ) -> Completed: ...
 
 
-_known: set[str] = set()  # every secret value decrypted in this process (`remember_secrets`)
+_known: set[str] | None = None  # secret values decrypted during the running command (`remembering`)
 _known_lock = threading.Lock()
 
 
-def remember_secrets(values: Iterable[str]) -> None:
-    """Mask these values in every later message of this process too, whoever prints it: a path
-    that forgets its `mask=` still prints no secret that was decrypted (sops does this)."""
+@contextlib.contextmanager
+def remembering() -> Iterator[None]:
+    """For one command (the error boundary's): every value `remember_secrets` is given is masked
+    in every later message of that command too, whoever prints it, its worker threads included.
+    Outside such a scope nothing is remembered (a library caller passes `mask=` itself)."""
+    global _known
     with _known_lock:
-        _known.update(v for v in values if len(v) >= MIN_LENGTH)
+        before, _known = _known, set()
+    try:
+        yield
+    finally:
+        with _known_lock:
+            _known = before
+
+
+def remember_secrets(values: Iterable[str]) -> None:
+    """Mask these values in every later message of the running command (sops does this for every
+    values file it decrypts): a path that forgets its `mask=` still prints none of them."""
+    with _known_lock:
+        if _known is not None:
+            _known.update(v for v in values if len(v) >= MIN_LENGTH)
 
 
 def mask_secrets(text: str, secrets: Sequence[str] = ()) -> str:
     """The one masking function for every output: `secrets` and every remembered value, in every
     form a tool or hubfleet may print it (`core.masking`), replaced by *****."""
     with _known_lock:
-        known = [*_known]
+        known = [*_known] if _known else []
     return mask(text, [*secrets, *known])
 
 

@@ -97,8 +97,11 @@ def private_dir() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def decrypt_file(root: Path, path: Path, *, runner: Runner = run) -> bytes:
-    """The clear bytes of a sops file (held in memory only), or a clear error."""
+def decrypt_file(root: Path, path: Path, *, runner: Runner = run, remember: bool = True) -> bytes:
+    """The clear bytes of a sops file (held in memory only), or a clear error.
+
+    `remember`: its values are masked in every later message of the command (`runner.remembering`);
+    a kubeconfig passes False (`kind: Config`, context names: its mask stays with its own calls)."""
     rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     data = path.read_bytes()
     if not is_encrypted(data):
@@ -113,7 +116,8 @@ def decrypt_file(root: Path, path: Path, *, runner: Runner = run) -> bytes:
             f"{rel}: sops cannot decrypt it ({e}): is your age key in SOPS_AGE_KEY_FILE "
             "(or ~/.config/sops/age/keys.txt) and one of the file's recipients?"
         ) from None
-    remember_secrets(load_secret_strings(clear))  # masked in every later message of this process
+    if remember:
+        remember_secrets(load_secret_strings(clear))
     return clear
 
 
@@ -132,10 +136,10 @@ def decrypt_doc(root: Path, rel: str, *, runner: Runner = run) -> dict[str, Any]
 
 @contextlib.contextmanager
 def decrypted_in_memory(
-    root: Path, path: Path, *, runner: Runner = run
+    root: Path, path: Path, *, runner: Runner = run, remember: bool = True
 ) -> Iterator[tuple[MemFile, list[str]]]:
     """(in-memory file holding the clear text, its strings to mask); closed on exit."""
-    clear = decrypt_file(root, path, runner=runner)
+    clear = decrypt_file(root, path, runner=runner, remember=remember)
     with memfile(clear, path.name) as mem:
         yield mem, load_secret_strings(clear)
 

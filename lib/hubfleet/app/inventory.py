@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 
-from hubfleet.adapters.gitsource import git
+from hubfleet.adapters.gitsource import GIT_TIMEOUT, git
 from hubfleet.adapters.runner import CommandError, Runner, run
 from hubfleet.adapters.source import find_root
 from hubfleet.app.load import load_work_tree
@@ -127,6 +127,7 @@ def git_history(
                 *pathspecs,
             ],
             cwd=root,
+            timeout=GIT_TIMEOUT,
         ).stdout
     except CommandError:
         return {}, set()  # not a git repository (or no commit yet): nothing to say

@@ -34,9 +34,16 @@ def print_problems(problems: Iterable[Problem]) -> None:
 
 def boundary(fn: Callable[..., int | None], /, **kwargs: Any) -> int:
     """Run one command; turn every outcome into an exit code."""
-    from hubfleet.adapters.runner import Terminated, install_signal_handlers, mask_secrets
+    from hubfleet.adapters.runner import install_signal_handlers, remembering
 
     install_signal_handlers()
+    with remembering():  # every value decrypted by this command is masked in all it prints
+        return _outcome(fn, kwargs)
+
+
+def _outcome(fn: Callable[..., int | None], kwargs: dict[str, Any]) -> int:
+    from hubfleet.adapters.runner import Terminated, mask_secrets
+
     try:
         return fn(**kwargs) or 0
     except HubfleetError as e:

@@ -36,5 +36,5 @@ def credentials(cluster: Cluster, root: Path, runner: Runner = run) -> Iterator[
         from hubfleet.core.errors import HubfleetError
 
         raise HubfleetError.at(cluster.file, f"no file {path.relative_to(root)}", ("kubeconfig", "file"))
-    with decrypted_in_memory(root, path, runner=runner) as (clear, mask):
+    with decrypted_in_memory(root, path, runner=runner, remember=False) as (clear, mask):
         yield CredentialArgs([*flags, "--kubeconfig", clear.path], fds=(clear.fd,), mask=tuple(mask))
