@@ -38,3 +38,16 @@ def test_the_other_hub_of_the_conflict_fails_too(seeded_fleet, capsys):
 def test_an_unrelated_hub_is_not_blamed(seeded_fleet, capsys):
     _copy_hub(seeded_fleet, "uni-teaching", "chem-101")
     assert boundary(validate_cmd.run, hub="oceans") == 0, capsys.readouterr().err
+
+
+def test_a_hub_in_a_support_releases_namespace_is_refused(seeded_fleet, capsys):
+    """Issue 22 item 1: a hub with `namespace: cert-manager` (where the cert-manager support release
+    runs) would hand that namespace to prune when the hub is removed; validate refuses it."""
+    hub_yaml = seeded_fleet / "hubs" / "uni-teaching" / "hub.yaml"
+    hub_yaml.write_text(hub_yaml.read_text() + "namespace: cert-manager\n")
+    assert boundary(validate_cmd.run, hub="uni-teaching") == 1
+    err = capsys.readouterr().err
+    assert (
+        "namespace: namespace cert-manager on cluster uni-west is support release `cert-manager`'s: "
+        "give the hub its own `namespace:`" in err
+    ), err

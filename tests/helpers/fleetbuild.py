@@ -10,10 +10,12 @@ from pathlib import Path
 import pytest
 
 from .chartrepo import ChartRepo
+from .kubectl_standin import make_kubectl_standin
 from .realtools import sops_encrypt
 from .standin import make_standin
 
 SECRET = "s3cr3t-token-value-42"
+KUBECTL_LOG = "kubectl-calls.jsonl"  # the kubectl stand-in's record (it copies a --kubeconfig it reads)
 
 
 def write(root: Path, rel: str, text: str) -> None:
@@ -85,6 +87,9 @@ def use_tools(monkeypatch, tmp_path: Path, root: Path, helm: Path, helm_bin, sop
     monkeypatch.setenv("HUBFLEET_STATE", str(tmp_path / "state"))
     monkeypatch.setenv("HUBFLEET_HELM", str(helm))
     monkeypatch.setenv("STANDIN_REAL", str(helm_bin))
+    # kubectl (the namespace's ownership mark after Helm): the recording STAND-IN, as helm is one
+    kubectl = make_kubectl_standin(tmp_path / "kubectl-bin", tmp_path / KUBECTL_LOG)
+    monkeypatch.setenv("HUBFLEET_KUBECTL", str(kubectl))
     monkeypatch.setenv("HUBFLEET_SOPS", str(sops_bin))
     monkeypatch.setenv("SOPS_AGE_KEY_FILE", str(age_key[0]))
     monkeypatch.delenv("KUBECONFIG", raising=False)

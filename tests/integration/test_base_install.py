@@ -1,7 +1,7 @@
 """What a base install (`pip install .`, no extras) must do: import, and deploy over remote clusters.
 
 `nox -s base` runs this file in a venv holding only hubfleet and pytest; the full suite runs it
-too. No real helm, sops or hub: the recording stand-in for helm (`HelmStandin`), a stand-in
+too. No real helm, kubectl, sops or hub: the recording stand-ins for helm (`HelmStandin`) and kubectl, a stand-in
 sops that prints a file without its metadata, and a stand-in hub (`HubStandin`) for the
 health check, each named as a stand-in.
 """
@@ -16,6 +16,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
+from helpers.kubectl_standin import make_kubectl_standin
 
 LIB = Path(__file__).resolve().parents[2] / "lib" / "hubfleet"
 
@@ -124,6 +126,9 @@ def remote_fleet(tmp_path, monkeypatch):
     helm = HelmStandin(tmp_path / "helm-state")
     bindir = tmp_path / "bin"
     monkeypatch.setenv("HUBFLEET_HELM", str(helm.install(bindir)))
+    # kubectl (the ownership mark after each release): a STAND-IN too, as no cluster exists here
+    kubectl = make_kubectl_standin(bindir, tmp_path / "kubectl.jsonl")
+    monkeypatch.setenv("HUBFLEET_KUBECTL", str(kubectl))
     sops = bindir / "sops"
     sops.write_text(SOPS_STANDIN.format(python=sys.executable))
     sops.chmod(0o755)

@@ -20,7 +20,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from helpers.fleetbuild import render_all, write
+from helpers.fleetbuild import KUBECTL_LOG, render_all, write
 from helpers.realtools import sops_encrypt
 from helpers.standin import records
 
@@ -115,8 +115,8 @@ def ours(env) -> list[psutil.Process]:
 def plaintext_files(env, since: float) -> list[str]:
     """Files holding a decrypted secret: the fleet, the state folder, the temp dirs, /dev/shm.
 
-    The helm stand-in's own record (`env.log`: what it was given, for the assertions) is not
-    hubfleet's and is left out."""
+    The helm and kubectl stand-ins' own records (`env.log`, KUBECTL_LOG: what they were given, for
+    the assertions) are not hubfleet's and are left out."""
     needles = (env.secret.encode(), env.kube_token.encode())
     bases = [env.root, env.tmp, Path(os.environ["HUBFLEET_STATE"]), Path("/tmp"), Path("/dev/shm")]
     hits = []
@@ -124,7 +124,7 @@ def plaintext_files(env, since: float) -> list[str]:
         for dirpath, _dirs, files in os.walk(base):
             for name in files:
                 path = Path(dirpath, name)
-                if path == env.log:
+                if path == env.log or path.name == KUBECTL_LOG:
                     continue
                 try:
                     st = path.lstat()

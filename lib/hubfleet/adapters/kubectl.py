@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -24,12 +25,19 @@ from hubfleet.core.errors import HubfleetError
 
 __all__ = [
     "COMPONENTS",
+    "call",
     "config_view_argv",
     "delete_namespace",
     "delete_namespace_argv",
+    "get_json",
     "get_user_pod",
     "kubectl_flags",
+    "label_namespace_argv",
     "logs_argv",
+    "namespace_argv",
+    "namespace_objects_argv",
+    "namespaced_kinds_argv",
+    "namespaces_argv",
     "secret_key_argv",
     "secret_value",
     "stream",
@@ -67,9 +75,85 @@ def delete_namespace(
     env: Mapping[str, str] | None = None,
     pass_fds: Sequence[int] = (),
     runner: Runner = run,
+    timeout: float = 120,
 ) -> Completed:
     argv = delete_namespace_argv(namespace, credentials, kubectl=kubectl)
-    return runner(argv, env=env, timeout=120, **({"pass_fds": tuple(pass_fds)} if pass_fds else {}))
+    return runner(argv, env=_env(env), timeout=timeout, **({"pass_fds": tuple(pass_fds)} if pass_fds else {}))
+
+
+# --- ownership: reading and marking namespaces, listing what lives in one (core.ownership) ---
+
+
+def namespace_argv(namespace: str, *, kubectl: str = KUBECTL) -> list[str]:
+    """One namespace as JSON; nothing printed when there is none."""
+    return [kubectl, "get", "namespace", namespace, "--ignore-not-found", "--output", "json"]
+
+
+def namespaces_argv(selector: str, *, kubectl: str = KUBECTL) -> list[str]:
+    """The namespaces carrying labels, as a JSON list."""
+    return [kubectl, "get", "namespaces", "--selector", selector, "--output", "json"]
+
+
+def label_namespace_argv(namespace: str, labels: Mapping[str, str], *, kubectl: str = KUBECTL) -> list[str]:
+    """`kubectl label namespace NS k=v ... --overwrite`: the mark hubfleet leaves after Helm."""
+    return [kubectl, "label", "namespace", namespace, *(f"{k}={v}" for k, v in labels.items()), "--overwrite"]
+
+
+def namespaced_kinds_argv(*, kubectl: str = KUBECTL) -> list[str]:
+    """Every namespaced resource the API server can list (to see all that lives in a namespace)."""
+    return [kubectl, "api-resources", "--verbs=list", "--namespaced", "--output", "name"]
+
+
+def namespace_objects_argv(namespace: str, kinds: Sequence[str], *, kubectl: str = KUBECTL) -> list[str]:
+    return [
+        kubectl,
+        "get",
+        ",".join(kinds),
+        "--namespace",
+        namespace,
+        "--ignore-not-found",
+        "--output",
+        "json",
+    ]
+
+
+def call(
+    argv: Sequence[str],
+    *,
+    credentials: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    pass_fds: Sequence[int] = (),
+    runner: Runner = run,
+    timeout: float = 120,
+) -> str:
+    """Run a kubectl argv with the cluster's credentials (within `timeout` s: the fleet's
+    deadline); its output, or a clear error naming it."""
+    full = [*argv, *kubectl_flags(credentials)]
+    try:
+        done = runner(
+            full, env=_env(env), timeout=timeout, **({"pass_fds": tuple(pass_fds)} if pass_fds else {})
+        )
+    except CommandError as e:
+        raise HubfleetError(f"`{_shown(argv)}` failed: {e}") from None
+    return done.stdout.strip()
+
+
+def get_json(argv: Sequence[str], **reach: Any) -> Any:
+    """A read-only kubectl argv's JSON (None: it printed nothing, as `--ignore-not-found` does)."""
+    text = call(argv, **reach)
+    try:
+        return json.loads(text) if text else None
+    except ValueError:
+        raise HubfleetError(f"`{_shown(argv)}` printed unexpected output: expected JSON") from None
+
+
+def _env(env: Mapping[str, str] | None) -> dict[str, str]:
+    """The caller's environment plus the credentials' (a provider's KUBECONFIG): never instead of it."""
+    return {**os.environ, **(env or {})}
+
+
+def _shown(argv: Sequence[str]) -> str:
+    return " ".join(["kubectl", *argv[1:]])
 
 
 # --- reading one key of a Secret (the health check's token) -------------------------------

@@ -7,6 +7,7 @@ carries on with the other hubs. Secrets are masked in every message.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -14,15 +15,16 @@ from pathlib import Path
 
 import yaml
 
-from hubfleet.adapters import charts, helm, memfile, providers
+from hubfleet.adapters import charts, helm, kubectl, memfile, providers
 from hubfleet.adapters.locks import release_lock
 from hubfleet.adapters.runner import CommandError, Interrupted, Runner, mask_secrets, output_tail, run
 from hubfleet.app.layered_secrets import SharedSecrets, merged_secrets, secret_files
 from hubfleet.app.layered_secrets import describe as describe_secrets
 from hubfleet.app.load import located
+from hubfleet.app.ownership import OwnershipOnCluster
 from hubfleet.app.releases import ReleaseOnCluster
 from hubfleet.app.render import hub_layers
-from hubfleet.core import paths
+from hubfleet.core import ownership, paths
 from hubfleet.core.compose import layer_setting
 from hubfleet.core.errors import HubfleetError, Problem
 from hubfleet.core.model import Chart, Cluster, Fleet, Hub
@@ -115,6 +117,8 @@ def release(
         providers.credentials(cluster, root, runner) as creds,
     ):
         on_cluster = ReleaseOnCluster(root, hub, rollout, creds, runner)
+        owned = OwnershipOnCluster(root, cluster.name, creds, runner, rollout.tool_timeout)
+        before = owned.namespace(hub.namespace)  # absent: hubfleet's Helm creates it (the mark says so)
         notes = [n for n in [on_cluster.recover_stuck()] if n]
         mask: Sequence[str] = [*(merged.mask if merged else []), *creds.mask]
         try:
@@ -143,7 +147,15 @@ def release(
             on_cluster.after_interrupt()
             raise
         if done.returncode == 0:
+            try:
+                owned.mark(hub.namespace, hub.name, before)
+            except HubfleetError as e:
+                return False, "; ".join(
+                    [*notes, f"deployed, but its namespace is not marked as hubfleet's: {e}"]
+                )
             return True, "; ".join(["deployed", *notes])
+        with contextlib.suppress(HubfleetError):  # a failed first install may have made the namespace
+            owned.mark(hub.namespace, hub.name, before)
         failed = f"helm exit {done.returncode}: " + output_tail(done, mask, 3)
         return False, "; ".join([*notes, failed, on_cluster.state_left()])
 
@@ -165,6 +177,11 @@ def dry_run_commands(fleet: Fleet, hub: Hub, has_secrets: bool) -> list[str]:
     creds = providers.describe(cluster)
     argv = helm.deploy_argv(hub, chart, values, rollout.timeout, rollout.wait, creds, atomic=rollout.atomic)
     lines.append(helm.shell(argv))
+    mark = kubectl.label_namespace_argv(hub.namespace, ownership.marks(cluster.name, hub.name, created=False))
+    lines.append(
+        helm.shell([*mark, *kubectl.kubectl_flags(creds)])
+        + f"  # the ownership mark (+ {ownership.CREATED}=true if Helm created the namespace)"
+    )
     return lines
 
 

@@ -230,6 +230,13 @@ def cross_file_problems(
                 "namespace",
             )
         namespaces.setdefault(ns_key, hub.name)
+        support = _support_in(config, cluster, hub.namespace)
+        if support is not None:
+            bad(
+                f"namespace {hub.namespace} on cluster {hub.cluster} is support release `{support}`'s: "
+                "give the hub its own `namespace:` (a hub never shares a namespace with a support release)",
+                "namespace",
+            )
         if cluster is not None and cluster.is_local:
             port = hub.local_port or schemas.DEFAULT_LOCAL_PORT
             if port in ports:
@@ -242,3 +249,11 @@ def cross_file_problems(
                 "local",
             )
     return out
+
+
+def _support_in(config: FleetConfig, cluster: Cluster | None, namespace: str) -> str | None:
+    """The support release that runs in `namespace` on `cluster` (a Kubernetes one), if any."""
+    if cluster is None or cluster.is_local:
+        return None
+    running = (s for s in config.support if s.name not in cluster.support_skip)
+    return next((s.name for s in running if s.namespace == namespace), None)
