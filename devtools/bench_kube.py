@@ -143,7 +143,7 @@ def kube_rollout(
         "hubs": len(planned),
         "deployed": deployed,
         "exit": done.returncode,
-        "first failure": failed[0] if failed or not done.returncode else done.stderr.strip()[-300:],
+        "first failure": failed[0] if failed else done.stderr.strip()[-300:] if done.returncode else "",
         "control planes started (s)": round(started, 1),
         "makespan (s)": round(makespan, 1),
         "critical path (s)": round(critical, 1),

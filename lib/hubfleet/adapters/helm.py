@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -318,17 +319,34 @@ def _run(
 def repo_add(
     root: Path, chart: Chart, *, runner: Runner = run, timeout: float = QUERY_TIMEOUT
 ) -> list[str] | None:
-    """`helm repo add <key> <url> --force-update` (repository charts only); the argv run."""
+    """`helm repo add <key> <url> --force-update` (repository charts only); the argv run.
+
+    Once per repository and Helm home in a process: `--force-update` rewrites the repository's
+    index, and a concurrent `helm upgrade` of the same rollout reading it half-written fails
+    (`empty index.yaml file`). Callers that come while it runs wait for it; a failure is not kept.
+    """
     argv = repo_add_argv(chart, helm=_exe(root, runner))
     if argv is None:
         return None
-    try:
-        _run(root, argv, runner=runner, timeout=timeout)
-    except CommandError as e:
-        raise HubfleetError(
-            f"fleet.yaml: charts.{chart.key}: cannot reach chart repository {chart.repo}: {e}"
-        ) from None
+    key = (helm_env(root)["HELM_REPOSITORY_CONFIG"], *argv)
+    with _REPO_LOCKS_GUARD:
+        lock = _REPO_LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        if key in _REPOS_ADDED:
+            return argv
+        try:
+            _run(root, argv, runner=runner, timeout=timeout)
+        except CommandError as e:
+            raise HubfleetError(
+                f"fleet.yaml: charts.{chart.key}: cannot reach chart repository {chart.repo}: {e}"
+            ) from None
+        _REPOS_ADDED.add(key)
     return argv
+
+
+_REPOS_ADDED: set[tuple[str, ...]] = set()
+_REPO_LOCKS: dict[tuple[str, ...], threading.Lock] = {}
+_REPO_LOCKS_GUARD = threading.Lock()
 
 
 def pull(root: Path, chart: Chart, dest: Path, *, runner: Runner = run) -> Completed:
