@@ -109,11 +109,13 @@ def test_two_hubs_claiming_one_cluster_scoped_object_conflict(fleet) -> None:
     done = _hubfleet("validate", "--server", "--hub", "uni-teaching,uni-research", cwd=fleet)
     assert done.returncode == 1, done.stdout + done.stderr
     lines = _server_lines(done.stdout + done.stderr)
-    clashes = [x for x in lines if "(cluster-scoped) is also made by hub uni-" in x]
-    assert clashes, lines
-    assert any("ClusterRole" in x for x in clashes), clashes
+    clashes = [x for x in lines if "also made by" in x]
+    assert (
+        "hubs/uni-research/rendered.values.yaml: --server: ClusterRole/shared-user-scheduler: "
+        "cluster-scoped, also made by hub uni-teaching on cluster uni-west"
+    ) in clashes, lines
     # the namespaced objects of the same names are in each hub's own namespace: no clash
-    assert not [x for x in lines if "(in namespace" in x], lines
+    assert all("cluster-scoped" in x for x in clashes), clashes
 
 
 def test_a_plan_selects_its_hubs_and_their_cluster_s_support_and_a_clean_run_exits_0(fleet) -> None:
@@ -131,3 +133,12 @@ def test_a_plan_selects_its_hubs_and_their_cluster_s_support_and_a_clean_run_exi
     assert "1 hub(s) checked: 0 error(s)" in done.stdout
     assert "of 5 release(s) submitted" in done.stdout  # the hub and uni-west's four support releases
     assert "secrets not decrypted" in done.stdout
+
+
+def test_without_the_binary_it_is_one_line_and_exit_1(fleet, tmp_path) -> None:
+    assert _hubfleet("render", cwd=fleet).returncode == 0
+    os.environ["HUBFLEET_KUBE"] = str(tmp_path / "missing")
+    done = _hubfleet("validate", "--server", "--hub", "uni-teaching", cwd=fleet)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stdout + done.stderr
+    assert f"HUBFLEET_KUBE={tmp_path / 'missing'} is not an executable file" in done.stdout + done.stderr

@@ -103,7 +103,8 @@ def namespaces_needed(objects: Iterable[Owned], namespaced: Callable[[ObjectRef]
 def conflicts(
     objects: Sequence[Owned], namespaced: Callable[[ObjectRef], bool | None]
 ) -> list[tuple[Owned, str]]:
-    """Each object another release on its cluster already claims: (the later object, the message).
+    """Each object another release on its cluster already claims: (the later object, what says so;
+    the line names the object).
     `namespaced(ref)`: its scope from API discovery (None: unknown kind, taken as namespaced)."""
     first: dict[tuple[str, str, str, str, str], Owned] = {}
     out: list[tuple[Owned, str]] = []
@@ -115,7 +116,7 @@ def conflicts(
         if other is o or other.owner == o.owner:
             continue
         where = f"in namespace {ref.namespace}" if ref.namespace else "cluster-scoped"
-        out.append((o, f"{ref.shown} ({where}) is also made by {_who(other)} on cluster {o.cluster}"))
+        out.append((o, f"{where}, also made by {_who(other)} on cluster {o.cluster}"))
     return out
 
 
