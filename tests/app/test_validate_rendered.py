@@ -89,3 +89,12 @@ def test_validate_hub_reports_only_that_hubs_rendered_file(seeded_fleet, hub, ca
     problems = validate_tree(seeded_fleet, [hub], offline=True).problems
     stale = [p.file for p in problems if "stale" in p.message]
     assert stale == [f"hubs/{hub}/rendered.values.yaml"]
+
+
+def test_a_folder_in_place_of_a_rendered_file_is_one_line(seeded_fleet, capsys):
+    rendered = seeded_fleet / "hubs/climate/rendered.values.yaml"
+    rendered.unlink()
+    rendered.mkdir()
+    code, out = _validate(capsys)
+    assert code == 1 and "Traceback" not in out
+    assert any(line.startswith("hubs/climate/rendered.values.yaml") for line in out.splitlines()), out

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from hubfleet.adapters.source import Source
 from hubfleet.adapters.yamlfast import Writer
 from hubfleet.app.render import Rendered, hub_header, text
 from hubfleet.core import paths
-from hubfleet.core.errors import Problem
+from hubfleet.core.errors import HubfleetError, Problem
 from hubfleet.core.model import Fleet, Hub
 from hubfleet.core.support import SupportTarget
 
@@ -57,7 +57,9 @@ def support_key(fleet: Fleet, target: SupportTarget, digest_of: Digests, code: b
 
 
 def text_digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    """A file's digest as the record holds it: `FileDigests.of`'s, in hex (so a file validate
+    hashed for its cache keys is not hashed again here)."""
+    return (b"=" + hashlib.blake2b(data, digest_size=20).digest()).hex()
 
 
 @dataclass
@@ -83,11 +85,13 @@ class Freshness:
     ) -> Problem | None:
         """None if `path` holds what render writes for these values; else the located error.
         `header()` is the file's header; `exact()` render's own text (the slow, sure way)."""
-        data = self.source.read(path)
+        try:
+            data = self.source.read(path)
+        except HubfleetError as e:  # a folder or a dangling symlink in its place: its own line
+            return replace(e.problems[0], hub=hub) if e.problems else Problem(path, str(e), hub=hub)
         if data is None:
             return Problem(path, f"missing: run `{fix}`", hub=hub)
-        digest = text_digest(data)
-        if self.record.get(path) == [key, digest]:
+        if self.record.get(path) == [key, self.digest_of(path).hex()]:
             return None
         body = self.writer.dump(values) if values else None
         fast = header() + body if body is not None else None

@@ -85,10 +85,13 @@ def changed_hubs(source: Source) -> set[str]:
     if root is None or getattr(source, "label", "") != "working tree":
         return set()
     from hubfleet.adapters.gitsource import git
+    from hubfleet.adapters.runner import Interrupted
 
     try:
         changed = git(["diff", "--name-only", "--relative", "HEAD", "--", paths.HUBS], root).splitlines()
         changed += git(["ls-files", "--others", "--exclude-standard", "--", paths.HUBS], root).splitlines()
+    except Interrupted:
+        raise  # Ctrl-C is the user's, not "git cannot tell"
     except HubfleetError:
         return set()
     return {p.split("/")[1] for p in changed if p.startswith(paths.HUBS + "/") and p.count("/") >= 2}
