@@ -27,6 +27,17 @@ def shared_dir() -> Path | None:
     return candidate if (candidate / "charts").is_dir() else None
 
 
+@pytest.fixture(autouse=True)
+def _no_leaked_interrupt():
+    """`runner.interrupted` (Ctrl-C) is process-wide: a test that set it, or ended before its timer
+    did, must not make every later test's commands fail with `Interrupted`."""
+    from hubfleet.adapters import runner
+
+    runner.interrupted.clear()
+    yield
+    runner.interrupted.clear()
+
+
 @pytest.fixture(scope="session")
 def jupyterhub_chart_dir() -> Path:
     shared = shared_dir()

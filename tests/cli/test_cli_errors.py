@@ -7,6 +7,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from hubfleet.adapters import runner
@@ -144,34 +145,36 @@ def test_a_plan_from_another_fleet_is_refused(example_fleet):
         deploy_cmd.select(fleet, plan_hubs=gone)
 
 
-def _interrupt_soon() -> None:
-    threading.Timer(0.3, runner.interrupted.set).start()
-
-
-def test_ctrl_c_kills_a_command_running_in_a_worker_thread():
-    """Ctrl-C reaches only the main thread; the rollout sets `interrupted` for the workers."""
+@pytest.fixture
+def interrupt_soon():
+    """Sets `runner.interrupted` 0.3 s after the test starts; the timer is cancelled and joined at
+    teardown, so a test that ends early never sets it during a later test."""
+    timer = threading.Timer(0.3, runner.interrupted.set)
+    timer.start()
+    yield
+    timer.cancel()
+    timer.join()
     runner.interrupted.clear()
-    _interrupt_soon()
+
+
+def test_ctrl_c_kills_a_command_running_in_a_worker_thread(interrupt_soon):
+    """Ctrl-C reaches only the main thread; the rollout sets `interrupted` for the workers."""
     start = time.monotonic()
-    try:
-        with pytest.raises(runner.Interrupted):
-            runner.run(["sleep", "30"])
-    finally:
-        runner.interrupted.clear()
+    with pytest.raises(runner.Interrupted):
+        runner.run(["sleep", "30"])
     assert time.monotonic() - start < 5
 
 
-def test_ctrl_c_ends_the_wait_for_a_starting_hub(tmp_path):
+def test_ctrl_c_ends_the_wait_for_a_starting_hub(tmp_path, interrupt_soon):
     proc = subprocess.Popen(["sleep", "30"])
-    runner.interrupted.clear()
-    _interrupt_soon()
+    start = time.monotonic()
     try:
-        with pytest.raises(runner.Interrupted):
-            launch._wait_ready("demo", "http://127.0.0.1:9/", "t", proc.pid, tmp_path / "log", 30)
+        with httpx.Client() as http, pytest.raises(runner.Interrupted):
+            launch._wait_ready(http, "demo", "http://127.0.0.1:9/", "t", proc.pid, tmp_path / "log", 30)
     finally:
-        runner.interrupted.clear()
         proc.kill()
         proc.wait()
+    assert time.monotonic() - start < 10  # the wait ended on Ctrl-C, not at its 30 s deadline
 
 
 def test_a_number_key_under_a_key_pattern_is_one_clear_error(jupyterhub_schema):
