@@ -21,13 +21,14 @@ def make_kube_fleet(
     hubs: Mapping[str, tuple[str, str, str]],
     *,
     rollout: str = "  timeout: 60\n",
+    chart: tuple[str, str] = ("tinyhub", "0.1.0"),
 ) -> Path:
-    """tinyhub from `repo_url`; `clusters`: fleet name -> KubeCluster; `hubs`: name -> (cluster,
-    stage, namespace)."""
+    """`chart` (name, version; tinyhub) from `repo_url`; `clusters`: fleet name -> KubeCluster;
+    `hubs`: name -> (cluster, stage, namespace)."""
     write(
         root,
         "fleet.yaml",
-        f"charts:\n  tiny:\n    repo: {repo_url}\n    name: tinyhub\n    version: 0.1.0\n"
+        f"charts:\n  tiny:\n    repo: {repo_url}\n    name: {chart[0]}\n    version: {chart[1]}\n"
         f"default_chart: tiny\nrollout:\n{rollout}",
     )
     for name, kc in clusters.items():
