@@ -116,6 +116,23 @@ def test_sops_failure_stops_the_script(deploy_env, tmp_path):
     assert records(log, "upgrade") == []
 
 
+def test_a_leaf_in_clear_beside_encrypted_ones_is_refused_as_validate_does(deploy_env, tmp_path, capsys):
+    """A bundle carries secrets only sops-encrypted: a value added by hand in clear is one located
+    line (validate's check, through its one reader of sops files), and no folder is written."""
+    from hubfleet.cli.boundary import boundary
+
+    secrets = deploy_env.add_secrets("alpha")
+    lines = secrets.read_text().splitlines(keepends=True)
+    lines.insert(1, "extraToken: CLEARTEXT-0123456789\n")  # after secretToken, before sops:
+    secrets.write_text("".join(lines))
+    out = tmp_path / "replica"
+    assert boundary(replicate_cmd.run, hub="alpha", out=str(out)) == 1
+    err = capsys.readouterr().err
+    assert "hubs/alpha/secrets.yaml:2: extraToken: is in clear text beside sops-encrypted values" in err, err
+    assert "CLEARTEXT" not in err and "Traceback" not in err
+    assert not out.exists()
+
+
 def test_existing_non_empty_out_is_refused(deploy_env, tmp_path):
     out = tmp_path / "full"
     out.mkdir()

@@ -15,10 +15,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from hubfleet.adapters import helm, userfiles
-from hubfleet.adapters.sops import plaintext_problem
-from hubfleet.adapters.source import DirSource, Source
+from hubfleet.adapters.source import DirSource
 from hubfleet.core import paths, secretlayers
-from hubfleet.core.errors import HubfleetError
+from hubfleet.core.errors import HubfleetError, ProblemsError
 from hubfleet.core.model import Chart, Fleet, Hub
 
 __all__ = ["chart_files", "deploy_script", "encrypted_or_none", "readme", "write_bundle", "write_replica"]
@@ -142,7 +141,7 @@ def write_replica(root: Path, fleet: Fleet, hub_name: str, out: Path) -> list[Pa
             f"{paths.hub(hub.name).rendered}: missing: run `invoke render --hub {hub.name}` first"
         )
     chart = fleet.chart_of(hub)
-    secrets = encrypted_or_none(fleet.source, paths.hub(hub.name).secrets)
+    secrets = encrypted_or_none(fleet, paths.hub(hub.name).secrets)
     rollout = fleet.config.rollout
     files = {"rendered.values.yaml": values_copy(hub, rendered.decode("utf-8")).encode()}
     if secrets is not None:
@@ -160,14 +159,16 @@ def check_out(out: Path) -> None:
         raise HubfleetError(f"{out}: exists and is not empty: choose a new folder for --out")
 
 
-def encrypted_or_none(source: Source, rel: str) -> bytes | None:
+def encrypted_or_none(fleet: Fleet, rel: str) -> bytes | None:
     """A secrets file as committed, read under the fleet's confinement; None if absent. A bundle
-    carries secrets only sops-encrypted: a plain file (which validate and deploy refuse) stops it."""
-    data = source.read(rel)
-    why = None if data is None else plaintext_problem(rel, data)
-    if why:
-        raise HubfleetError.at(rel, why)
-    return data
+    carries secrets only sops-encrypted: what validate refuses (a plain file, a leaf in clear beside
+    encrypted ones) stops it, checked by validate's one reader of committed sops files."""
+    from hubfleet.app.support import read_secrets_doc
+
+    _, problems = read_secrets_doc(fleet, rel)
+    if problems:
+        raise ProblemsError(problems)
+    return fleet.source.read(rel)
 
 
 def chart_files(root: Path, chart: Chart) -> dict[str, bytes]:

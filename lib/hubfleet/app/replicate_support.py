@@ -102,7 +102,7 @@ def write_support_replica(root: Path, fleet: Fleet, cluster: str, out: Path) -> 
         if rendered is None:
             raise HubfleetError(f"{p.rendered}: missing: run `invoke render` first")
         chart = fleet.config.charts[t.release.chart]
-        secrets = encrypted_or_none(fleet.source, p.secrets)
+        secrets = encrypted_or_none(fleet, p.secrets)
         releases.append((t, chart, secrets is not None))
         body = rendered.decode("utf-8").splitlines(keepends=True)
         while body and body[0].startswith("#"):
