@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -20,11 +19,7 @@ SUPPORT_ARCHIVES = {
 }
 
 
-def shared_dir() -> Path | None:
-    """`../shared` beside the checkout (CI lays it there), or $HUBFLEET_SHARED."""
-    env = os.environ.get("HUBFLEET_SHARED")
-    candidate = Path(env) if env else REPO.parent / "shared"
-    return candidate if (candidate / "charts").is_dir() else None
+from helpers.shared import shared_dir  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

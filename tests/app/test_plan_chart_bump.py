@@ -8,9 +8,9 @@ import subprocess
 
 import pytest
 
-from conftest import shared_dir
 from helpers.chartrepo import _serve
 from helpers.fleetbuild import render_all, write
+from helpers.shared import shared_dir
 from hubfleet.cli.commands import plan as plan_cmd
 
 pytestmark = pytest.mark.slow

@@ -105,7 +105,7 @@ def free_port_url() -> str:
 def shared_chart_repo() -> Iterator[ChartRepo]:
     """The real packaged charts of ../shared/charts/repo (jupyterhub 4.3.5 and 4.4.0, ...), served on
     127.0.0.1 as a chart repository; skipped where ../shared is absent."""
-    from conftest import shared_dir
+    from helpers.shared import shared_dir
 
     shared = shared_dir()
     folder = shared / "charts" / "repo" if shared else None
