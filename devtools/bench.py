@@ -478,6 +478,7 @@ def bench(args: argparse.Namespace) -> int:
     work = Path(args.root) if args.root else Path(tempfile.mkdtemp(prefix="hubfleet-bench-"))
     root = work / "fleet"
     helm = _find_helm(root)  # before HUBFLEET_STATE moves: the project's own tools count
+    chp = _find_chp()  # likewise: the test hubs' proxy is where `invoke setup` put it
     os.environ["HUBFLEET_STATE"] = str(work / "state")  # the children's caches, never the user's
     t0 = time.perf_counter()
     names = synth.generate(root, args.clusters, args.hubs_per_cluster)
@@ -527,7 +528,7 @@ def bench(args: argparse.Namespace) -> int:
     if args.skip_hubs:
         console.print("test-hub start-up figures: skipped (--skip-hubs)")
     else:
-        console.print(hub_startup_table(args.hub_rounds))
+        console.print(hub_startup_table(args.hub_rounds, chp))
     if args.skip_kube:
         console.print("rollout on real control planes: skipped (--skip-kube)")
     else:
@@ -567,14 +568,29 @@ def kube_rollout_table(work: Path, helm: str | None, chart: Path | None, per_clu
     return table
 
 
-def hub_startup_table(rounds: int) -> Table | str:
-    """The pytest plugin's test hubs against MockHub, medians from one child process."""
+def _find_chp() -> str | None:
+    """configurable-http-proxy as the project finds it (PATH, its `.hubfleet/node`, the user cache),
+    looked up while HUBFLEET_STATE is still the caller's."""
+    from hubfleet.core.errors import HubfleetError
+
+    try:
+        from hubfleet.testing.components import find_chp
+
+        return str(find_chp(PROJECT))
+    except (HubfleetError, ImportError):
+        return None  # the child says so, in its own words
+
+
+def hub_startup_table(rounds: int, chp: str | None = None) -> Table | str:
+    """The pytest plugin's test hubs against MockHub, medians from one child process; `chp`: the
+    proxy found before HUBFLEET_STATE moved to the bench's work folder (the child's state)."""
     import importlib.util
 
     if importlib.util.find_spec("jupyterhub") is None:
         return "test-hub start-up figures: JupyterHub is not installed (pip install '.[components]')"
     argv = [sys.executable, "-m", "devtools.bench_hubs", "--rounds", str(rounds)]
-    done = run(argv, timeout=1800, cwd=Path(__file__).parents[1])
+    env = {**os.environ, **({"HUBFLEET_CHP": chp} if chp else {})}
+    done = run(argv, timeout=1800, cwd=PROJECT, env=env)
     f = json.loads(done.stdout.strip().splitlines()[-1])
     from rich.table import Table
 

@@ -274,3 +274,25 @@ def test_bench_runs_end_to_end_on_a_tiny_fleet(tmp_path, capsys):
     assert "validate, cold" in out and "validate, warm" in out and "naive OmegaConf" in out
     assert "x faster than cold (>= 4x)" in out and "start-up: python alone" in out
     assert "error(s)" not in out
+
+
+def test_the_hub_figures_child_gets_the_projects_proxy_after_the_state_moved(tmp_path, monkeypatch):
+    """bench moves HUBFLEET_STATE to its work folder; the proxy `invoke setup` put under the
+    project's `.hubfleet` must still reach the test-hub child (it was 'not found' there)."""
+    from devtools import bench
+
+    pytest.importorskip("jupyterhub")
+    chp = bench._find_chp()
+    if chp is None:
+        pytest.skip("no configurable-http-proxy here (`invoke setup`)")
+    monkeypatch.setenv("HUBFLEET_STATE", str(tmp_path / "state"))  # as bench() sets it
+    seen: dict = {}
+
+    def run(argv, **kwargs):
+        seen.update(kwargs)
+        raise SystemExit  # the child itself is the end-to-end test's
+
+    monkeypatch.setattr(bench, "run", run)
+    with pytest.raises(SystemExit):
+        bench.hub_startup_table(1, chp)
+    assert seen["env"]["HUBFLEET_CHP"] == chp and seen["env"]["HUBFLEET_STATE"] == str(tmp_path / "state")
