@@ -23,10 +23,13 @@ SUPPORT_CHARTS = {
 
 
 def _seed_offline_charts(session: nox.Session) -> None:
-    """No network to the chart repositories (CI): seed the real charts from ../shared: jupyterhub's
-    schema and defaults, and the support releases' packaged charts (templates too)."""
-    seeds = [f"--seed-chart=jupyterhub={SHARED_CHART}"] if SHARED_CHART.is_dir() else []
+    """No network to the chart repositories (CI): seed the real charts from ../shared: the packaged
+    jupyterhub chart (its templates too, for `validate --server` and dry runs; else its schema and
+    defaults), and the support releases' packaged charts."""
     repo = SHARED_CHART.parent / "repo"
+    packaged = repo / "jupyterhub-4.4.0.tgz"
+    seeds = [f"--seed-chart=jupyterhub={packaged if packaged.is_file() else SHARED_CHART}"]
+    seeds = seeds if packaged.is_file() or SHARED_CHART.is_dir() else []
     for key, archive in SUPPORT_CHARTS.items():
         if (repo / archive).is_file():
             seeds.append(f"--seed-chart={key}={repo / archive}")
