@@ -32,6 +32,7 @@ from hubfleet.adapters.pki import write_cluster_pki
 from hubfleet.adapters.runner import spawn
 from hubfleet.core import testcluster as tc
 from hubfleet.core.errors import HubfleetError
+from hubfleet.local.process import log_tail
 
 __all__ = ["ControlPlane", "TestClusterError", "is_running", "read_state", "stop_folder"]
 
@@ -137,7 +138,7 @@ class ControlPlane:
         raise self._failed(component, "not ready in time")
 
     def _failed(self, component: str, why: str) -> TestClusterError:
-        tail = _tail(self.layout.log(component))
+        tail = log_tail(self.layout.log(component), lines=15)
         return TestClusterError(f"test cluster {self.name}: {component} {why}; its log ends:\n{tail}")
 
     def _apiserver_ready(self) -> bool:
@@ -297,11 +298,3 @@ def _end_pid(pid: int, grace: float = 10.0) -> None:
     if _started(pid) is not None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-
-
-def _tail(log: Path, lines: int = 15) -> str:
-    try:
-        text = log.read_text(errors="replace").splitlines()
-    except OSError:
-        return "(no log)"
-    return "\n".join(text[-lines:])
