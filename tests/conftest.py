@@ -23,14 +23,18 @@ from helpers.shared import shared_dir  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def _no_leaked_interrupt():
-    """`runner.interrupted` (Ctrl-C) is process-wide: a test that set it, or ended before its timer
-    did, must not make every later test's commands fail with `Interrupted`."""
+def _no_leaked_runner_state():
+    """The runner's process-wide state starts clean in every test: `interrupted` (Ctrl-C; a test
+    that set it, or ended before its timer did, failed every later test's commands with
+    `Interrupted`) and the remembered secret values (masked in every message: a value one test
+    decrypted turned `kind: ConfigMap` into `*****Map` in later tests' output)."""
     from hubfleet.adapters import runner
 
     runner.interrupted.clear()
+    runner._known = None
     yield
     runner.interrupted.clear()
+    runner._known = None
 
 
 @pytest.fixture(scope="session")
