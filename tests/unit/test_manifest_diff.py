@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hubfleet.core.manifests import default_changes, diff_text, mask_paths, normalise
+from hubfleet.core.manifests import default_changes, diff_text, live_diff_text, mask_paths, normalise
 
 DEPLOYED = """---
 # Source: chart/templates/cm.yaml
@@ -84,3 +84,21 @@ def test_default_changes_only_for_keys_the_fleet_leaves_alone():
     assert lines == ["hub.image.tag: 4.3.5 -> 4.4.0", "y: (absent) -> 1"]
     # a fleet value that replaces a whole subtree decides every key below it
     assert default_changes(before, after, {"hub": None, "cull": 1, "y": 2}) == []
+
+
+KUBECTL_DIFF = """diff -u -N /tmp/LIVE-2207/v1.ConfigMap.ns.hub /tmp/MERGED-1187/v1.ConfigMap.ns.hub
+--- /tmp/LIVE-2207/v1.ConfigMap.ns.hub\t2026-12-07 00:00:28.1 +0000
++++ /tmp/MERGED-1187/v1.ConfigMap.ns.hub\t2026-12-07 00:00:28.2 +0000
+@@ -1,3 +1,3 @@
+ data:
+-  greeting: by hand
++  greeting: hello
+"""
+
+
+def test_kubectl_diffs_temporary_file_names_read_as_live_and_release():
+    assert live_diff_text(KUBECTL_DIFF) == (
+        "--- live/v1.ConfigMap.ns.hub\n+++ release/v1.ConfigMap.ns.hub\n@@ -1,3 +1,3 @@\n"
+        " data:\n-  greeting: by hand\n+  greeting: hello\n"
+    )
+    assert live_diff_text("") == ""

@@ -29,6 +29,8 @@ __all__ = [
     "config_view_argv",
     "delete_namespace",
     "delete_namespace_argv",
+    "diff_live",
+    "diff_live_argv",
     "get_json",
     "get_user_pod",
     "kubectl_flags",
@@ -154,6 +156,56 @@ def _env(env: Mapping[str, str] | None) -> dict[str, str]:
 
 def _shown(argv: Sequence[str]) -> str:
     return " ".join(["kubectl", *argv[1:]])
+
+
+# --- live drift: the release's manifest against the cluster's objects (`invoke diff`) ---------
+
+DIFF_FIELD_MANAGER = "hubfleet-diff"
+
+
+def diff_live_argv(namespace: str, *, kubectl: str = KUBECTL) -> list[str]:
+    """`kubectl diff` of a manifest on stdin, as a server-side apply dry-run: it shows only the
+    fields the manifest sets (fields other managers own stay as they are, managedFields are left
+    out) and masks Secret data itself. `--force-conflicts`: the fields are Helm's, not ours."""
+    return [
+        kubectl,
+        "diff",
+        "--server-side",
+        "--force-conflicts",
+        f"--field-manager={DIFF_FIELD_MANAGER}",
+        "--namespace",
+        namespace,  # `helm get manifest` leaves it out: Helm installs into the release's
+        "--filename",
+        "-",
+    ]
+
+
+def diff_live(
+    manifest: str,
+    namespace: str,
+    *,
+    kubectl: str,
+    credentials: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    pass_fds: Sequence[int] = (),
+    runner: Runner = run,
+    timeout: float = 120,
+) -> str:
+    """kubectl's diff of the live objects against `manifest` ('' when they agree); kubectl's
+    exit 1 means differences, above 1 an error (raised, its first line)."""
+    argv = diff_live_argv(namespace, kubectl=kubectl)
+    done = runner(
+        [*argv, *kubectl_flags(credentials)],
+        env={**_env(env), "KUBECTL_EXTERNAL_DIFF": ""},
+        input=manifest,
+        check=False,
+        timeout=timeout,
+        **({"pass_fds": tuple(pass_fds)} if pass_fds else {}),
+    )
+    if done.returncode > 1:
+        why = (done.stderr.strip() or done.stdout.strip() or f"exit {done.returncode}").splitlines()[0]
+        raise HubfleetError(f"`{_shown(argv)}` failed: {why}")
+    return done.stdout if done.returncode == 1 else ""
 
 
 # --- reading one key of a Secret (the health check's token) -------------------------------

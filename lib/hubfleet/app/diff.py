@@ -5,7 +5,8 @@ it was given) and `helm get manifest`. Repository: the same coalescing of the ch
 with the hub's rendered values and decrypted secrets, and `helm template` of the same chart,
 version, release, namespace and values. Both sides go through `core.manifests` (Secret data
 redacted, hooks and checksum annotations left out) and secret values are masked by key path
-and by value, so no secret is ever printed.
+and by value, so no secret is ever printed. Live: `kubectl diff --server-side` of that manifest
+against the cluster's objects (a deployed release only), drift made by hand that Helm never records.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from typing import Any
 
 import yaml
 
-from hubfleet.adapters import charts, helm, providers, yamlio
+from hubfleet.adapters import charts, helm, kubectl, providers, tools, yamlio
 from hubfleet.adapters import sops as secrets
 from hubfleet.adapters.runner import CommandError, Runner, mask_secrets, run
 from hubfleet.app.releases import ReleaseOnCluster
 from hubfleet.core import paths
 from hubfleet.core.errors import HubfleetError
-from hubfleet.core.manifests import diff_text, mask_paths, unified
+from hubfleet.core.manifests import diff_text, live_diff_text, mask_paths, unified
 from hubfleet.core.model import Fleet
 from hubfleet.core.tree import coalesce, merge
 
@@ -57,6 +58,18 @@ def _values_text(values: Any, secret_doc: Any, mask: list[str]) -> str:
     return mask_secrets(yaml.safe_dump(shown, sort_keys=True, default_flow_style=False), mask)
 
 
+LIVE_NOTE = "objects on the cluster differ from the release's manifest, edited by hand? (- live, + release)"
+
+
+def _live_drift(root: Path, manifest: str, namespace: str, reach: dict[str, Any], runner: Runner) -> str:
+    """kubectl's diff of the cluster's objects against the release's manifest: drift made by hand
+    (`kubectl edit`/`patch`) that Helm's records never see. Only fields the manifest sets count."""
+    if not manifest.strip():
+        return ""
+    exe = tools.kubectl(root, runner=runner)
+    return kubectl.diff_live(manifest, namespace, kubectl=exe, **reach, runner=runner)
+
+
 def diff_hub(root: Path, fleet: Fleet, name: str, *, runner: Runner = run) -> HubDiff:
     """Compare one hub; a HubDiff with state `error`, never an exception, for an expected failure."""
     hub = fleet.hub(name)
@@ -79,6 +92,13 @@ def diff_hub(root: Path, fleet: Fleet, name: str, *, runner: Runner = run) -> Hu
             got = helm.get_values(root, hub.release, hub.namespace, all_values=True, **reach, runner=runner)
             deployed_values = helm.user_values(got)
             deployed = helm.get_manifest(root, hub.release, hub.namespace, **reach, runner=runner).stdout
+            # a failed or pending release's manifest never (fully) reached the cluster: its objects
+            # are not the release's to compare (and the API server may refuse them again)
+            live = (
+                _live_drift(root, deployed, hub.namespace, reach, runner)
+                if revs[-1].status == "deployed"
+                else ""
+            )
             with secrets.decrypted_with_mask(root, name, runner=runner) as (clear, mask):
                 secret_doc = yaml.safe_load(Path(clear.path).read_bytes()) if clear else {}
                 mask = [*mask, *creds.mask]
@@ -97,6 +117,8 @@ def diff_hub(root: Path, fleet: Fleet, name: str, *, runner: Runner = run) -> Hu
         text += diff_text(
             deployed, made.stdout, "deployed", "repository", mask=lambda t: mask_secrets(t, mask)
         )
+        if live:
+            text += f"{LIVE_NOTE}\n" + mask_secrets(live_diff_text(live), mask)
         state = "differs" if text else "same"
         return HubDiff(name, cluster.name, state, f"revision {revs[-1].number} ({revs[-1].status})", text)
     except (HubfleetError, CommandError, ValueError) as e:

@@ -17,6 +17,7 @@ differences show:
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,7 @@ __all__ = [
     "DefaultChange",
     "default_changes",
     "diff_text",
+    "live_diff_text",
     "mask_paths",
     "normalise",
     "parse_manifests",
@@ -125,6 +127,23 @@ def diff_text(
                 continue
             parts.append(unified(old, new, f"{a_label}/{key}", f"{b_label}/{key}"))
     return "".join(parts)
+
+
+_LIVE_HEADER = re.compile(r"^(diff -u -N |--- |\+\+\+ )(/\S*/(LIVE|MERGED)-[^/\s]*/)(\S+)")
+
+
+def live_diff_text(kubectl_diff: str, a_label: str = "live", b_label: str = "release") -> str:
+    """`kubectl diff` output with its temporary file names (`/tmp/LIVE-123/apps.v1.Deployment.ns.x`,
+    and the files' timestamps) read as `live/...` and `release/...`: stable, and saying which is which."""
+    out = []
+    for line in kubectl_diff.splitlines(keepends=True):
+        m = _LIVE_HEADER.match(line)
+        if m is None:
+            out.append(line)
+        elif m.group(1) != "diff -u -N ":  # the `diff` command line itself says nothing more
+            label = a_label if m.group(3) == "LIVE" else b_label
+            out.append(f"{m.group(1)}{label}/{m.group(4)}\n")
+    return "".join(out)
 
 
 def mask_paths(values: Any, secret: Any) -> Any:
