@@ -68,6 +68,24 @@ def test_exact_upgrade_argv_with_secrets(deploy_env):
     assert deploy_env.leftovers() == []
 
 
+def test_a_redeploy_with_nothing_changed_upgrades_nothing(standin_fleet, capsys):
+    """The stateful Helm stand-in: `helm get values` returns what the upgrade was given."""
+    sf = standin_fleet
+    sf.add_secrets("beta")
+    assert deploy.deploy_hub(sf.root, sf.fleet(), "beta").message == "deployed"
+    again = deploy.deploy_hub(sf.root, sf.fleet(), "beta")
+    assert (again.ok, again.message) == (True, "unchanged: nothing to upgrade")
+    assert sf.statuses("beta") == ["deployed"]
+    assert SECRET not in capsys.readouterr().out  # compared in memory, never shown
+    forced = deploy.deploy_hub(sf.root, sf.fleet(), "beta", force=True)
+    assert (forced.ok, forced.message) == (True, "deployed")
+    assert sf.statuses("beta") == ["superseded", "deployed"]
+    sf.add_secrets("beta", "secretToken: another-secret-value\n")  # only a secret changed
+    changed = deploy.deploy_hub(sf.root, sf.fleet(), "beta")
+    assert (changed.ok, changed.message) == (True, "deployed")
+    assert sf.statuses("beta") == ["superseded", "superseded", "deployed"]
+
+
 def test_wait_and_no_secrets(deploy_env):
     (deploy_env.root / "fleet.yaml").write_text(
         (deploy_env.root / "fleet.yaml").read_text().replace("wait: false", "wait: true")

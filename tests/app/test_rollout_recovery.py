@@ -57,6 +57,7 @@ def test_timeout_sigterm_grace_kill_leaves_pending_and_the_next_run_recovers(sta
     assert deploy_hub(sf.root, sf.fleet(), "beta").ok
     monkeypatch.setattr(app_deploy, "GRACE", 0)
     monkeypatch.setattr(app_deploy, "TERM_GRACE", 0.5)
+    sf.change("beta")
     sf.helm.inject("beta", "hang-hard")  # a helm that ignores SIGTERM: only SIGKILL ends it
     start = time.monotonic()
     r = deploy_hub(sf.root, sf.fleet(timeout=2), "beta")
@@ -74,6 +75,7 @@ def test_timeout_helm_stops_on_sigterm_and_marks_the_release_failed(standin_flee
     assert deploy_hub(sf.root, sf.fleet(), "beta").ok
     monkeypatch.setattr(app_deploy, "GRACE", 0)
     monkeypatch.setattr(app_deploy, "TERM_GRACE", 5)
+    sf.change("beta")
     sf.helm.inject("beta", "hang")  # like Helm: SIGTERM cancels the upgrade, marked failed
     r = deploy_hub(sf.root, sf.fleet(timeout=2), "beta")
     assert not r.ok and "stopped by SIGTERM" in r.message and "release left at revision 2 failed" in r.message
@@ -120,6 +122,7 @@ def test_ctrl_c_mid_rollout_leaves_no_pending_release_and_no_clear_secret(standi
     sf.add_secrets("beta")
     monkeypatch.setattr(app_deploy, "TERM_GRACE", 0.5)
     assert deploy_hub(sf.root, sf.fleet(), "beta").ok
+    sf.change("beta")
     sf.helm.inject("beta", "hang-hard")
 
     # Ctrl-C once beta's upgrade is pending (its helm hangs until killed), however long a loaded

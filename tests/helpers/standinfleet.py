@@ -88,6 +88,11 @@ class StandinFleet:
         sops_encrypt(self.sops, self.recipient, text, self.root / "hubs" / hub / "secrets.yaml")
         render_all(self.root)
 
+    def change(self, hub: str, greeting: str = "changed") -> None:
+        """A changed value: the next deploy upgrades (one with nothing changed upgrades nothing)."""
+        write(self.root, f"hubs/{hub}/values.yaml", f"greeting: {greeting}\n")
+        render_all(self.root)
+
     def leftovers(self) -> list[Path]:
         return files_holding_secret(self.tmp, self.root)
 

@@ -6,7 +6,16 @@ import json
 
 import pytest
 
-from hubfleet.core.release import Recovery, last_good, parse_history, plan_recovery, state_line
+from hubfleet.core.release import (
+    Recovery,
+    Revision,
+    deployed_as,
+    last_good,
+    parse_history,
+    plan_recovery,
+    same_values,
+    state_line,
+)
 
 
 def history(*statuses: str) -> str:
@@ -72,3 +81,20 @@ def test_last_good_falls_back_to_superseded():
     revs = parse_history(history("superseded", "failed"))
     assert last_good(revs).number == 1
     assert last_good(parse_history(history("failed"))) is None
+
+
+def test_a_release_is_unchanged_only_when_deployed_from_the_same_chart():
+    revs = (Revision(1, "superseded", "tinyhub-0.1.0"), Revision(2, "deployed", "tinyhub-0.2.0"))
+    assert deployed_as(revs, "tinyhub-0.2.0")
+    assert not deployed_as(revs, "tinyhub-0.1.0")  # another version: upgrade
+    assert not deployed_as(revs, None)  # no pinned version: always upgrade
+    assert not deployed_as((), "tinyhub-0.2.0")  # not installed
+    assert not deployed_as((*revs[:1], Revision(2, "failed", "tinyhub-0.2.0")), "tinyhub-0.2.0")
+
+
+def test_values_compare_exactly_not_as_python_equality():
+    assert same_values({"a": {"b": 1, "c": None}}, {"a": {"c": None, "b": 1}})
+    assert not same_values({"replicas": 1}, {"replicas": True})  # Python: 1 == True
+    assert same_values({"limit": 1}, {"limit": 1.0})  # to Helm both are the JSON number 1
+    assert not same_values({"limit": 1}, {"limit": 1.5})
+    assert not same_values({"a": {}}, {})

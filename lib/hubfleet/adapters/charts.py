@@ -29,7 +29,15 @@ from hubfleet.adapters.source import DirSource, state_dir
 from hubfleet.core.errors import HubfleetError, Problem
 from hubfleet.core.model import Chart
 
-__all__ = ["ChartMeta", "cache_entry", "chart_dir", "chart_meta", "ensure_dependencies", "seed_cache"]
+__all__ = [
+    "ChartMeta",
+    "cache_entry",
+    "chart_dir",
+    "chart_id",
+    "chart_meta",
+    "ensure_dependencies",
+    "seed_cache",
+]
 
 SCHEMA_FILE = "values.schema.json"
 DEFAULTS_FILE = "values.yaml"
@@ -361,6 +369,19 @@ def chart_meta(root: Path, chart: Chart, *, offline: bool = False, runner: Runne
         return None
     entry, info = found
     return meta_from_folder(entry / "chart", info["digest"], info["source"], chart)
+
+
+def chart_id(root: Path, chart: Chart) -> str | None:
+    """`name-version` as `helm history` prints a release's chart; None when no version is pinned.
+
+    A folder chart's from its Chart.yaml: its version is its identity to Helm, so an edit that
+    keeps the version is not told apart (bump the version to deploy it)."""
+    if chart.kind != "path":
+        return f"{chart.name}-{chart.version}" if chart.version else None
+    where = _path_folder(root, chart) / "Chart.yaml"
+    doc = yamlio.parse(where.read_bytes(), str(where), allow_empty=True, strict=False)
+    name, version = doc.get("name"), doc.get("version")
+    return f"{name}-{version}" if name and version else None
 
 
 def chart_dir(root: Path, chart: Chart, *, runner: Runner = run) -> Path:

@@ -22,12 +22,13 @@ from hubfleet.app.layered_secrets import SharedSecrets, merged_secrets, secret_f
 from hubfleet.app.layered_secrets import describe as describe_secrets
 from hubfleet.app.load import located
 from hubfleet.app.ownership import OwnershipOnCluster
-from hubfleet.app.releases import ReleaseOnCluster
+from hubfleet.app.releases import ReleaseOnCluster, wanted_values
 from hubfleet.app.render import hub_layers
 from hubfleet.core import ownership, paths
 from hubfleet.core.compose import layer_setting
 from hubfleet.core.errors import HubfleetError, Problem
 from hubfleet.core.model import Chart, Cluster, Fleet, Hub
+from hubfleet.core.release import UNCHANGED
 from hubfleet.core.rollout import Result
 
 __all__ = ["GRACE", "deploy_hub", "dry_run_commands", "redact_manifests"]
@@ -45,10 +46,12 @@ def deploy_hub(
     runner: Runner = run,
     echo: Callable[[str], None] = print,
     shared: SharedSecrets | None = None,
+    force: bool = False,
 ) -> Result:
     """Deploy (or, with `dry_run`, show) one hub; a failed Result instead of an exception.
 
-    `shared`: the fleet's and cluster's secrets levels, decrypted once for a whole rollout."""
+    `shared`: the fleet's and cluster's secrets levels, decrypted once for a whole rollout;
+    `force`: upgrade it even when unchanged."""
     start = time.monotonic()
     try:
         hub = fleet.hub(hub_name)
@@ -60,7 +63,7 @@ def deploy_hub(
             echo(dry_run_head(root, fleet, hub))
             echo(dry_run_manifests(root, fleet, hub, runner=runner))
             return Result(hub_name, True, "dry run: nothing deployed", time.monotonic() - start)
-        ok, message = release(root, fleet, hub, cluster, runner=runner, shared=shared)
+        ok, message = release(root, fleet, hub, cluster, runner=runner, shared=shared, force=force)
         return Result(hub_name, ok, message, time.monotonic() - start)
     except HubfleetError as e:
         return Result(hub_name, False, str(e), time.monotonic() - start)
@@ -98,10 +101,13 @@ def release(
     *,
     runner: Runner = run,
     shared: SharedSecrets | None = None,
+    force: bool = False,
 ) -> tuple[bool, str]:
     """Run `helm upgrade` for the hub: (ok, what happened, masked).
 
-    First the release's state: a release stuck in `pending-*` is recovered by `rollout.stuck`.
+    First the release's state: a release stuck in `pending-*` is recovered by `rollout.stuck`;
+    one already `deployed` from the same chart version with exactly these values is not upgraded
+    (UNCHANGED: no new revision) unless `force` (objects edited by hand are not compared).
     After a failure or a timeout, the state Helm left is part of the message. The secrets
     levels (fleet, cluster, hub), merged and decrypted in memory, are the last `--values`: an
     anonymous in-memory file (`/dev/fd/N`), so no decrypted byte touches a filesystem.
@@ -119,7 +125,15 @@ def release(
         on_cluster = ReleaseOnCluster(root, hub, rollout, creds, runner)
         owned = OwnershipOnCluster(root, cluster.name, creds, runner, rollout.tool_timeout)
         before = owned.namespace(hub.namespace)  # absent: hubfleet's Helm creates it (the mark says so)
-        notes = [n for n in [on_cluster.recover_stuck()] if n]
+        revs = on_cluster.history()
+        notes = [n for n in [on_cluster.recover_stuck(revs)] if n]
+        wanted = wanted_values(root, paths.hub(hub.name).rendered, merged.values if merged else None)
+        if not force and not notes and on_cluster.unchanged(revs, charts.chart_id(root, chart), wanted):
+            try:
+                owned.mark(hub.namespace, hub.name, before)  # idempotent; a release deployed unmarked
+            except HubfleetError as e:
+                return False, f"{UNCHANGED}, but its namespace is not marked as hubfleet's: {e}"
+            return True, UNCHANGED
         mask: Sequence[str] = [*(merged.mask if merged else []), *creds.mask]
         try:
             with memfile.memfiles(held_in) as held:

@@ -1,32 +1,44 @@
-"""A hub's Helm release on its cluster, around an upgrade: read its state, recover a stuck one.
+"""A hub's (or support release's) Helm release on its cluster, around an upgrade: read its
+state, recover a stuck one, tell whether an upgrade would change nothing.
 
 The decisions are pure (`hubfleet.core.release`); this module only asks Helm (`helm history`,
-`helm rollback`) through the Helm adapter, with the cluster's credentials.
+`helm rollback`, `helm get values`) through the Helm adapter, with the cluster's credentials.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from hubfleet.adapters import helm
+from hubfleet.adapters import helm, yamlio
 from hubfleet.adapters.providers import CredentialArgs
 from hubfleet.adapters.runner import CommandError, Runner
 from hubfleet.core.errors import HubfleetError
 from hubfleet.core.model import Hub, Rollout
-from hubfleet.core.release import Revision, last_good, plan_recovery, state_line
+from hubfleet.core.release import Revision, deployed_as, last_good, plan_recovery, same_values, state_line
+from hubfleet.core.support import SupportRelease
+from hubfleet.core.tree import merge
 
-__all__ = ["ReleaseOnCluster"]
+__all__ = ["ReleaseOnCluster", "wanted_values"]
 
 NOT_FOUND = "release: not found"
 
 
+def wanted_values(root: Path, rendered: str, secrets: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The values `helm upgrade` is given (the rendered file, then the clear secrets), merged as
+    Helm merges its `--values` files: what `helm get values` shows after it."""
+    doc = yamlio.parse((root / rendered).read_bytes(), rendered, allow_empty=True)
+    return merge([doc, secrets or {}])
+
+
 @dataclass(frozen=True)
 class ReleaseOnCluster:
-    """One hub's release, reached with one cluster's credentials."""
+    """One hub's (or support release's) release, reached with one cluster's credentials."""
 
     root: Path
-    hub: Hub
+    hub: Hub | SupportRelease  # what the release and its namespace are read from
     rollout: Rollout
     creds: CredentialArgs
     runner: Runner
@@ -52,16 +64,37 @@ class ReleaseOnCluster:
             raise HubfleetError(f"cannot read the state of release {self.hub.release}: {e}") from None
         return helm.revisions(done)
 
-    def recover_stuck(self) -> str:
+    def recover_stuck(self, history: tuple[Revision, ...] | None = None) -> str:
         """Before an upgrade: roll a `pending-*` release back (rollout.stuck: rollback) and say so,
-        or raise saying how to recover it by hand (rollout.stuck: fail). '' when not stuck."""
-        step = plan_recovery(self.history(), self.rollout.stuck, self.hub.release, self.hub.namespace)
+        or raise saying how to recover it by hand (rollout.stuck: fail). '' when not stuck.
+        `history`: as `history()` just read it (else it is read here)."""
+        revs = self.history() if history is None else history
+        step = plan_recovery(revs, self.rollout.stuck, self.hub.release, self.hub.namespace)
         if step.action == "proceed":
             return ""
         if step.action == "fail":
             raise HubfleetError(step.message)
         self.rollback(step.target)
         return step.message
+
+    def unchanged(self, history: tuple[Revision, ...], chart: str | None, wanted: Mapping[str, Any]) -> bool:
+        """Whether `helm upgrade` would change nothing: the newest revision `deployed` from `chart`
+        (`name-version`) with exactly the `wanted` values (secrets included: compared here, in
+        memory, never shown). One `helm get values`, only when status and chart already match."""
+        if not deployed_as(history, chart):
+            return False
+        try:
+            done = helm.get_values(
+                self.root,
+                self.hub.release,
+                self.hub.namespace,
+                **self._reach(),
+                runner=self.runner,
+                timeout=self.rollout.tool_timeout,
+            )
+        except CommandError:  # cannot tell: upgrade, as before (its own error says what is wrong)
+            return False
+        return same_values(helm.user_values(done), wanted)
 
     def rollback(self, revision: int | None, *, cleanup: bool = False) -> None:
         try:

@@ -19,11 +19,13 @@ from hubfleet.adapters import charts, helm, memfile, providers, sops, yamlio
 from hubfleet.adapters.runner import CommandError, Runner, output_tail, run
 from hubfleet.app.freshness import Freshness, support_key
 from hubfleet.app.load import located, parse_bytes
+from hubfleet.app.releases import ReleaseOnCluster, wanted_values
 from hubfleet.app.render import Rendered, text
 from hubfleet.core import paths, policy, secretlayers
 from hubfleet.core.compose import compose, header, layer_setting
 from hubfleet.core.errors import HubfleetError, KeyPath, Problem
 from hubfleet.core.model import Fleet
+from hubfleet.core.release import UNCHANGED
 from hubfleet.core.rollout import Result
 from hubfleet.core.support import SupportTarget, support_facts
 from hubfleet.core.tree import merge
@@ -302,16 +304,18 @@ def deploy_support(
     dry_run: bool = False,
     runner: Runner = run,
     echo: Callable[[str], None] = print,
+    force: bool = False,
 ) -> Result:
-    """Deploy one support release (or show it, `dry_run`); a failed Result, never an exception."""
+    """Deploy one support release (or show it, `dry_run`); a failed Result, never an exception.
+    `force`: upgrade it even when unchanged."""
     start = time.monotonic()
     try:
         check_rendered(root, fleet, target)
         if dry_run:
             echo(dry_run_text(fleet, target))
             return Result(target.id, True, "dry run: nothing deployed", time.monotonic() - start)
-        message = _release(root, fleet, target, runner=runner)
-        return Result(target.id, message is None, message or "deployed", time.monotonic() - start)
+        ok, message = _release(root, fleet, target, runner=runner, force=force)
+        return Result(target.id, ok, message, time.monotonic() - start)
     except HubfleetError as e:
         return Result(target.id, False, str(e), time.monotonic() - start)
 
@@ -331,7 +335,10 @@ def dry_run_text(fleet: Fleet, target: SupportTarget) -> str:
     return "\n".join(lines)
 
 
-def _release(root: Path, fleet: Fleet, target: SupportTarget, *, runner: Runner) -> str | None:
+def _release(
+    root: Path, fleet: Fleet, target: SupportTarget, *, runner: Runner, force: bool = False
+) -> tuple[bool, str]:
+    """(ok, what happened): `helm upgrade`, unless the release is UNCHANGED (as a hub's)."""
     chart = fleet.config.charts[target.release.chart]
     cluster = fleet.clusters[target.cluster]
     rollout = fleet.config.rollout
@@ -344,6 +351,11 @@ def _release(root: Path, fleet: Fleet, target: SupportTarget, *, runner: Runner)
         providers.credentials(cluster, root, runner) as creds,
         memfile.memfiles([(clear, f"{p.secrets}, decrypted")] if clear else []) as held,
     ):
+        on_cluster = ReleaseOnCluster(root, target.release, rollout, creds, runner)
+        secrets = yamlio.parse(clear, p.secrets, allow_empty=True) if clear else None
+        wanted = wanted_values(root, p.rendered, secrets)
+        if not force and on_cluster.unchanged(on_cluster.history(), charts.chart_id(root, chart), wanted):
+            return True, UNCHANGED
         values = [p.rendered, *(m.path for m in held)]
         try:
             done = helm.upgrade(
@@ -361,10 +373,10 @@ def _release(root: Path, fleet: Fleet, target: SupportTarget, *, runner: Runner)
                 pass_fds=(*(m.fd for m in held), *creds.fds),
             )
         except CommandError as e:
-            return str(e)
+            return False, str(e)
         if done.returncode == 0:
-            return None
-        return f"helm exit {done.returncode}: " + output_tail(done, mask, 3)
+            return True, "deployed"
+        return False, f"helm exit {done.returncode}: " + output_tail(done, mask, 3)
 
 
 def on_clusters(p: Problem, clusters: Sequence[str]) -> Problem:

@@ -121,6 +121,7 @@ def plan(c, base=None, head="HEAD", json=None, markdown=None, matrix=None):
         "delete_namespaces": "with --prune: delete their namespaces too, unless another hub uses one",
         "summary": "append the results as Markdown to this file (CI: $GITHUB_STEP_SUMMARY)",
         "support_only": "with --cluster: only that cluster's support releases (ingress, cert-manager, ...)",
+        "force": "upgrade releases that are unchanged too (e.g. to undo a `kubectl edit` by hand)",
     },
     iterable=["hub"],
 )
@@ -135,6 +136,7 @@ def deploy(
     delete_namespaces=False,
     summary=None,
     support_only=False,
+    force=False,
 ):
     """Deploy with `helm upgrade --install`: per cluster its support releases, staging, health, prod."""
     _run(
@@ -148,6 +150,7 @@ def deploy(
         prune=prune,
         delete_namespaces=delete_namespaces,
         summary=summary,
+        force=force,
     )
 
 

@@ -10,25 +10,31 @@ hub with the command to run by hand.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from hubfleet.core.jsonshape import json_doc, json_kind
 
 __all__ = [
     "PENDING",
     "STUCK_POLICIES",
+    "UNCHANGED",
     "Recovery",
     "Revision",
+    "deployed_as",
     "last_good",
     "parse_history",
     "plan_recovery",
+    "same_values",
     "state_line",
 ]
 
 PENDING = ("pending-install", "pending-upgrade", "pending-rollback")
 STUCK_POLICIES = ("rollback", "fail")
 GOOD = ("deployed", "superseded")  # statuses of revisions that were, at some point, live
+UNCHANGED = "unchanged: nothing to upgrade"
 
 
 @dataclass(frozen=True)
@@ -118,3 +124,31 @@ def plan_recovery(history: Sequence[Revision], policy: str, release: str, namesp
     if policy == "fail":
         return Recovery("fail", f"{what}; rollout.stuck is `fail`: recover it with {by_hand}", good.number)
     return Recovery("rollback", f"{what}: rolled back to revision {good.number} (last deployed)", good.number)
+
+
+def deployed_as(history: Sequence[Revision], chart: str | None) -> bool:
+    """Whether the newest revision is `deployed` from `chart` (`name-version`, as `helm history`
+    prints it): the first half of "an upgrade would change nothing"; None (no pinned version): never."""
+    return bool(chart) and bool(history) and history[-1].status == "deployed" and history[-1].chart == chart
+
+
+def same_values(deployed: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
+    """The second half: `helm get values -o json` equals the values hubfleet would pass, exactly.
+
+    Compared as canonical JSON, so `1` and `true` stay distinct (Python's == would not); `1.0` is
+    `1`, as to Helm (its values are JSON numbers: float64)."""
+    return _canonical(deployed) == _canonical(wanted)
+
+
+def _canonical(values: Mapping[str, Any]) -> str:
+    return json.dumps(_numbers(values), sort_keys=True, default=str)
+
+
+def _numbers(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _numbers(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_numbers(v) for v in node]
+    if isinstance(node, float) and node.is_integer():
+        return int(node)
+    return node

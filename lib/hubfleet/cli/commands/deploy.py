@@ -28,6 +28,7 @@ def run(
     delete_namespaces: bool = False,
     summary: str | None = None,
     support_only: bool = False,
+    force: bool = False,
 ) -> int:
     hubs = hub_names(hub)
     cluster = named(cluster, "cluster")
@@ -83,6 +84,7 @@ def run(
             delete_namespaces,
             summary,
             canary=not support_only,
+            force=force,
         )
 
 
@@ -99,6 +101,7 @@ def _deploy(
     summary,
     *,
     canary=True,
+    force=False,
 ) -> int:
     """The rollout itself, under the fleet's deploy lock: per cluster its support releases (in order),
     then its hubs; the fleet's and each cluster's shared secrets decrypted once, in memory."""
@@ -110,7 +113,7 @@ def _deploy(
     shared = SharedSecrets(root)  # the fleet's and each cluster's secrets: decrypted once, in memory
     report = rollout.run_rollout(
         targets,
-        lambda name: _release(root, fleet, support, name, shared=shared),
+        lambda name: _release(root, fleet, support, name, shared=shared, force=force),
         None if no_health else _health(root, fleet),
         fleet.config.rollout,
         canary_first=canary_first,
@@ -149,7 +152,14 @@ def _targets(
 
 
 def _release(
-    root: Path, fleet: Fleet, support: list[Any], name: str, *, dry_run: bool = False, shared: Any = None
+    root: Path,
+    fleet: Fleet,
+    support: list[Any],
+    name: str,
+    *,
+    dry_run: bool = False,
+    shared: Any = None,
+    force: bool = False,
 ) -> Any:
     """Deploy (or show) one target: a support release by its id, else a hub."""
     from hubfleet.app.deploy import deploy_hub
@@ -158,8 +168,8 @@ def _release(
     echo = _echo if dry_run else print
     target = next((t for t in support if t.id == name), None)
     if target is not None:
-        return deploy_support(root, fleet, target, dry_run=dry_run, echo=echo)
-    return deploy_hub(root, fleet, name, dry_run=dry_run, echo=echo, shared=shared)
+        return deploy_support(root, fleet, target, dry_run=dry_run, echo=echo, force=force)
+    return deploy_hub(root, fleet, name, dry_run=dry_run, echo=echo, shared=shared, force=force)
 
 
 def _dry_run(
