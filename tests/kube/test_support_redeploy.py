@@ -122,3 +122,21 @@ def test_support_releases_and_hubs_on_two_clusters_and_a_redeploy_upgrades_nothi
         said += summary.read_text()
     assert _revisions(helms) == before
     assert said.count("unchanged: nothing to upgrade") == len(before), said
+
+    # A template edit in the in-repository chart that keeps its version: only that release is
+    # upgraded (its version does not pin its content; its manifests are compared).
+    template = root / "charts" / "letsencrypt-issuer" / "templates" / "clusterissuer.yaml"
+    template.write_text(
+        template.read_text().replace(
+            "    app.kubernetes.io/instance:", "    edited: yes-by-hand\n    app.kubernetes.io/instance:"
+        )
+    )
+    cluster = next(iter(CLUSTERS))
+    assert boundary(deploy_cmd.run, cluster=cluster, no_health=True) == 0, capsys.readouterr()
+    after = _revisions(helms)
+    assert after[(cluster, "letsencrypt-issuer")] == 2
+    assert {k: v for k, v in after.items() if k != (cluster, "letsencrypt-issuer")} == {
+        k: v for k, v in before.items() if k != (cluster, "letsencrypt-issuer")
+    }
+    issuer = json.loads(kcs[cluster].kubectl("get", "clusterissuer", "letsencrypt-prod", "-o", "json"))
+    assert issuer["metadata"]["labels"]["edited"] == "yes-by-hand"

@@ -102,3 +102,16 @@ def test_kubectl_diffs_temporary_file_names_read_as_live_and_release():
         " data:\n-  greeting: by hand\n+  greeting: hello\n"
     )
     assert live_diff_text("") == ""
+
+
+def test_same_objects_tells_a_folder_charts_template_edit_apart() -> None:
+    """A folder chart's version does not pin its content: the objects themselves are compared."""
+    from hubfleet.core.manifests import same_objects
+
+    deployed = "---\n# Source: c/templates/x.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {k: v}\n"
+    reordered = "apiVersion: v1\nkind: ConfigMap\ndata: {k: v}\nmetadata: {name: a}\n"
+    hook = "---\napiVersion: batch/v1\nkind: Job\nmetadata: {name: h, annotations: {helm.sh/hook: post-install}}\n"
+    assert same_objects(deployed, reordered + hook)  # key order and Helm's hooks do not count
+    assert not same_objects(deployed, reordered.replace("k: v", "k: w"))
+    assert not same_objects(deployed, reordered + "---\napiVersion: v1\nkind: Secret\nmetadata: {name: b}\n")
+    assert not same_objects(deployed, "not: [valid")

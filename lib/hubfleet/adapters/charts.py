@@ -374,8 +374,8 @@ def chart_meta(root: Path, chart: Chart, *, offline: bool = False, runner: Runne
 def chart_id(root: Path, chart: Chart) -> str | None:
     """`name-version` as `helm history` prints a release's chart; None when no version is pinned.
 
-    A folder chart's from its Chart.yaml: its version is its identity to Helm, so an edit that
-    keeps the version is not told apart (bump the version to deploy it)."""
+    A folder chart's from its Chart.yaml: its version does not pin its content, so `deploy` also
+    compares its manifests (`app.releases.folder_manifests`)."""
     if chart.kind != "path":
         return f"{chart.name}-{chart.version}" if chart.version else None
     where = _path_folder(root, chart) / "Chart.yaml"

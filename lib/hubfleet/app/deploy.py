@@ -22,7 +22,7 @@ from hubfleet.app.layered_secrets import SharedSecrets, merged_secrets, secret_f
 from hubfleet.app.layered_secrets import describe as describe_secrets
 from hubfleet.app.load import located
 from hubfleet.app.ownership import OwnershipOnCluster
-from hubfleet.app.releases import ReleaseOnCluster, wanted_values
+from hubfleet.app.releases import ReleaseOnCluster, folder_manifests, wanted_values
 from hubfleet.app.render import hub_layers
 from hubfleet.core import ownership, paths
 from hubfleet.core.compose import layer_setting
@@ -128,7 +128,16 @@ def release(
         revs = on_cluster.history()
         notes = [n for n in [on_cluster.recover_stuck(revs)] if n]
         wanted = wanted_values(root, paths.hub(hub.name).rendered, merged.values if merged else None)
-        if not force and not notes and on_cluster.unchanged(revs, charts.chart_id(root, chart), wanted):
+        now = folder_manifests(
+            root,
+            hub,
+            chart,
+            paths.hub(hub.name).rendered,
+            held_in,
+            runner=runner,
+            mask=merged.mask if merged else (),
+        )
+        if not force and not notes and on_cluster.unchanged(revs, charts.chart_id(root, chart), wanted, now):
             try:
                 owned.mark(hub.namespace, hub.name, before)  # idempotent; a release deployed unmarked
             except HubfleetError as e:

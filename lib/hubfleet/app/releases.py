@@ -7,16 +7,17 @@ The decisions are pure (`hubfleet.core.release`); this module only asks Helm (`h
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from hubfleet.adapters import helm, yamlio
+from hubfleet.adapters import charts, helm, memfile, yamlio
 from hubfleet.adapters.providers import CredentialArgs
 from hubfleet.adapters.runner import CommandError, Runner
 from hubfleet.core.errors import HubfleetError
-from hubfleet.core.model import Hub, Rollout
+from hubfleet.core.manifests import same_objects
+from hubfleet.core.model import Chart, Hub, Rollout
 from hubfleet.core.release import Revision, deployed_as, last_good, plan_recovery, same_values, state_line
 from hubfleet.core.support import SupportRelease
 from hubfleet.core.tree import merge
@@ -77,10 +78,18 @@ class ReleaseOnCluster:
         self.rollback(step.target)
         return step.message
 
-    def unchanged(self, history: tuple[Revision, ...], chart: str | None, wanted: Mapping[str, Any]) -> bool:
+    def unchanged(
+        self,
+        history: tuple[Revision, ...],
+        chart: str | None,
+        wanted: Mapping[str, Any],
+        rendered: Callable[[], str] | None = None,
+    ) -> bool:
         """Whether `helm upgrade` would change nothing: the newest revision `deployed` from `chart`
         (`name-version`) with exactly the `wanted` values (secrets included: compared here, in
-        memory, never shown). One `helm get values`, only when status and chart already match."""
+        memory, never shown). One `helm get values`, only when status and chart already match.
+        `rendered`: for a chart folder, whose version does not pin its content, the manifests it
+        makes now (`helm template`), compared with the release's (`helm get manifest`) too."""
         if not deployed_as(history, chart):
             return False
         try:
@@ -94,7 +103,23 @@ class ReleaseOnCluster:
             )
         except CommandError:  # cannot tell: upgrade, as before (its own error says what is wrong)
             return False
-        return same_values(helm.user_values(done), wanted)
+        if not same_values(helm.user_values(done), wanted):
+            return False
+        return rendered is None or self._same_manifest(rendered)
+
+    def _same_manifest(self, rendered: Callable[[], str]) -> bool:
+        try:
+            deployed = helm.get_manifest(
+                self.root,
+                self.hub.release,
+                self.hub.namespace,
+                **self._reach(),
+                runner=self.runner,
+                timeout=self.rollout.tool_timeout,
+            )
+            return same_objects(deployed.stdout, rendered())
+        except (CommandError, HubfleetError):  # cannot tell: upgrade
+            return False
 
     def rollback(self, revision: int | None, *, cleanup: bool = False) -> None:
         try:
@@ -145,3 +170,37 @@ class ReleaseOnCluster:
             return f"release was left {revs[-1].status}: rolled back to revision {good.number}"
         except HubfleetError as e:
             return f"release state unknown ({e})"
+
+
+def folder_manifests(
+    root: Path,
+    release: Hub | SupportRelease,
+    chart: Chart,
+    rendered_file: str,
+    secrets: Sequence[tuple[bytes, str]],
+    *,
+    runner: Runner,
+    mask: Sequence[str] = (),
+) -> Callable[[], str] | None:
+    """For a chart folder (whose version does not pin its content): what makes its manifests now,
+    as `helm template` with the release's values (secrets in memory), for `unchanged`. None for a
+    repository chart. A chart whose templates draw random values compares unequal: upgraded."""
+    if chart.kind != "path":
+        return None
+
+    def make() -> str:
+        folder = charts.chart_dir(root, chart, runner=runner)
+        with memfile.memfiles(secrets) as held:
+            done = helm.template(
+                root,
+                release,  # type: ignore[arg-type]
+                chart,
+                [rendered_file, *(m.path for m in held)],
+                chart_folder=folder,
+                runner=runner,
+                mask=mask,
+                pass_fds=[m.fd for m in held],
+            )
+        return done.stdout
+
+    return make

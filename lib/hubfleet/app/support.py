@@ -19,7 +19,7 @@ from hubfleet.adapters import charts, helm, memfile, providers, sops, yamlio
 from hubfleet.adapters.runner import CommandError, Runner, output_tail, run
 from hubfleet.app.freshness import Freshness, support_key
 from hubfleet.app.load import located, parse_bytes
-from hubfleet.app.releases import ReleaseOnCluster, wanted_values
+from hubfleet.app.releases import ReleaseOnCluster, folder_manifests, wanted_values
 from hubfleet.app.render import Rendered, text
 from hubfleet.core import paths, policy, secretlayers
 from hubfleet.core.compose import compose, header, layer_setting
@@ -354,7 +354,18 @@ def _release(
         on_cluster = ReleaseOnCluster(root, target.release, rollout, creds, runner)
         secrets = yamlio.parse(clear, p.secrets, allow_empty=True) if clear else None
         wanted = wanted_values(root, p.rendered, secrets)
-        if not force and on_cluster.unchanged(on_cluster.history(), charts.chart_id(root, chart), wanted):
+        now = folder_manifests(
+            root,
+            target.release,
+            chart,
+            p.rendered,
+            [(clear, p.secrets)] if clear else [],
+            runner=runner,
+            mask=mask,
+        )
+        if not force and on_cluster.unchanged(
+            on_cluster.history(), charts.chart_id(root, chart), wanted, now
+        ):
             return True, UNCHANGED
         values = [p.rendered, *(m.path for m in held)]
         try:
