@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from hubfleet.local.testcluster import _started
+from hubfleet.local.testcluster import running
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +22,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _alive(pid: int) -> bool:
-    return _started(pid) is not None
+    return running(pid)
 
 
 def _wait_gone(pids: list[int], timeout: float = 20.0) -> list[int]:

@@ -85,14 +85,20 @@ def write_pid(pidfile: Path, pid: int, state: Path, argv: Sequence[str]) -> None
     write_private(pidfile, json.dumps(record))
 
 
-def _started(proc: psutil.Process) -> float:
-    """When `proc` started: its start in clock ticks since boot where /proc has it (immune to the
-    wall clock being set, which moves psutil's `create_time`), else `create_time` to 0.01 s."""
+def start_ticks(pid: int) -> float | None:
+    """When process `pid` started, in clock ticks since boot (immune to the wall clock being set),
+    from /proc; None where /proc does not say (no such process, or not Linux)."""
     try:
-        fields = Path(f"/proc/{proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         return float(fields[19])
     except (OSError, IndexError, ValueError):
-        return round(proc.create_time(), 2)
+        return None
+
+
+def _started(proc: psutil.Process) -> float:
+    """When `proc` started: `start_ticks`, else psutil's `create_time` to 0.01 s."""
+    ticks = start_ticks(proc.pid)
+    return round(proc.create_time(), 2) if ticks is None else ticks
 
 
 STOP_DEADLINE = 60.0  # seconds `stop` keeps ending a hub's processes until none is left

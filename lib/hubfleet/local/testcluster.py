@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import ssl
 import subprocess
 import time
@@ -29,12 +28,12 @@ import httpx
 import yaml
 
 from hubfleet.adapters.pki import write_cluster_pki
-from hubfleet.adapters.runner import spawn
+from hubfleet.adapters.runner import run, spawn
 from hubfleet.core import testcluster as tc
 from hubfleet.core.errors import HubfleetError
-from hubfleet.local.process import log_tail
+from hubfleet.local.process import free_port, log_tail, start_ticks
 
-__all__ = ["ControlPlane", "TestClusterError", "is_running", "read_state", "stop_folder"]
+__all__ = ["ControlPlane", "TestClusterError", "is_running", "read_state", "running", "stop_folder"]
 
 _START_TIMEOUT = 90.0  # seconds for the whole control plane on a loaded 2-core machine
 
@@ -79,7 +78,9 @@ class ControlPlane:
         deadline = time.monotonic() + timeout
         try:
             self._prepare()
-            ports = _free_ports(3)
+            ports: list[int] = []
+            for _ in range(3):  # three distinct ones: etcd's two and the API server's
+                ports.append(free_port(avoid=ports))
             port = tc.Ports(etcd_client=ports[0], etcd_peer=ports[1], apiserver=ports[2])
             self._launch("etcd", tc.etcd_argv(self.layout, port))
             self._wait("etcd", deadline, lambda: _etcd_healthy(port.etcd_client))
@@ -151,8 +152,8 @@ class ControlPlane:
             yaml.safe_dump(doc, f, sort_keys=False)
 
     def _start_nodes(self, deadline: float) -> None:
-        staged = subprocess.run([str(self.binary), "kwok-stages"], capture_output=True, check=True)
-        self.layout.stages.write_bytes(staged.stdout)
+        staged = run([str(self.binary), "kwok-stages"], timeout=30)
+        self.layout.stages.write_text(staged.stdout)
         self._launch("kube-controller-manager", tc.controller_manager_argv(self.layout))
         self._launch("kube-scheduler", tc.scheduler_argv(self.layout))
         self._launch("kwok", tc.kwok_argv(self.layout))
@@ -246,34 +247,24 @@ def _component_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k in keep}
 
 
-def _free_ports(count: int) -> list[int]:
-    """`count` distinct loopback ports nothing listens on (held together while picked)."""
-    socks = []
-    try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            socks.append(s)
-        return [s.getsockname()[1] for s in socks]
-    finally:
-        for s in socks:
-            s.close()
-
-
 def _etcd_healthy(port: int) -> bool:
     r = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2.0)
     return r.status_code == 200 and r.json().get("health") == "true"
 
 
+def running(pid: int) -> bool:
+    """A live process (not a zombie) with that pid."""
+    return _started(pid) is not None
+
+
 def _started(pid: int) -> float | None:
-    """A process's start time in clock ticks since boot (immune to the wall clock), or None."""
+    """A live process's start time (`process.start_ticks`); None when it is gone or a zombie."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            return None
     except (OSError, IndexError):
         return None
-    if fields[0] == "Z":
-        return None
-    return float(fields[19])
+    return start_ticks(pid)
 
 
 def _end(proc: subprocess.Popen, grace: float = 10.0) -> None:

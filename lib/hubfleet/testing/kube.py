@@ -11,7 +11,6 @@ end. Without the control-plane binary the test is skipped, saying how to get it.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,16 +39,10 @@ class KubeCluster:
     def kubectl(self, *args: str, check: bool = True, input: str | None = None) -> str:
         """`kubectl --context NAME ARGS...` against this cluster; its stdout."""
         from hubfleet.adapters import tools
+        from hubfleet.adapters.runner import run
 
         argv = [tools.kubectl(self.tools_root), "--kubeconfig", str(self.kubeconfig)]
-        done = subprocess.run(
-            [*argv, "--context", self.context, *args],
-            capture_output=True,
-            text=True,
-            input=input,
-            timeout=120,
-            check=False,
-        )
+        done = run([*argv, "--context", self.context, *args], input=input, timeout=120, check=False)
         if check and done.returncode:
             raise AssertionError(f"kubectl {' '.join(args)} failed: {done.stderr.strip()}")
         return done.stdout
@@ -99,15 +92,9 @@ class KubeClusters:
             plane.stop()  # type: ignore[attr-defined]
         self._planes.clear()
         self._clusters.clear()
-        return [pid for pid in pids if _alive(pid)]
+        from hubfleet.local.testcluster import running
 
-
-def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
+        return [pid for pid in pids if running(pid)]
 
 
 def _binary(root: Path) -> Path:
