@@ -18,7 +18,7 @@ import re
 import shutil
 import tarfile
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -245,14 +245,23 @@ def _seed_archive(root: Path, chart: Chart, archive: Path) -> Path:
     """A packaged chart into the cache exactly as a pull puts it (templates included): it must be
     the chart and version `fleet.yaml` pins."""
     _check_pin(chart, _chart_files(archive).get("Chart.yaml", b""), archive)
+    return _seeded(root, chart, archive, lambda tmp: _untar_archive(archive, tmp))
+
+
+def _untar_archive(archive: Path, tmp: Path) -> str:
+    _untar_chart(archive, tmp)
+    return hashlib.sha256(archive.read_bytes()).hexdigest()
+
+
+def _seeded(root: Path, chart: Chart, source: Path, fill: Callable[[Path], str]) -> Path:
+    """A whole chart seeded into the cache entry as a pull would leave it: `fill(tmp)` puts the
+    chart under `tmp` and returns its digest; the entry is published whole, under its lock."""
     entry = cache_entry(root, chart)
 
     def build(tmp: Path) -> None:
-        _untar_chart(archive, tmp)
-        digest = hashlib.sha256(archive.read_bytes()).hexdigest()
         info = {
-            "digest": digest,
-            "source": f"{chart.ref} {chart.version} (seeded from {archive})",
+            "digest": fill(tmp),
+            "source": f"{chart.ref} {chart.version} (seeded from {source})",
             "seeded": False,
         }
         (tmp / "meta.json").write_text(json.dumps(info))
@@ -295,22 +304,12 @@ def _seed_folder(root: Path, chart: Chart, folder: Path) -> Path:
     """A chart folder into the cache as a pull would put it: templates included."""
     _check_pin(chart, (folder / "Chart.yaml").read_bytes(), folder / "Chart.yaml")
     meta_from_folder(folder, "", "", chart)  # fail on bad files before touching the cache
-    entry = cache_entry(root, chart)
 
-    def build(tmp: Path) -> None:
+    def copy(tmp: Path) -> str:
         shutil.copytree(folder, tmp / "chart", symlinks=False)
-        info = {
-            "digest": folder_digest(tmp / "chart"),
-            "source": f"{chart.ref} {chart.version} (seeded from {folder})",
-            "seeded": False,
-        }
-        (tmp / "meta.json").write_text(json.dumps(info))
+        return folder_digest(tmp / "chart")
 
-    from filelock import FileLock  # ~30-80 ms to import: only when writing
-
-    with FileLock(str(entry) + ".lock", timeout=600):
-        _publish(entry, build)
-    return entry
+    return _seeded(root, chart, folder, copy)
 
 
 def _pull(root: Path, chart: Chart, entry: Path, runner: Runner) -> None:
