@@ -11,6 +11,7 @@ import dataclasses
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -18,6 +19,7 @@ from hubfleet.testing.standins.helm import HelmStandin
 
 from .chartrepo import ChartRepo
 from .fleetbuild import SECRET, files_holding_secret, render_all, use_tools, write
+from .kubefleet import make_kube_fleet
 from .realtools import sops_encrypt
 
 HUBS = {  # name: (cluster, stage, namespace)
@@ -30,27 +32,9 @@ HUBS = {  # name: (cluster, stage, namespace)
 
 
 def make_standin_fleet(root: Path, repo_url: str, rollout: str = "") -> Path:
-    write(
-        root,
-        "fleet.yaml",
-        f"charts:\n  tiny:\n    repo: {repo_url}\n    name: tinyhub\n    version: 0.1.0\n"
-        f"default_chart: tiny\nrollout:\n  timeout: 30\n{rollout}",
-    )
-    for c in ("k1", "k2"):
-        write(
-            root,
-            f"clusters/{c}/cluster.yaml",
-            f"name: {c}\nprovider: kubeconfig\nkubeconfig: {{context: ctx-{c}}}\n",
-        )
-    write(root, "clusters/common.values.yaml", "greeting: hello ${hub:name}\n")
-    for name, (cluster, stage, ns) in HUBS.items():
-        write(
-            root,
-            f"hubs/{name}/hub.yaml",
-            f"name: {name}\ncluster: {cluster}\ndomain: {name}.example.org\nstage: {stage}\nnamespace: {ns}\n",
-        )
-    render_all(root)
-    return root
+    """The same fleet files as on real test clusters (`make_kube_fleet`), contexts `ctx-k1`/`ctx-k2`."""
+    contexts = {c: SimpleNamespace(context=f"ctx-{c}") for c in ("k1", "k2")}
+    return make_kube_fleet(root, repo_url, contexts, HUBS, rollout=f"  timeout: 30\n{rollout}")
 
 
 @dataclass
