@@ -16,7 +16,6 @@ import json
 import os
 import shutil
 import signal
-import ssl
 import subprocess
 import time
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from typing import Any
 import httpx
 import yaml
 
+from hubfleet.adapters.kubeapi import KubeAPI
 from hubfleet.adapters.pki import write_cluster_pki
 from hubfleet.adapters.runner import run, spawn
 from hubfleet.core import testcluster as tc
@@ -55,6 +55,7 @@ class ControlPlane:
     procs: dict[str, subprocess.Popen] = field(default_factory=dict, init=False)
     server: str = field(default="", init=False)
     token: str = field(default="", init=False)
+    _client: KubeAPI | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.layout = tc.Layout(self.folder)
@@ -98,6 +99,9 @@ class ControlPlane:
 
     def stop(self) -> None:
         """Every component ended (reverse order, SIGTERM then SIGKILL), the folder removed."""
+        if self._client is not None:
+            self._client.close()
+            self._client = None
         for name in reversed(list(self.procs)):
             _end(self.procs[name])
         self.procs.clear()
@@ -132,7 +136,7 @@ class ControlPlane:
         while time.monotonic() < deadline:
             if proc is not None and proc.poll() is not None:
                 raise self._failed(component, f"exited with {proc.returncode}")
-            with contextlib.suppress(OSError, ValueError, httpx.HTTPError):
+            with contextlib.suppress(OSError, ValueError, httpx.HTTPError, HubfleetError):
                 if ready():
                     return
             time.sleep(0.1)
@@ -143,7 +147,7 @@ class ControlPlane:
         return TestClusterError(f"test cluster {self.name}: {component} {why}; its log ends:\n{tail}")
 
     def _apiserver_ready(self) -> bool:
-        return self.api("GET", "/readyz", auth=False)[0] == 200
+        return self.api("GET", "/readyz")[0] == 200
 
     def _write_kubeconfig(self) -> None:
         doc = tc.kubeconfig(self.name, self.server, self._ca, self.token)
@@ -187,15 +191,12 @@ class ControlPlane:
 
     # --- the API, for readiness and nodes (kubectl is for users and tests) ---------------
 
-    def api(self, method: str, path: str, body: Any = None, *, auth: bool = True) -> tuple[int, Any]:
-        ctx = ssl.create_default_context(cadata=self._ca)
-        headers = {"Authorization": f"Bearer {self.token}"} if auth else {}
-        with httpx.Client(verify=ctx, timeout=5.0) as client:
-            r = client.request(method, self.server + path, json=body, headers=headers)
-        try:
-            return r.status_code, r.json()
-        except ValueError:
-            return r.status_code, r.text
+    def api(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        """(status, parsed body) of one call as the cluster's admin, through the Kubernetes API
+        adapter (one connection pool for the readiness polls)."""
+        if self._client is None:
+            self._client = KubeAPI(self.server, self.token, self._ca, timeout=5.0)
+        return self._client.request(method, path, **({"json": body} if body is not None else {}))
 
 
 # --- finding and stopping a recorded cluster (list, down) ------------------------------
