@@ -159,3 +159,23 @@ def test_the_walk_stops_reading_past_its_budget(tmp_path, monkeypatch):
     snap = _same_answers(root)
     assert sum(map(len, snap.files.values())) <= 30 and snap.unread
     assert Snapshot.take(root).digest is not None
+
+
+def test_validate_reuses_the_snapshots_file_digests_and_they_match_a_direct_read(tmp_path):
+    """validate's per-file digests (render's record, its cache keys) come from the hashing the
+    run key already did; they must equal what a direct read gives (render writes the record
+    through DirSource), and must follow a changed byte."""
+    from hubfleet.app.validate import FileDigests
+
+    root = _tree(tmp_path)
+    snap = Snapshot.take(root)
+    assert snap.digest is not None  # the whole-run digest hashes every held file once
+    held = sorted(snap.files)
+    assert set(snap._file_digests) == set(held)
+    via_snapshot, direct = FileDigests(snap), FileDigests(DirSource(root))
+    for path in [*held, "hubs/alpha/absent.yaml"]:
+        assert via_snapshot.of(path) == direct.of(path), path
+    (root / "hubs/alpha/values.yaml").write_text("d: 5\n")
+    changed = FileDigests(Snapshot.take(root)).of("hubs/alpha/values.yaml")
+    assert changed != via_snapshot.of("hubs/alpha/values.yaml")
+    assert changed == FileDigests(DirSource(root)).of("hubs/alpha/values.yaml")

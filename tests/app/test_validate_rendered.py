@@ -98,3 +98,30 @@ def test_a_folder_in_place_of_a_rendered_file_is_one_line(seeded_fleet, capsys):
     code, out = _validate(capsys)
     assert code == 1 and "Traceback" not in out
     assert any(line.startswith("hubs/climate/rendered.values.yaml") for line in out.splitlines()), out
+
+
+def test_a_hubs_render_key_follows_each_input_and_shares_nothing_across_clusters(seeded_fleet):
+    """`HubKeys` hashes a cluster's shared part once: every input of one hub still moves its key
+    (each of its six files, the hub's own fields, its chart), and two clusters never share a part."""
+    from dataclasses import replace
+
+    from hubfleet.adapters.source import DirSource
+    from hubfleet.app.freshness import HubKeys, hub_key
+    from hubfleet.app.load import load_fleet
+    from hubfleet.core import paths
+
+    fleet = load_fleet(DirSource(seeded_fleet))
+    hub = fleet.hubs["climate"]
+    files = (*paths.layers(hub.name, hub.cluster), *paths.secret_layers(hub.name, hub.cluster))
+    digests = {f: b"=" + f.encode() for f in files}
+    keys = HubKeys(fleet, lambda f: digests.get(f, b"-"), b"code")
+    base = keys(hub)
+    assert base == hub_key(fleet, hub, lambda f: digests.get(f, b"-"), b"code")
+    for f in files:
+        moved = HubKeys(fleet, lambda p, f=f: b"=changed" if p == f else digests.get(p, b"-"), b"code")
+        assert moved(hub) != base, f
+    assert HubKeys(fleet, lambda f: digests.get(f, b"-"), b"other code")(hub) != base
+    assert keys(replace(hub, namespace=hub.namespace + "-x")) != base
+    others = [h for h in fleet.hubs.values() if h.cluster != hub.cluster and h.chart == hub.chart]
+    fresh = HubKeys(fleet, lambda f: digests.get(f, b"-"), b"code")  # nothing shared yet
+    assert others and all(keys(o) == fresh(o) for o in others)

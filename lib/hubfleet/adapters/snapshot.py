@@ -50,6 +50,7 @@ class Snapshot:
         self.delegated = False  # whether any answer came from DirSource (then `digest` is not enough)
         self._dir_source: DirSource | None = None
         self._digest: str | None = None
+        self._file_digests: dict[str, bytes] = {}
 
     @classmethod
     def take(cls, root: Path) -> Snapshot:
@@ -123,13 +124,23 @@ class Snapshot:
             self._digest = self._hash()
         return self._digest
 
+    def file_digest(self, path: str) -> bytes | None:
+        """blake2b-160 of a walked file's bytes (None: not held in memory), hashed once: the
+        whole-run digest and validate's per-file digests (`app.validate.FileDigests`) share it."""
+        known = self._file_digests.get(path)
+        if known is None:
+            data = self.files.get(path)
+            if data is None:
+                return None
+            known = self._file_digests[path] = hashlib.blake2b(data, digest_size=20).digest()
+        return known
+
     def _hash(self) -> str:
         h = hashlib.blake2b(digest_size=20)
         for folder in sorted(self.dirs):
             h.update(b"d" + folder.encode() + b"\0")
         for path in sorted(self.files):
-            data = self.files[path]
-            h.update(b"f" + path.encode() + b"\0" + len(data).to_bytes(8, "little") + data)
+            h.update(b"f" + path.encode() + b"\0" + self.file_digest(path))  # type: ignore[operator]
         for path in sorted(self.unread):
             h.update(b"u" + path.encode() + b"\0" + repr(self.unread[path]).encode())
         return h.hexdigest()

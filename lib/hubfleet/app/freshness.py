@@ -24,7 +24,16 @@ from hubfleet.core.errors import HubfleetError, Problem
 from hubfleet.core.model import Fleet, Hub
 from hubfleet.core.support import SupportTarget
 
-__all__ = ["RECORD", "Freshness", "hub_key", "render_key", "support_key", "text_digest", "written_entries"]
+__all__ = [
+    "RECORD",
+    "Freshness",
+    "HubKeys",
+    "hub_key",
+    "render_key",
+    "support_key",
+    "text_digest",
+    "written_entries",
+]
 
 Digests = Callable[[str], bytes]  # a file's digest (`app.validate.FileDigests.of`)
 
@@ -34,19 +43,44 @@ RECORD = "rendered.json"  # in the state folder (`adapters.source.state_dir`)
 def render_key(code: bytes, parts: Iterable[str], files: Iterable[tuple[str, bytes]]) -> str:
     """A digest of everything a rendered file's text depends on: hubfleet's code, the described
     parts (the hub, its chart, its cluster's facts) and the input files' digests."""
-    h = hashlib.blake2b(code, digest_size=16)
+    return _feed(hashlib.blake2b(code, digest_size=16), parts, files).hexdigest()
+
+
+def _feed(h: Any, parts: Iterable[str], files: Iterable[tuple[str, bytes]]) -> Any:
     for part in parts:
         h.update(part.encode() + b"\0")
     for path, digest in files:
         h.update(path.encode() + b"\0" + digest + b"\0")
-    return h.hexdigest()
+    return h
+
+
+class HubKeys:
+    """`hub_key` over one run: the part a cluster's hubs on one chart share (the chart, the
+    cluster's facts, the fleet and cluster layers and secrets) is hashed once, not per hub."""
+
+    def __init__(self, fleet: Fleet, digest_of: Digests, code: bytes) -> None:
+        self.fleet, self.digest_of, self.code = fleet, digest_of, code
+        self.shared: dict[tuple[str, str], Any] = {}
+
+    def __call__(self, hub: Hub) -> str:
+        base = self.shared.get((hub.cluster, hub.chart))
+        if base is None:
+            cluster = self.fleet.clusters[hub.cluster]
+            files = (paths.FLEET_LAYER, paths.cluster(hub.cluster).layer)
+            files += (paths.FLEET_SECRETS, paths.cluster(hub.cluster).secrets)
+            parts = (repr(self.fleet.chart_of(hub)), cluster.name, cluster.provider)
+            base = _feed(
+                hashlib.blake2b(self.code, digest_size=16), parts, ((f, self.digest_of(f)) for f in files)
+            )
+            self.shared[(hub.cluster, hub.chart)] = base
+        own = paths.hub(hub.name)
+        files = (own.values, own.secrets)
+        return _feed(base.copy(), (repr(hub),), ((f, self.digest_of(f)) for f in files)).hexdigest()
 
 
 def hub_key(fleet: Fleet, hub: Hub, digest_of: Digests, code: bytes) -> str:
-    cluster = fleet.clusters[hub.cluster]
-    files = (*paths.layers(hub.name, hub.cluster), *paths.secret_layers(hub.name, hub.cluster))
-    parts = (repr(hub), repr(fleet.chart_of(hub)), cluster.name, cluster.provider)
-    return render_key(code, parts, ((f, digest_of(f)) for f in files))
+    """A digest of everything `hub`'s rendered file depends on (one hub; `HubKeys` for many)."""
+    return HubKeys(fleet, digest_of, code)(hub)
 
 
 def support_key(fleet: Fleet, target: SupportTarget, digest_of: Digests, code: bytes) -> str:
@@ -72,6 +106,9 @@ class Freshness:
     code: bytes  # hubfleet's code digest (`app.validate.code_digest`)
     writer: Writer = field(default_factory=Writer)
     learned: dict[str, list[str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.hub_keys: HubKeys | None = None  # made on first use: it needs the fleet
 
     def problem(
         self,
@@ -106,9 +143,11 @@ class Freshness:
         def header() -> str:
             return hub_header(fleet, hub, files)
 
+        if self.hub_keys is None or self.hub_keys.fleet is not fleet:
+            self.hub_keys = HubKeys(fleet, self.digest_of, self.code)
         return self.problem(
             paths.hub(hub.name).rendered,
-            hub_key(fleet, hub, self.digest_of, self.code),
+            self.hub_keys(hub),
             values,
             header,
             lambda: text(values, header()),
@@ -127,11 +166,12 @@ def written_entries(
 ) -> dict[str, list[str]]:
     """The record's entries for what render made (written or compared)."""
     targets = {t.id: t for t in fleet.support_targets()}
+    hub_keys = HubKeys(fleet, digest_of, code)
     entries = {}
     for r in rendered:
         hub = fleet.hubs.get(r.hub)
         if hub is not None:
-            key = hub_key(fleet, hub, digest_of, code)
+            key = hub_keys(hub)
         elif r.hub in targets:
             key = support_key(fleet, targets[r.hub], digest_of, code)
         else:

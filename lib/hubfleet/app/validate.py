@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from hubfleet.adapters import parallel, yamlio
+from hubfleet.adapters.snapshot import Snapshot
 from hubfleet.adapters.source import Source, state_dir
 from hubfleet.app import traitcheck
 from hubfleet.app.freshness import RECORD, Freshness
@@ -516,11 +517,17 @@ class FileDigests:
     def __init__(self, source: Source) -> None:
         self.source = source
         self.memo: dict[str, bytes] = {}
+        # a snapshot hashed every file it holds for the run's key: those digests are reused
+        self.known = source.file_digest if isinstance(source, Snapshot) else None
 
     def of(self, path: str) -> bytes:
         """`=`+hash of the bytes; `-` when absent; an unreadable file (a folder, a dangling
         symlink) `!`+its problem, so that no result cached for other content is reused for it."""
         if path not in self.memo:
+            known = self.known(path) if self.known is not None else None
+            if known is not None:
+                self.memo[path] = _CONTENT + known
+                return self.memo[path]
             try:
                 data = self.source.read(path)
             except HubfleetError as e:
