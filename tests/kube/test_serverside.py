@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from helpers.chartrepo import point_at
+from hubfleet.core.testcluster import KUBE_VERSION
 
 pytestmark = pytest.mark.slow
 
@@ -142,3 +143,20 @@ def test_without_the_binary_it_is_one_line_and_exit_1(fleet, tmp_path) -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stdout + done.stderr
     assert f"HUBFLEET_KUBE={tmp_path / 'missing'} is not an executable file" in done.stdout + done.stderr
+
+
+def test_a_custom_resource_is_judged_by_its_own_clusters_crds(fleet) -> None:
+    """One cluster without cert-manager keeps the ClusterIssuer release: on a server holding the
+    other clusters' cert-manager CRDs it would pass; judged by its own cluster's (none) it is refused,
+    and the clusters that have cert-manager still pass."""
+    cluster = fleet / "clusters/gcp-eu/cluster.yaml"
+    cluster.write_text(cluster.read_text() + "support:\n  skip: [cert-manager]\n")
+    assert _hubfleet("render", cwd=fleet).returncode == 0
+    done = _hubfleet("validate", "--server", cwd=fleet)
+    out = done.stdout + done.stderr
+    assert done.returncode == 1, out
+    assert _server_lines(out) == [
+        "clusters/gcp-eu/support/letsencrypt-issuer.rendered.values.yaml: --server: "
+        f"ClusterIssuer/letsencrypt-prod: no kind ClusterIssuer in cert-manager.io/v1 on Kubernetes "
+        f"{KUBE_VERSION} (nor in the CRDs of cluster gcp-eu's releases)"
+    ], out

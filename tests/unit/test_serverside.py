@@ -108,3 +108,28 @@ def test_server_side_apply_s_preamble_is_dropped_and_a_leading_field_split_off()
         "details": {"causes": [{"field": "spec.a", "message": "bad"}, {"field": "spec.a", "message": "bad"}]}
     }
     assert ss.causes(twice) == [("spec.a", "bad")]
+
+
+def _crd(kind: str, group: str = "cert-manager.io", versions: tuple[str, ...] = ("v1",)) -> dict:
+    plural = kind.lower() + "s"
+    return {
+        **doc("CustomResourceDefinition", f"{plural}.{group}", "apiextensions.k8s.io/v1"),
+        "spec": {"group": group, "names": {"kind": kind, "plural": plural}, "versions": list(versions)},
+    }
+
+
+def test_clusters_with_the_same_crds_share_a_server_and_others_get_their_own() -> None:
+    """A custom resource is judged by its own cluster's CRDs: a cluster whose CRD differs (another
+    version) or that has none is a part of its own; clusters with identical CRDs share one."""
+    same_a = objects("cm", "a", "cert-manager", _crd("Issuer")) + objects(
+        "h1", "a", "h1", doc("ConfigMap", "x")
+    )
+    same_b = objects("cm", "b", "cert-manager", _crd("Issuer")) + objects(
+        "h2", "b", "h2", doc("ConfigMap", "x")
+    )
+    newer = objects("cm", "c", "cert-manager", _crd("Issuer", versions=("v1", "v2")))
+    none = objects("h3", "d", "h3", doc("Issuer", "i", "cert-manager.io/v1"))
+    parts = ss.crd_groups([*same_a, *newer, *same_b, *none])
+    assert [sorted({o.cluster for o in p}) for p in parts] == [["a", "b"], ["c"], ["d"]]
+    assert parts[0] == [*same_a, *same_b]  # each part keeps the submission order
+    assert ss.crd_groups([]) == []

@@ -64,25 +64,36 @@ def releases_for(fleet: Fleet, hubs: Sequence[str], support: Sequence[SupportTar
 
 
 def server_problems(root: Path, fleet: Fleet, releases: Sequence[Release]) -> ServerRun:
-    """Template, find conflicts, start a test cluster, install CRDs and namespaces, dry-run the rest."""
+    """Template, find conflicts, then per set of clusters with the same CRDs (`core.serverside.
+    crd_groups`): start a test cluster, install CRDs and namespaces, dry-run the rest."""
     with tempfile.TemporaryDirectory(prefix="hubfleet-validate-") as tmp:
         plane = ControlPlane("validate", Path(tmp) / "cluster", binary(root), die_with_parent=True)
         try:
-            # Helm templates while the control plane starts. The plane starts in this thread:
+            # Helm templates while the first control plane starts. A plane starts in this thread:
             # its processes die with the thread that started them (PR_SET_PDEATHSIG).
             with ThreadPoolExecutor(1) as helm_side:
                 templated = helm_side.submit(_template_all, root, fleet, releases)
                 plane.start()
                 objects, problems = templated.result()
-            if objects:
-                api = KubeAPI(plane.server, plane.token, plane.ca_pem)
-                try:
-                    problems += _submit(api, objects)
-                finally:
-                    api.close()
+            for n, part in enumerate(ss.crd_groups(objects)):
+                if n:  # another cluster's CRDs: a fresh API server, none of the last one's left
+                    plane.stop()
+                    plane = ControlPlane(
+                        f"validate{n}", Path(tmp) / f"cluster{n}", binary(root), die_with_parent=True
+                    )
+                    plane.start()
+                problems += _submit_to(plane, part)
         finally:
             plane.stop()
     return ServerRun(problems, len(releases), len(objects))
+
+
+def _submit_to(plane: ControlPlane, objects: list[ss.Owned]) -> list[Problem]:
+    api = KubeAPI(plane.server, plane.token, plane.ca_pem)
+    try:
+        return _submit(api, objects)
+    finally:
+        api.close()
 
 
 def _template_all(
@@ -149,8 +160,12 @@ def _install_crds(
 def _discover_after_crds(
     api: KubeAPI, objects: list[ss.Owned], found: dict[tuple[str, str, str], Resource]
 ) -> dict[tuple[str, str, str], Resource]:
-    """Discovery again until every kind the objects name that a new CRD serves is listed (bounded)."""
-    wanted = {(o.ref.group, o.ref.version, o.ref.kind) for o in objects}
+    """Discovery again until every kind the objects name that a new CRD serves is listed (bounded;
+    a kind no CRD here defines is not waited for: it is refused at once)."""
+    served = {(spec.get("group"), (spec.get("names") or {}).get("kind")) for spec in _crd_specs(objects)}
+    wanted = {
+        (o.ref.group, o.ref.version, o.ref.kind) for o in objects if (o.ref.group, o.ref.kind) in served
+    }
     deadline = time.monotonic() + 10.0
     while True:
         missing = wanted - found.keys()
@@ -162,6 +177,10 @@ def _discover_after_crds(
         time.sleep(0.2)
 
 
+def _crd_specs(objects: list[ss.Owned]) -> list[dict[str, Any]]:
+    return [o.doc["spec"] for o in ss.crds(objects) if isinstance(o.doc.get("spec"), dict)]
+
+
 def _dry_run(api: KubeAPI, found: dict[tuple[str, str, str], Resource], o: ss.Owned) -> list[Problem]:
     ref = o.ref
     res = found.get((ref.group, ref.version, ref.kind))
@@ -171,7 +190,8 @@ def _dry_run(api: KubeAPI, found: dict[tuple[str, str, str], Resource], o: ss.Ow
             _problem(
                 o,
                 "",
-                f"no kind {ref.kind} in {api_version} on Kubernetes {KUBE_VERSION} (nor in the fleet's CRDs)",
+                f"no kind {ref.kind} in {api_version} on Kubernetes {KUBE_VERSION} "
+                f"(nor in the CRDs of cluster {o.cluster}'s releases)",
             )
         ]
     if not ref.name:

@@ -10,6 +10,7 @@ differ.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ __all__ = [
     "causes",
     "collect",
     "conflicts",
+    "crd_groups",
     "crds",
     "namespaces_needed",
 ]
@@ -82,6 +84,22 @@ def collect(owner: str, file: str, cluster: str, namespace: str, docs: Iterable[
         else:
             out.append(Owned(owner, file, cluster, namespace, doc))
     return out
+
+
+def crd_groups(objects: Sequence[Owned]) -> list[list[Owned]]:
+    """The objects split by the exact set of CRDs their cluster's releases define, in order: one
+    test API server per part, so a custom resource is judged by its own cluster's CRDs (a cluster
+    on another cert-manager, or none) and never by another cluster's. A fleet whose clusters run
+    the same support charts is one part."""
+    defined: dict[str, set[tuple[str, str]]] = {}
+    for o in objects:
+        found = defined.setdefault(o.cluster, set())
+        if (o.ref.group, o.ref.kind) == CRD:
+            found.add((o.ref.name, json.dumps(o.doc, sort_keys=True, default=str)))
+    parts: dict[frozenset[tuple[str, str]], list[Owned]] = {}
+    for o in objects:
+        parts.setdefault(frozenset(defined[o.cluster]), []).append(o)
+    return list(parts.values())
 
 
 def crds(objects: Iterable[Owned]) -> list[Owned]:
