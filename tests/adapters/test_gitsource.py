@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
 
+from helpers.git import git
 from hubfleet.adapters.gitsource import GitSource, digest, folder_digest
 from hubfleet.adapters.source import DirSource
 from hubfleet.core.errors import HubfleetError
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-
-
-def git(top: Path, *args: str) -> str:
-    cmd = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args]
-    return subprocess.run(cmd, cwd=top, check=True, capture_output=True, text=True).stdout.strip()
 
 
 @pytest.fixture

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 
 import pytest
 
+from helpers.git import git
 from hubfleet.cli.boundary import boundary
 from hubfleet.cli.commands import render as render_cmd
 from hubfleet.cli.commands import validate as validate_cmd
@@ -16,16 +16,11 @@ from hubfleet.cli.commands import validate as validate_cmd
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
 
-def _git(root, *args: str) -> None:
-    ident = ["-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false"]
-    subprocess.run(["git", *ident, *args], cwd=root, check=True, capture_output=True)
-
-
 @pytest.fixture
 def committed(seeded_fleet):
-    _git(seeded_fleet, "init", "-q", "-b", "main")
-    _git(seeded_fleet, "add", "-A")
-    _git(seeded_fleet, "commit", "-q", "-m", "fleet")
+    git(seeded_fleet, "init", "-q", "-b", "main")
+    git(seeded_fleet, "add", "-A")
+    git(seeded_fleet, "commit", "-q", "-m", "fleet")
     return seeded_fleet
 
 

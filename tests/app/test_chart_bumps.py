@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from helpers.git import git
 from hubfleet.adapters.source import DirSource
 from hubfleet.app.chartdiff import chart_diff
 from hubfleet.app.load import load_fleet
@@ -67,23 +68,16 @@ def test_an_unknown_from_version_is_one_located_line(served_fleet, capsys):
     assert "did you mean `4.4.0`?" in err
 
 
-def _git(root, *args):
-    import subprocess
-
-    ident = ["-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false"]
-    subprocess.run(["git", *ident, *args], cwd=root, check=True, capture_output=True)
-
-
 def test_validate_warns_of_a_downgrade_against_the_plans_base(served_fleet, capsys):
     from hubfleet.cli.commands import render as render_cmd
     from hubfleet.cli.commands import validate as validate_cmd
 
-    _git(served_fleet, "init", "-q", "-b", "main")
-    _git(served_fleet, "add", "-A")
-    _git(served_fleet, "commit", "-q", "-m", "base")
+    git(served_fleet, "init", "-q", "-b", "main")
+    git(served_fleet, "add", "-A")
+    git(served_fleet, "commit", "-q", "-m", "base")
     fleet_yaml = served_fleet / "fleet.yaml"
     fleet_yaml.write_text(fleet_yaml.read_text().replace("version: 4.4.0", "version: 4.3.5"))
-    _git(served_fleet, "commit", "-q", "-am", "go back")  # the base is HEAD~1 (no origin/main)
+    git(served_fleet, "commit", "-q", "-am", "go back")  # the base is HEAD~1 (no origin/main)
     assert boundary(render_cmd.run) == 0  # the headers name the version
 
     for _ in range(2):  # cold, then warm from the cache of the base's charts

@@ -3,31 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
-import subprocess
 
 import pytest
 import yaml
 
+from helpers.git import git
 from hubfleet.app.plan import compute
 from hubfleet.cli.boundary import boundary
 from hubfleet.cli.commands import new_cluster as new_cluster_cmd
 from hubfleet.cli.commands import new_hub as new_hub_cmd
 from hubfleet.cli.commands import validate as validate_cmd
-
-
-def _git(root, *args):
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.org",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.org",
-    }
-    return subprocess.run(
-        ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 def _digest(root) -> str:
@@ -40,9 +26,9 @@ def _digest(root) -> str:
 
 @pytest.fixture
 def repo(seeded_fleet):
-    _git(seeded_fleet, "init", "-q", "-b", "main")
-    _git(seeded_fleet, "add", "-A")
-    _git(seeded_fleet, "commit", "-qm", "the fleet")
+    git(seeded_fleet, "init", "-q", "-b", "main")
+    git(seeded_fleet, "add", "-A")
+    git(seeded_fleet, "commit", "-qm", "the fleet")
     return seeded_fleet
 
 
@@ -82,8 +68,8 @@ def test_a_new_hub_and_a_new_cluster_make_a_valid_planned_change(repo, capsys):
     assert yaml.safe_load(rendered)["singleuser"]["extraEnv"]["HUB_DOMAIN"] == "chem-101.hub.uni.example"
 
     assert boundary(validate_cmd.run) == 0, capsys.readouterr().err  # the whole fleet still validates
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-qm", "chem-101 on uni-east")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "chem-101 on uni-east")
     plan, _ = compute(repo, "HEAD~1", "HEAD")
     assert [(h.name, h.cluster, h.stage) for h in plan.hubs] == [("chem-101", "uni-east", "staging")]
     assert plan.hubs[0].reasons == ("new hub",)

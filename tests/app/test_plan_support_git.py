@@ -4,10 +4,10 @@ support releases whose input changed (and no hub); shared secrets plan the hubs 
 from __future__ import annotations
 
 import shutil
-import subprocess
 
 import pytest
 
+from helpers.git import git
 from hubfleet.app import plan as plan_app
 from hubfleet.cli.reports import ci_matrix, markdown
 
@@ -17,26 +17,19 @@ ENC = "ENC[AES256_GCM,data:{},iv:aXY=,tag:dGFn,type:str]"
 SOPS = "sops:\n  mac: ENC[AES256_GCM,data:bWFj]\n  age:\n    - recipient: age1example\n      enc: x\n"
 
 
-def _git(root, *args):
-    ident = ["-c", "user.name=t", "-c", "user.email=t@example.org", "-c", "commit.gpgsign=false"]
-    return subprocess.run(
-        ["git", *ident, *args], cwd=root, check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
 @pytest.fixture
 def repo(example_fleet):
-    _git(example_fleet, "init", "-q", "-b", "main")
-    _git(example_fleet, "add", "-A")
-    _git(example_fleet, "commit", "-q", "-m", "base")
+    git(example_fleet, "init", "-q", "-b", "main")
+    git(example_fleet, "add", "-A")
+    git(example_fleet, "commit", "-q", "-m", "base")
     return example_fleet
 
 
 def _commit(root, rel, text):
     (root / rel).parent.mkdir(parents=True, exist_ok=True)
     (root / rel).write_text(text)
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "change")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "change")
     return plan_app.compute(root, "HEAD~1", "HEAD")[0]
 
 

@@ -4,28 +4,14 @@ STAND-INS for helm (hubfleet.testing.standins.helm) and the cloud CLIs (…stand
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
 import pytest
 
+from helpers.git import git
 from hubfleet.cli.boundary import boundary
 from hubfleet.cli.commands import status as status_cmd
 from hubfleet.testing.standins.helm import HelmStandin
 from hubfleet.testing.standins.kube import KubeStandins
-
-
-def _git(root, *args):
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.org",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.org",
-    }
-    return subprocess.run(
-        ["git", *args], cwd=root, env=env, check=True, capture_output=True, text=True
-    ).stdout.strip()
 
 
 def _render(root, hub):
@@ -39,18 +25,18 @@ def _render(root, hub):
 
 @pytest.fixture
 def repo(example_fleet):
-    _git(example_fleet, "init", "-q", "-b", "main")
-    _git(example_fleet, "add", "-A")
-    _git(example_fleet, "commit", "-qm", "the fleet")
+    git(example_fleet, "init", "-q", "-b", "main")
+    git(example_fleet, "add", "-A")
+    git(example_fleet, "commit", "-qm", "the fleet")
     (example_fleet / "hubs/oceans/values.yaml").write_text("singleuser:\n  memory: {limit: 8G}\n")
     _render(example_fleet, "oceans")
     (example_fleet / "README.md").write_text("not Helm input\n")
-    _git(example_fleet, "add", "-A")
-    _git(example_fleet, "commit", "-qm", "oceans: 8G servers")
+    git(example_fleet, "add", "-A")
+    git(example_fleet, "commit", "-qm", "oceans: 8G servers")
     (example_fleet / "hubs/genomics/hub.yaml").write_text(
         (example_fleet / "hubs/genomics/hub.yaml").read_text() + "# a note\n"
     )
-    _git(example_fleet, "commit", "-qam", "genomics: a comment")
+    git(example_fleet, "commit", "-qam", "genomics: a comment")
     return example_fleet
 
 
@@ -80,7 +66,7 @@ def test_status_says_what_runs_where_and_what_changed_it_last(repo, capsys):
     )
     assert (oceans["chart"], oceans["version"], oceans["namespace"]) == ("jupyterhub", "4.4.0", "oceans")
     assert oceans["last_commit"]["subject"] == "oceans: 8G servers"
-    assert oceans["last_commit"]["sha"] == _git(repo, "rev-parse", "HEAD~1")
+    assert oceans["last_commit"]["sha"] == git(repo, "rev-parse", "HEAD~1")
     assert rows[("aws-us", "genomics")]["last_commit"]["subject"] == "genomics: a comment"  # hub.yaml counts
     assert rows[("gcp-eu", "climate")]["last_commit"]["subject"] == "the fleet"
     assert not any(r["uncommitted"] for r in rows.values())

@@ -7,7 +7,6 @@ pre-commit installs it into its own virtualenv, as it would for any user.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from helpers.git import git
 
 REPO = Path(__file__).resolve().parents[2]
 PRE_COMMIT = Path(sys.executable).with_name("pre-commit")
@@ -35,19 +36,6 @@ SCHEMA = {
 }
 
 
-def _git(cwd: Path, *args: str) -> str:
-    env = {
-        **os.environ,
-        "GIT_AUTHOR_NAME": "t",
-        "GIT_AUTHOR_EMAIL": "t@example.org",
-        "GIT_COMMITTER_NAME": "t",
-        "GIT_COMMITTER_EMAIL": "t@example.org",
-    }
-    return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
 def _write(root: Path, rel: str, text: str) -> None:
     (root / rel).parent.mkdir(parents=True, exist_ok=True)
     (root / rel).write_text(text)
@@ -60,10 +48,10 @@ def hook_repo(tmp_path_factory) -> tuple[Path, str]:
     for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml"):
         shutil.copy(REPO / name, repo / name)
     shutil.copytree(REPO / "lib", repo / "lib", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "hubfleet")
-    return repo, _git(repo, "rev-parse", "HEAD")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "hubfleet")
+    return repo, git(repo, "rev-parse", "HEAD")
 
 
 @pytest.fixture
@@ -98,9 +86,9 @@ def fleet_repo(tmp_path, hook_repo, monkeypatch) -> Path:
     }
     _write(root, ".pre-commit-config.yaml", yaml.safe_dump(config))
     _write(root, ".gitignore", ".hubfleet/\n")
-    _git(root, "init", "-q", "-b", "main")
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "fleet")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "fleet")
     monkeypatch.setenv(
         "PRE_COMMIT_HOME", str(tmp_path.parent / "pre-commit-home")
     )  # shared by this module's tests
@@ -117,9 +105,9 @@ def _pre_commit(root: Path) -> subprocess.CompletedProcess:
 def test_the_hooks_pass_on_a_good_change_and_look_only_at_touched_hubs(fleet_repo):
     # beta is stale in the committed tree, but the staged change touches only alpha
     (fleet_repo / "hubs/beta/values.yaml").write_text("config:\n  color: green\n")
-    _git(fleet_repo, "commit", "-qam", "beta stale")
+    git(fleet_repo, "commit", "-qam", "beta stale")
     (fleet_repo / "hubs/alpha/values.yaml").write_text("# a comment only\nconfig:\n  color: blue\n")
-    _git(fleet_repo, "add", "hubs/alpha/values.yaml")
+    git(fleet_repo, "add", "hubs/alpha/values.yaml")
     proc = _pre_commit(fleet_repo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "hubfleet render --check" in proc.stdout and "Passed" in proc.stdout
@@ -127,7 +115,7 @@ def test_the_hooks_pass_on_a_good_change_and_look_only_at_touched_hubs(fleet_rep
 
 def test_render_check_fails_on_a_stale_rendered_file(fleet_repo):
     (fleet_repo / "hubs/alpha/values.yaml").write_text("config:\n  color: red\n")
-    _git(fleet_repo, "add", "hubs/alpha/values.yaml")
+    git(fleet_repo, "add", "hubs/alpha/values.yaml")
     proc = _pre_commit(fleet_repo)
     assert proc.returncode == 1
     assert "hubs/alpha/rendered.values.yaml: stale or missing: run `invoke render`" in proc.stdout
@@ -144,7 +132,7 @@ def test_validate_fails_with_one_located_line(fleet_repo):
     fleet = load_fleet(DirSource(fleet_repo))
     r = render_hub(fleet, fleet.hubs["beta"])  # rendered up to date: only validate fails
     (fleet_repo / r.path).write_text(r.text)
-    _git(fleet_repo, "add", "-A")
+    git(fleet_repo, "add", "-A")
     proc = _pre_commit(fleet_repo)
     assert proc.returncode == 1
     out = proc.stdout
