@@ -79,8 +79,8 @@ def delete_namespace(
     runner: Runner = run,
     timeout: float = 120,
 ) -> Completed:
-    argv = delete_namespace_argv(namespace, credentials, kubectl=kubectl)
-    return runner(argv, env=_env(env), timeout=timeout, **({"pass_fds": tuple(pass_fds)} if pass_fds else {}))
+    argv = delete_namespace_argv(namespace, (), kubectl=kubectl)
+    return _run(argv, credentials=credentials, env=env, pass_fds=pass_fds, runner=runner, timeout=timeout)
 
 
 # --- ownership: reading and marking namespaces, listing what lives in one (core.ownership) ---
@@ -130,11 +130,8 @@ def call(
 ) -> str:
     """Run a kubectl argv with the cluster's credentials (within `timeout` s: the fleet's
     deadline); its output, or a clear error naming it."""
-    full = [*argv, *kubectl_flags(credentials)]
     try:
-        done = runner(
-            full, env=_env(env), timeout=timeout, **({"pass_fds": tuple(pass_fds)} if pass_fds else {})
-        )
+        done = _run(argv, credentials=credentials, env=env, pass_fds=pass_fds, runner=runner, timeout=timeout)
     except CommandError as e:
         raise HubfleetError(f"`{_shown(argv)}` failed: {e}") from None
     return done.stdout.strip()
@@ -147,6 +144,21 @@ def get_json(argv: Sequence[str], **reach: Any) -> Any:
         return json.loads(text) if text else None
     except ValueError:
         raise HubfleetError(f"`{_shown(argv)}` printed unexpected output: expected JSON") from None
+
+
+def _run(
+    argv: Sequence[str],
+    *,
+    credentials: Sequence[str],
+    env: Mapping[str, str] | None,
+    pass_fds: Sequence[int],
+    runner: Runner,
+    timeout: float,
+    **more: Any,
+) -> Completed:
+    """A kubectl argv with the cluster's credentials flags, in the caller's environment plus theirs."""
+    fds = {"pass_fds": tuple(pass_fds)} if pass_fds else {}
+    return runner([*argv, *kubectl_flags(credentials)], env=_env(env), timeout=timeout, **fds, **more)
 
 
 def _env(env: Mapping[str, str] | None) -> dict[str, str]:
@@ -194,13 +206,15 @@ def diff_live(
     """kubectl's diff of the live objects against `manifest` ('' when they agree); kubectl's
     exit 1 means differences, above 1 an error (raised, its first line)."""
     argv = diff_live_argv(namespace, kubectl=kubectl)
-    done = runner(
-        [*argv, *kubectl_flags(credentials)],
-        env={**_env(env), "KUBECTL_EXTERNAL_DIFF": ""},
+    done = _run(
+        argv,
+        credentials=credentials,
+        env={**(env or {}), "KUBECTL_EXTERNAL_DIFF": ""},
+        pass_fds=pass_fds,
+        runner=runner,
+        timeout=timeout,
         input=manifest,
         check=False,
-        timeout=timeout,
-        **({"pass_fds": tuple(pass_fds)} if pass_fds else {}),
     )
     if done.returncode > 1:
         why = (done.stderr.strip() or done.stdout.strip() or f"exit {done.returncode}").splitlines()[0]

@@ -14,7 +14,7 @@ from typing import Any
 
 from hubfleet.adapters import charts, helm, memfile, yamlio
 from hubfleet.adapters.providers import CredentialArgs
-from hubfleet.adapters.runner import CommandError, Runner
+from hubfleet.adapters.runner import CommandError, Completed, Runner
 from hubfleet.core.errors import HubfleetError
 from hubfleet.core.manifests import same_objects
 from hubfleet.core.model import Chart, Hub, Rollout
@@ -47,18 +47,22 @@ class ReleaseOnCluster:
     def _reach(self) -> dict:
         return {"credentials": self.creds.flags, "env": self.creds.env, "pass_fds": self.creds.fds}
 
+    def _query(self, verb: Callable[..., Completed], **more: Any) -> Completed:
+        """A read-only Helm verb on this release, within the fleet's query deadline."""
+        return verb(
+            self.root,
+            self.hub.release,
+            self.hub.namespace,
+            **self._reach(),
+            runner=self.runner,
+            timeout=self.rollout.tool_timeout,
+            **more,
+        )
+
     def history(self, *, cleanup: bool = False) -> tuple[Revision, ...]:
         """Its revisions (empty: not installed); a HubfleetError if Helm cannot say."""
         try:
-            done = helm.history(
-                self.root,
-                self.hub.release,
-                self.hub.namespace,
-                **self._reach(),
-                runner=self.runner,
-                cleanup=cleanup,
-                timeout=self.rollout.tool_timeout,
-            )
+            done = self._query(helm.history, cleanup=cleanup)
         except CommandError as e:
             if NOT_FOUND in (e.completed.stderr or ""):
                 return ()
@@ -93,14 +97,7 @@ class ReleaseOnCluster:
         if not deployed_as(history, chart):
             return False
         try:
-            done = helm.get_values(
-                self.root,
-                self.hub.release,
-                self.hub.namespace,
-                **self._reach(),
-                runner=self.runner,
-                timeout=self.rollout.tool_timeout,
-            )
+            done = self._query(helm.get_values)
         except CommandError:  # cannot tell: upgrade, as before (its own error says what is wrong)
             return False
         if not same_values(helm.user_values(done), wanted):
@@ -109,14 +106,7 @@ class ReleaseOnCluster:
 
     def _same_manifest(self, rendered: Callable[[], str]) -> bool:
         try:
-            deployed = helm.get_manifest(
-                self.root,
-                self.hub.release,
-                self.hub.namespace,
-                **self._reach(),
-                runner=self.runner,
-                timeout=self.rollout.tool_timeout,
-            )
+            deployed = self._query(helm.get_manifest)
             return same_objects(deployed.stdout, rendered())
         except (CommandError, HubfleetError):  # cannot tell: upgrade
             return False
