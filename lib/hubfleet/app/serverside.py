@@ -67,7 +67,13 @@ def server_problems(root: Path, fleet: Fleet, releases: Sequence[Release]) -> Se
     """Template, find conflicts, then per set of clusters with the same CRDs (`core.serverside.
     crd_groups`): start a test cluster, install CRDs and namespaces, dry-run the rest."""
     with tempfile.TemporaryDirectory(prefix="hubfleet-validate-") as tmp:
-        plane = ControlPlane("validate", Path(tmp) / "cluster", binary(root), die_with_parent=True)
+
+        def plane_for(n: int) -> ControlPlane:
+            return ControlPlane(
+                f"validate{n or ''}", Path(tmp) / f"cluster{n or ''}", binary(root), die_with_parent=True
+            )
+
+        plane = plane_for(0)
         try:
             # Helm templates while the first control plane starts. A plane starts in this thread:
             # its processes die with the thread that started them (PR_SET_PDEATHSIG).
@@ -78,9 +84,7 @@ def server_problems(root: Path, fleet: Fleet, releases: Sequence[Release]) -> Se
             for n, part in enumerate(ss.crd_groups(objects)):
                 if n:  # another cluster's CRDs: a fresh API server, none of the last one's left
                     plane.stop()
-                    plane = ControlPlane(
-                        f"validate{n}", Path(tmp) / f"cluster{n}", binary(root), die_with_parent=True
-                    )
+                    plane = plane_for(n)
                     plane.start()
                 problems += _submit_to(plane, part)
         finally:
