@@ -175,3 +175,32 @@ def test_prune_needs_a_plan(kube_cluster, chart_repo, tmp_path, monkeypatch):
     use_clusters(monkeypatch, tmp_path, root, [kc])
     with pytest.raises(HubfleetError, match="give --plan FILE too"):
         deploy_cmd.run(cluster="k1", prune=True)
+
+
+def test_another_fleets_hub_of_the_same_name_is_never_touched(
+    kube_cluster, chart_repo, helm_bin, tmp_path, monkeypatch
+):
+    """Two repositories deploy to one cluster (the contract's mark names the fleet): when fleet
+    `default` prunes a hub it no longer has, fleet `team-b`'s hub of that name keeps its release
+    and the namespace hubfleet created for it."""
+    n = next(_ids)
+    kc = kube_cluster()
+    hub, ns = f"twin{n}", f"twin{n}-b"
+    b = make_kube_fleet(tmp_path / "b", chart_repo.url, {"k1": kc}, {hub: ("k1", "prod", ns)})
+    (b / "fleet.yaml").write_text("name: team-b\n" + (b / "fleet.yaml").read_text())
+    use_clusters(monkeypatch, tmp_path / "b-state", b, [kc])
+    assert deploy_cmd.run(cluster="k1", no_health=True) == 0
+    labels = json.loads(kc.kubectl("get", "namespace", ns, "-o", "json"))["metadata"]["labels"]
+    assert labels["hubfleet.io/fleet"] == "team-b" and labels["hubfleet.io/created-namespace"] == "true"
+
+    a = make_kube_fleet(
+        tmp_path / "a", chart_repo.url, {"k1": kc}, {f"keep{n}": ("k1", "prod", f"keep{n}-a")}
+    )
+    use_clusters(monkeypatch, tmp_path, a, [kc])
+    said = prune(tmp_path, hub)
+    assert (
+        f"nothing uninstalled: only another fleet marked a namespace as hub {hub}'s: {ns} (fleet team-b)"
+        in said
+    ), said
+    assert (ns, hub) in RealHelm(helm_bin, kc, tmp_path / "helm-home").releases()
+    assert namespace_phase(kc, ns) == "Active"

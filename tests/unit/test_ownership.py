@@ -10,24 +10,27 @@ def ns(name: str, **labels: str) -> dict:
 
 
 def test_a_namespace_helm_created_is_marked_created_and_an_existing_one_is_not() -> None:
-    assert ownership.marks_missing(None, "k1", "a")[ownership.CREATED] == "true"
-    assert ownership.CREATED not in ownership.marks_missing(ns("x"), "k1", "a")
-    marked = ns("x", **ownership.marks("k1", "a", created=True))
-    assert ownership.marks_missing(marked, "k1", "a") == {}
+    assert ownership.marks_missing(None, "k1", "a", fleet="f")[ownership.CREATED] == "true"
+    assert ownership.CREATED not in ownership.marks_missing(ns("x"), "k1", "a", fleet="f")
+    marked = ns("x", **ownership.marks("k1", "a", fleet="f", created=True))
+    assert ownership.marks_missing(marked, "k1", "a", fleet="f") == {}
     # taken over by another hub: its mark, but never "created" (hubfleet did not create it for b)
-    assert ownership.marks_missing(marked, "k1", "b") == {ownership.HUB: "b", ownership.CREATED: "false"}
+    assert ownership.marks_missing(marked, "k1", "b", fleet="f") == {
+        ownership.HUB: "b",
+        ownership.CREATED: "false",
+    }
 
 
 def test_prune_acts_only_in_one_marked_namespace_the_fleet_no_longer_uses() -> None:
-    assert ownership.prune_target("a", "k1", [ns("a-ns")], {}).namespace == "a-ns"
-    assert ownership.prune_target("a", "k1", [], {}).namespace is None
-    two = ownership.prune_target("a", "k1", [ns("x"), ns("y")], {})
+    assert ownership.prune_target("a", "k1", [ns("a-ns")], {}, fleet="f").namespace == "a-ns"
+    assert ownership.prune_target("a", "k1", [], {}, fleet="f").namespace is None
+    two = ownership.prune_target("a", "k1", [ns("x"), ns("y")], {}, fleet="f")
     assert two.namespace is None and "several namespaces" in two.why
     held = ownership.prune_target(
-        "a", "k1", [ns("cert-manager")], {"cert-manager": "support release cert-manager"}
+        "a", "k1", [ns("cert-manager")], {"cert-manager": "support release cert-manager"}, fleet="f"
     )
     assert held.why == "namespace cert-manager holds support release cert-manager: nothing done"
-    assert ownership.prune_target("a", "k1", [ns("kube-system")], {}).namespace is None
+    assert ownership.prune_target("a", "k1", [ns("kube-system")], {}, fleet="f").namespace is None
 
 
 def test_objects_of_the_release_and_of_kubernetes_never_keep_a_namespace() -> None:
@@ -48,10 +51,42 @@ def test_objects_of_the_release_and_of_kubernetes_never_keep_a_namespace() -> No
 
 
 def test_a_namespace_is_deleted_only_if_hubfleet_created_it_and_nothing_else_lives_there() -> None:
-    created = ns("a-ns", **ownership.marks("k1", "a", created=True))
-    assert ownership.namespace_kept_because(created, "a", [], []) == ""
+    created = ns("a-ns", **ownership.marks("k1", "a", fleet="f", created=True))
+    assert ownership.namespace_kept_because(created, "a", [], [], fleet="f") == ""
     assert ownership.namespace_kept_because(
-        ns("a-ns", **ownership.marks("k1", "a", created=False)), "a", [], []
+        ns("a-ns", **ownership.marks("k1", "a", fleet="f", created=False)), "a", [], [], fleet="f"
     ) == ("hubfleet did not create it")
-    assert ownership.namespace_kept_because(created, "a", ["other"], []) == "it holds other releases (other)"
-    assert "ConfigMap/x" in ownership.namespace_kept_because(created, "a", [], ["ConfigMap/x"])
+    assert (
+        ownership.namespace_kept_because(created, "a", ["other"], [], fleet="f")
+        == "it holds other releases (other)"
+    )
+    assert "ConfigMap/x" in ownership.namespace_kept_because(created, "a", [], ["ConfigMap/x"], fleet="f")
+
+
+def test_another_fleets_marks_are_never_acted_on_and_unnamed_marks_are_this_fleets() -> None:
+    """Two repositories deploying to one cluster, each with a hub `a`: prune of one never touches
+    the namespace the other marked; a mark from before fleets had names counts as this fleet's."""
+    other = ns("b-a", **ownership.marks("k1", "a", fleet="other", created=True))
+    legacy = ns(
+        "a-ns",
+        **{
+            k: v
+            for k, v in ownership.marks("k1", "a", fleet="f", created=True).items()
+            if k != ownership.FLEET
+        },
+    )
+    alone = ownership.prune_target("a", "k1", [other], {}, fleet="f")
+    assert alone.namespace is None
+    assert alone.why == "only another fleet marked a namespace as hub a's: b-a (fleet other): nothing done"
+    assert ownership.prune_target("a", "k1", [other, legacy], {}, fleet="f").namespace == "a-ns"
+    assert (
+        ownership.namespace_kept_because(other, "a", [], [], fleet="f") == "another fleet (other) marked it"
+    )
+    assert ownership.namespace_kept_because(legacy, "a", [], [], fleet="f") == ""
+    # deploying into the other fleet's namespace: marked as this fleet's, but never as created by it
+    assert ownership.marks_missing(other, "k1", "a", fleet="f") == {
+        ownership.FLEET: "f",
+        ownership.CREATED: "false",
+    }
+    # an unnamed mark gains the name at the next deploy, and stays created
+    assert ownership.marks_missing(legacy, "k1", "a", fleet="f") == {ownership.FLEET: "f"}

@@ -123,7 +123,7 @@ def release(
         providers.credentials(cluster, root, runner) as creds,
     ):
         on_cluster = ReleaseOnCluster(root, hub, rollout, creds, runner)
-        owned = OwnershipOnCluster(root, cluster.name, creds, runner, rollout.tool_timeout)
+        owned = OwnershipOnCluster(root, cluster.name, fleet.config.name, creds, runner, rollout.tool_timeout)
         before = owned.namespace(hub.namespace)  # absent: hubfleet's Helm creates it (the mark says so)
         revs = on_cluster.history()
         notes = [n for n in [on_cluster.recover_stuck(revs)] if n]
@@ -200,7 +200,9 @@ def dry_run_commands(fleet: Fleet, hub: Hub, has_secrets: bool) -> list[str]:
     creds = providers.describe(cluster)
     argv = helm.deploy_argv(hub, chart, values, rollout.timeout, rollout.wait, creds, atomic=rollout.atomic)
     lines.append(helm.shell(argv))
-    mark = kubectl.label_namespace_argv(hub.namespace, ownership.marks(cluster.name, hub.name, created=False))
+    mark = kubectl.label_namespace_argv(
+        hub.namespace, ownership.marks(cluster.name, hub.name, fleet=fleet.config.name, created=False)
+    )
     lines.append(
         helm.shell([*mark, *kubectl.kubectl_flags(creds)])
         + f"  # the ownership mark (+ {ownership.CREATED}=true if Helm created the namespace)"

@@ -38,6 +38,7 @@ def protected_namespaces(fleet: Fleet, cluster: str) -> dict[str, str]:
 class OwnershipOnCluster:
     root: Path
     cluster: str  # the fleet's name for it
+    fleet: str  # fleet.yaml `name:`: whose marks these are
     creds: CredentialArgs
     runner: Runner
     timeout: float  # each kubectl call's deadline (rollout.tool_timeout)
@@ -60,14 +61,16 @@ class OwnershipOnCluster:
 
     def mark(self, name: str, hub: str, before: Mapping[str, Any] | None) -> None:
         """Label `name` as `hub`'s (after its deploy); `before`: its document before Helm ran."""
-        labels = ownership.marks_missing(before, self.cluster, hub)
+        labels = ownership.marks_missing(before, self.cluster, hub, fleet=self.fleet)
         if labels:
             kubectl.call(kubectl.label_namespace_argv(name, labels, kubectl=self._exe()), **self._reach())
 
     def prune_target(self, hub: str, protected: Mapping[str, str]) -> ownership.Target:
         argv = kubectl.namespaces_argv(ownership.selector(self.cluster, hub), kubectl=self._exe())
         listed = kubectl.get_json(argv, **self._reach()) or {}
-        return ownership.prune_target(hub, self.cluster, listed.get("items") or [], protected)
+        return ownership.prune_target(
+            hub, self.cluster, listed.get("items") or [], protected, fleet=self.fleet
+        )
 
     def namespace_kept_because(self, name: str, hub: str, release: str, other_releases: list[str]) -> str:
         """Why the namespace stays after `release` was uninstalled ('': it may be deleted)."""
@@ -76,4 +79,6 @@ class OwnershipOnCluster:
         kinds = [k for k in kinds if k not in SKIPPED_KINDS]
         listed = kubectl.get_json(kubectl.namespace_objects_argv(name, kinds, kubectl=exe), **self._reach())
         foreign = ownership.foreign_objects((listed or {}).get("items") or [], release, name)
-        return ownership.namespace_kept_because(self.namespace(name), hub, other_releases, foreign)
+        return ownership.namespace_kept_because(
+            self.namespace(name), hub, other_releases, foreign, fleet=self.fleet
+        )

@@ -55,7 +55,9 @@ def prune_hub(
             )
         with providers.credentials(cluster, root, runner) as creds:
             reach = {"credentials": creds.flags, "env": creds.env, "pass_fds": creds.fds}
-            owned = OwnershipOnCluster(root, cluster.name, creds, runner, rollout.tool_timeout)
+            owned = OwnershipOnCluster(
+                root, cluster.name, fleet.config.name, creds, runner, rollout.tool_timeout
+            )
             target = owned.prune_target(removed.name, protected_namespaces(fleet, cluster.name))
             if target.namespace is None:
                 return done(True, f"nothing uninstalled: {target.why}")

@@ -64,6 +64,8 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
         "charts.*.version": "Chart version, pinned (required for repository charts).",
         "charts.*.path": "A chart folder inside this repository, e.g. charts/basehub.",
         "default_chart": "Key of `charts:` used by hubs that name no `chart:`.",
+        "name": "The fleet's name (a DNS label; default `default`) in the ownership marks on its clusters' "
+        "namespaces: two repositories deploying to one cluster each need their own.",
         "rollout": "How `invoke deploy` rolls changes out (all optional).",
         "rollout.max_parallel_per_cluster": "Concurrent Helm releases on one cluster (default 4).",
         "rollout.max_parallel": "Concurrent Helm releases in the whole fleet (default 16).",

@@ -82,6 +82,7 @@ class Rollout:
 class FleetConfig:
     charts: Mapping[str, Chart]
     default_chart: str
+    name: str = schemas.DEFAULT_FLEET_NAME  # fleet.yaml `name:`: the fleet in its ownership marks
     rollout: Rollout = field(default_factory=Rollout)
     support: tuple[SupportRelease, ...] = ()  # fleet.yaml `support:`, in deploy order
 
@@ -320,6 +321,7 @@ def parse_fleet_config(doc: Mapping[str, Any]) -> FleetConfig:
     return FleetConfig(
         charts=charts,
         default_chart=doc["default_chart"],
+        name=doc.get("name", schemas.DEFAULT_FLEET_NAME),
         rollout=rollout,
         support=support.parse_support(doc),
     )

@@ -2,10 +2,12 @@
 destructive verb (`deploy --prune`'s uninstall, `--delete-namespaces`) passes first.
 
 Deploying a hub labels its namespace (a separate `kubectl label` after Helm, so the contract's
-Helm command stays the plain one): `app.kubernetes.io/managed-by=hubfleet`, the fleet's cluster
-and the hub, and `hubfleet.io/created-namespace=true` when the namespace did not exist before
-hubfleet's first deploy there. A namespace made by someone else is marked without it, and is
-never deleted.
+Helm command stays the plain one): `app.kubernetes.io/managed-by=hubfleet`, the fleet (fleet.yaml
+`name:`), the fleet's cluster and the hub, and `hubfleet.io/created-namespace=true` when the
+namespace did not exist before hubfleet's first deploy there. A namespace made by someone else is
+marked without it, and is never deleted. A namespace another fleet marked (two repositories
+deploying to one cluster) is never acted on; one marked before fleets carried a name counts as
+this fleet's until its next deploy adds the name.
 
 Pure: the cluster's answers (namespaces and objects as `kubectl get -o json` documents) come in.
 """
@@ -20,6 +22,7 @@ from typing import Any
 __all__ = [
     "CLUSTER",
     "CREATED",
+    "FLEET",
     "HUB",
     "MANAGED_BY",
     "Target",
@@ -33,6 +36,7 @@ __all__ = [
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
 HUBFLEET = "hubfleet"
+FLEET = "hubfleet.io/fleet"
 CLUSTER = "hubfleet.io/cluster"
 HUB = "hubfleet.io/hub"
 CREATED = "hubfleet.io/created-namespace"
@@ -42,14 +46,15 @@ BUILTIN = {("ServiceAccount", "default"), ("ConfigMap", "kube-root-ca.crt")}
 IGNORED_KINDS = {"Event"}
 
 
-def marks(cluster: str, hub: str, *, created: bool) -> dict[str, str]:
+def marks(cluster: str, hub: str, *, fleet: str, created: bool) -> dict[str, str]:
     """The labels a hub's namespace carries once hubfleet deployed the hub there."""
-    out = {MANAGED_BY: HUBFLEET, CLUSTER: cluster, HUB: hub}
+    out = {MANAGED_BY: HUBFLEET, FLEET: fleet, CLUSTER: cluster, HUB: hub}
     return {**out, CREATED: "true"} if created else out
 
 
 def selector(cluster: str, hub: str) -> str:
-    """`kubectl get namespaces --selector` for the namespace hubfleet marked as `hub`'s."""
+    """`kubectl get namespaces --selector` for the namespace hubfleet marked as `hub`'s (of any
+    fleet: `prune_target` keeps this fleet's, and those marked before fleets had names)."""
     return f"{MANAGED_BY}={HUBFLEET},{CLUSTER}={cluster},{HUB}={hub}"
 
 
@@ -58,12 +63,25 @@ def _labels(doc: Mapping[str, Any] | None) -> Mapping[str, str]:
     return meta.get("labels") or {}
 
 
-def marks_missing(namespace: Mapping[str, Any] | None, cluster: str, hub: str) -> dict[str, str]:
+def _name(doc: Mapping[str, Any]) -> str:
+    return str((doc.get("metadata") or {}).get("name"))
+
+
+def _of_fleet(labels: Mapping[str, str], fleet: str) -> bool:
+    """Whether marks are this fleet's: its name, or none (marked before fleets carried names)."""
+    return labels.get(FLEET, fleet) == fleet
+
+
+def marks_missing(
+    namespace: Mapping[str, Any] | None, cluster: str, hub: str, *, fleet: str
+) -> dict[str, str]:
     """The labels to add after deploying `hub` into `namespace` (its document before the deploy;
     None: it did not exist, so hubfleet's Helm created it). Empty when it is marked already."""
     labels = _labels(namespace)
-    created = namespace is None or (labels.get(CREATED) == "true" and labels.get(HUB) == hub)
-    want = marks(cluster, hub, created=created)
+    created = namespace is None or (
+        labels.get(CREATED) == "true" and labels.get(HUB) == hub and _of_fleet(labels, fleet)
+    )
+    want = marks(cluster, hub, fleet=fleet, created=created)
     if not created and CREATED in labels:  # another hub's namespace, taken over: not created for this one
         want[CREATED] = "false"
     return {k: v for k, v in want.items() if labels.get(k) != v}
@@ -78,12 +96,23 @@ class Target:
 
 
 def prune_target(
-    hub: str, cluster: str, marked: Sequence[Mapping[str, Any]], protected: Mapping[str, str]
+    hub: str,
+    cluster: str,
+    marked: Sequence[Mapping[str, Any]],
+    protected: Mapping[str, str],
+    *,
+    fleet: str,
 ) -> Target:
-    """The namespace hubfleet marked as `hub`'s on `cluster` (from `kubectl get namespaces
+    """The namespace this fleet marked as `hub`'s on `cluster` (from `kubectl get namespaces
     --selector`), if prune may act there. `protected`: namespace -> what the fleet still runs in it
     (a hub, a support release)."""
-    names = sorted(str((d.get("metadata") or {}).get("name")) for d in marked)
+    mine = [d for d in marked if _of_fleet(_labels(d), fleet)]
+    names = sorted(_name(d) for d in mine)
+    if not names and marked:
+        others = sorted(f"{_name(d)} (fleet {_labels(d).get(FLEET)})" for d in marked)
+        return Target(
+            None, f"only another fleet marked a namespace as hub {hub}'s: {', '.join(others)}: nothing done"
+        )
     if not names:
         return Target(
             None, f"no namespace on the cluster is marked as hub {hub}'s: nothing hubfleet deployed"
@@ -131,13 +160,20 @@ def foreign_objects(items: Iterable[Mapping[str, Any]], release: str, namespace:
 
 
 def namespace_kept_because(
-    namespace_doc: Mapping[str, Any] | None, hub: str, others: Sequence[str], foreign: Sequence[str]
+    namespace_doc: Mapping[str, Any] | None,
+    hub: str,
+    others: Sequence[str],
+    foreign: Sequence[str],
+    *,
+    fleet: str,
 ) -> str:
     """Why `--delete-namespaces` keeps a pruned hub's namespace ('' : it may be deleted).
     `others`: other Helm releases in it; `foreign`: `foreign_objects`."""
     labels = _labels(namespace_doc)
     if labels.get(HUB) != hub or labels.get(CREATED) != "true":
         return "hubfleet did not create it"
+    if not _of_fleet(labels, fleet):
+        return f"another fleet ({labels[FLEET]}) marked it"
     if others:
         return f"it holds other releases ({', '.join(others)})"
     if foreign:

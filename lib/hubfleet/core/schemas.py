@@ -49,7 +49,12 @@ SUPPORT_RELEASE = {
     "namespace": {**_str, "regex": DNS_LABEL, "maxlength": 63},
 }
 
+DEFAULT_FLEET_NAME = "default"
+
 FLEET = {
+    # The fleet's name in its ownership marks on clusters (a label value): fleets that deploy to
+    # one cluster each need their own (extends contract v1.2, which names no such key).
+    "name": {**_str, "regex": DNS_LABEL, "maxlength": 63},
     "charts": {
         "type": "dict",
         "required": True,
